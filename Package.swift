@@ -1,0 +1,33 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "ParallelKit",
+    products: [
+        .library(name: "ParallelKit", targets: ["ParallelKit"]),
+        .executable(name: "parallelkit", targets: ["ParallelKitCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        .target(name: "CParallelKit"),
+        .target(
+            name: "ParallelKit",
+            dependencies: ["CParallelKit"],
+            exclude: ["Engine/README.md"]
+        ),
+        .executableTarget(
+            name: "ParallelKitCLI",
+            dependencies: [
+                "ParallelKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ParallelKitTests",
+            dependencies: ["ParallelKit", "ParallelKitCLI"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,85 @@
+import Synchronization
+
+/// Results of a parallel operation whose chunks each produce any number of values
+/// (`compactMap`, `flatMap`, `filter`): gathered per chunk, then joined in input order.
+@usableFromInline
+final class ChunkResults<Value: Sendable>: Sendable {
+    @usableFromInline
+    let pieces = Mutex<[(start: Int, values: [Value])]>([])
+
+    @inlinable
+    init() {}
+
+    /// Keeps the values of the chunk that starts at input index `start`.
+    @inlinable
+    func add(_ values: [Value], start: Int) {
+        if values.isEmpty { return }
+        pieces.withLock { $0.append((start, values)) }
+    }
+
+    /// Every value in input order. Large results are copied by several workers.
+    @usableFromInline
+    func joined(workers: Workers) -> [Value] {
+        let ordered = pieces.withLock { $0 }.sorted { $0.start < $1.start }.map(\.values)
+        if ordered.count == 1 { return ordered[0] }
+        var offsets = [Int]()
+        offsets.reserveCapacity(ordered.count)
+        var total = 0
+        for piece in ordered {
+            offsets.append(total)
+            total += piece.count
+        }
+        return [Value](unsafeUninitializedCapacity: total) { buffer, initializedCount in
+            guard let base = buffer.baseAddress else { return }
+            // Copying a few thousand values is faster than waking a worker.
+            let copiers: Workers = total < 1 << 16 ? 1 : workers
+            LargeBuffer.adviseHugePages(base, count: total)
+            let context = ChunkContext(base: ordered, output: (offsets: offsets, buffer: base))
+            withUnsafePointer(to: context) { pointer in
+                ParallelLoop.run(count: ordered.count, workers: copiers, chunking: .fixed(1), context: pointer) {
+                    range, raw in
+                    let context = ChunkContext<[[Value]], (offsets: [Int], buffer: UnsafeMutablePointer<Value>)>.at(raw)
+                    for piece in range {
+                        context.base[piece].withUnsafeBufferPointer { source in
+                            let target = context.output.buffer + context.output.offsets[piece]
+                            _ = UnsafeMutableBufferPointer(start: target, count: source.count).initialize(from: source)
+                        }
+                    }
+                    return true
+                }
+            }
+            initializedCount = total
+        }
+    }
+}
+
+extension RandomAccessCollection where Self: Sendable {
+    /// Runs `gather` on every element, chunk by chunk in parallel, and joins what each chunk
+    /// appended in input order: the shared body of `parallelCompactMap`, `parallelFlatMap` and
+    /// `parallelFilter`.
+    @inlinable @inline(__always)
+    func gatherInOrder<T: Sendable, Failure: Error>(
+        workers: Workers,
+        chunking: Chunking,
+        _ gather: (Element, inout [T]) throws(Failure) -> Void
+    ) throws(Failure) -> [T] {
+        typealias Context = ChunkContext<Self, ChunkResults<T>>
+        let context = Context(base: self, output: ChunkResults<T>())
+        try withUnsafePointer(to: context) { (pointer) throws(Failure) in
+            try ParallelLoop.run(count: count, workers: workers, chunking: chunking, context: pointer) {
+                (range, raw) throws(Failure) -> Bool in
+                let context = Context.at(raw)
+                let base = context.base
+                var values: [T] = []
+                var index = base.index(base.startIndex, offsetBy: range.lowerBound)
+                for _ in range {
+                    try gather(base[index], &values)
+                    base.formIndex(after: &index)
+                }
+                context.output.add(values, start: range.lowerBound)
+                return true
+            }
+        }
+        return context.output.joined(workers: workers)
+    }
+}

@@ -1,0 +1,41 @@
+extension RandomAccessCollection where Self: Sendable {
+    /// Returns the non-`nil` results of `transform`, in input order, computed on all usable cores.
+    ///
+    /// ```swift
+    /// let numbers = lines.parallelCompactMap { Int($0) }   // drops lines that are not numbers
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - workers: how many threads take part, the caller included. `1` is a plain loop.
+    ///   - chunking: how the input is cut; `.adaptive` unless measured otherwise.
+    ///   - transform: called once per element, on several threads at once.
+    /// - Returns: the non-`nil` results in the order of their elements.
+    /// - Throws: the first error `transform` threw, after every running chunk has stopped.
+    /// - Complexity: O(*n*) work; each chunk collects its results, then the chunks are joined.
+    /// - Note: Blocks the calling thread until done.
+    @inlinable @inline(__always)
+    public func parallelCompactMap<T: Sendable, Failure: Error>(
+        workers: Workers = .all,
+        chunking: Chunking = .adaptive,
+        _ transform: @Sendable (Element) throws(Failure) -> T?
+    ) throws(Failure) -> [T] {
+        try gatherInOrder(workers: workers, chunking: chunking) { (element, values) throws(Failure) in
+            if let value = try transform(element) { values.append(value) }
+        }
+    }
+}
+
+extension Collection where Self: Sendable, Element: Sendable {
+    /// Returns the non-`nil` results of `transform`, in input order, computed on all usable cores.
+    ///
+    /// Copies the elements into an array first. See
+    /// ``Swift/RandomAccessCollection/parallelCompactMap(workers:chunking:_:)``.
+    @inlinable @inline(__always)
+    public func parallelCompactMap<T: Sendable, Failure: Error>(
+        workers: Workers = .all,
+        chunking: Chunking = .adaptive,
+        _ transform: @Sendable (Element) throws(Failure) -> T?
+    ) throws(Failure) -> [T] {
+        try ContiguousArray(self).parallelCompactMap(workers: workers, chunking: chunking, transform)
+    }
+}

@@ -1,0 +1,54 @@
+extension RandomAccessCollection where Self: Sendable {
+    /// Calls `body` on every element, on all usable cores, and returns when every call has finished.
+    ///
+    /// Calls happen in no particular order and on several threads at once, so `body` may only
+    /// touch shared state that is safe to share (atomics, a `Mutex`, disjoint slots).
+    ///
+    /// ```swift
+    /// let total = Atomic<Int>(0)
+    /// files.parallelForEach { file in total.add(size(of: file), ordering: .relaxed) }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - workers: how many threads take part, the caller included. `1` is a plain loop in order.
+    ///   - chunking: how the input is cut; `.adaptive` unless measured otherwise.
+    ///   - body: called once per element.
+    /// - Throws: the first error `body` threw, after every running chunk has stopped; elements
+    ///   not reached by then are skipped.
+    /// - Complexity: O(*n*) work.
+    /// - Note: Blocks the calling thread until done.
+    @inlinable @inline(__always)
+    public func parallelForEach<Failure: Error>(
+        workers: Workers = .all,
+        chunking: Chunking = .adaptive,
+        _ body: @Sendable (Element) throws(Failure) -> Void
+    ) throws(Failure) {
+        try withUnsafePointer(to: self) { (pointer) throws(Failure) in
+            try ParallelLoop.run(count: count, workers: workers, chunking: chunking, context: pointer) {
+                (range, raw) throws(Failure) -> Bool in
+                let base = raw.assumingMemoryBound(to: Self.self).pointee
+                var index = base.index(base.startIndex, offsetBy: range.lowerBound)
+                for _ in range {
+                    try body(base[index])
+                    base.formIndex(after: &index)
+                }
+                return true
+            }
+        }
+    }
+}
+
+extension Collection where Self: Sendable, Element: Sendable {
+    /// Calls `body` on every element, on all usable cores, and returns when every call has finished.
+    ///
+    /// Copies the elements into an array first. See
+    /// ``Swift/RandomAccessCollection/parallelForEach(workers:chunking:_:)``.
+    @inlinable @inline(__always)
+    public func parallelForEach<Failure: Error>(
+        workers: Workers = .all,
+        chunking: Chunking = .adaptive,
+        _ body: @Sendable (Element) throws(Failure) -> Void
+    ) throws(Failure) {
+        try ContiguousArray(self).parallelForEach(workers: workers, chunking: chunking, body)
+    }
+}

@@ -1,0 +1,96 @@
+extension RandomAccessCollection where Self: Sendable {
+    /// Returns the results of `transform` on every element, in order, computed on all usable cores.
+    ///
+    /// Parallel counterpart of `map`: the input is cut into chunks that the calling thread and
+    /// the engine's worker threads claim; each result is written straight into its index of the
+    /// output, so the order costs nothing. Inputs too small to gain from threads (judged by
+    /// timing the first and last element) run as a plain loop.
+    ///
+    /// ```swift
+    /// let numbers = Array(0..<10_000_000)
+    /// let squares = numbers.parallelMap { $0 * $0 }            // [0, 1, 4, 9, …]
+    ///
+    /// // Errors keep their type; no `try` is needed when `transform` cannot throw.
+    /// let parsed: [Int] = try lines.parallelMap { (line) throws(ParseError) in try parse(line) }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - workers: how many threads take part, the caller included. `1` is a plain loop.
+    ///   - chunking: how the input is cut; `.adaptive` unless measured otherwise.
+    ///   - transform: called once per element, on several threads at once.
+    /// - Returns: `transform`'s results in the order of the input.
+    /// - Throws: the first error `transform` threw. It is rethrown after every running chunk
+    ///   has stopped; chunks not started are skipped, and nothing runs after the call returns.
+    /// - Complexity: O(*n*) work, O(*n* / workers) time for evenly priced elements.
+    /// - Note: Blocks the calling thread until done. From async code on the cooperative pool,
+    ///   prefer ``Swift/Sequence/concurrentMap(maxConcurrency:_:)`` for awaiting work.
+    @inlinable @inline(__always)
+    public func parallelMap<T: Sendable, Failure: Error>(
+        workers: Workers = .all,
+        chunking: Chunking = .adaptive,
+        _ transform: @Sendable (Element) throws(Failure) -> T
+    ) throws(Failure) -> [T] {
+        typealias Context = ChunkContext<Self, (buffer: UnsafeMutablePointer<T>, finished: FinishedRanges?)>
+        let total = count
+        var failure: Failure?
+        let result = [T](unsafeUninitializedCapacity: total) { buffer, initializedCount in
+            guard let output = buffer.baseAddress else { return }
+            LargeBuffer.adviseHugePages(output, count: total)
+            // Only an operation that can fail needs to know which chunks finished.
+            let finished = Failure.self == Never.self ? nil : FinishedRanges()
+            let context = Context(base: self, output: (output, finished))
+            do throws(Failure) {
+                try withUnsafePointer(to: context) { (pointer) throws(Failure) in
+                    try ParallelLoop.run(count: total, workers: workers, chunking: chunking, context: pointer) {
+                        (range, raw) throws(Failure) -> Bool in
+                        let context = Context.at(raw)
+                        let base = context.base
+                        let output = context.output.buffer
+                        var index = base.index(base.startIndex, offsetBy: range.lowerBound)
+                        var offset = range.lowerBound
+                        do throws(Failure) {
+                            while offset < range.upperBound {
+                                (output + offset).initialize(to: try transform(base[index]))
+                                base.formIndex(after: &index)
+                                offset += 1
+                            }
+                        } catch {
+                            (output + range.lowerBound).deinitialize(count: offset - range.lowerBound)
+                            throw error
+                        }
+                        context.output.finished?.add(range)
+                        return true
+                    }
+                }
+                initializedCount = total
+            } catch {
+                for range in finished?.all ?? [] {
+                    (output + range.lowerBound).deinitialize(count: range.count)
+                }
+                initializedCount = 0
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return result
+    }
+}
+
+extension Collection where Self: Sendable, Element: Sendable {
+    /// Returns the results of `transform` on every element, in order, computed on all usable cores.
+    ///
+    /// For collections without random access the elements are first copied into an array.
+    /// See ``Swift/RandomAccessCollection/parallelMap(workers:chunking:_:)``.
+    ///
+    /// ```swift
+    /// let lengths = Set(words).parallelMap { $0.count }
+    /// ```
+    @inlinable @inline(__always)
+    public func parallelMap<T: Sendable, Failure: Error>(
+        workers: Workers = .all,
+        chunking: Chunking = .adaptive,
+        _ transform: @Sendable (Element) throws(Failure) -> T
+    ) throws(Failure) -> [T] {
+        try ContiguousArray(self).parallelMap(workers: workers, chunking: chunking, transform)
+    }
+}

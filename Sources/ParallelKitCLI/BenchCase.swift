@@ -1,0 +1,40 @@
+/// One row of `parallelkit bench`: a workload run one way, timed as a whole.
+struct BenchCase: Sendable {
+    let workload: String
+    let variant: String
+    let workers: Int
+    /// Elements processed by one timed run.
+    let items: Int
+    /// The variant whose median time the speedup is measured against.
+    let baseline: String
+    /// Whether `seconds` is the time of one operation (latency rows) rather than of the workload.
+    let isLatency: Bool
+    /// Runs the workload once; throws when its result differs from the serial one.
+    let run: @Sendable () async throws(BenchError) -> Void
+
+    init(
+        workload: String, variant: String, workers: Int, items: Int, baseline: String = "serial",
+        isLatency: Bool = false, run: @escaping @Sendable () async throws(BenchError) -> Void
+    ) {
+        self.workload = workload
+        self.variant = variant
+        self.workers = workers
+        self.items = items
+        self.baseline = baseline
+        self.isLatency = isLatency
+        self.run = run
+    }
+}
+
+/// Why a benchmark could not produce trustworthy figures.
+enum BenchError: Error, CustomStringConvertible {
+    case wrongResult(variant: String)
+    case probeFailed(String)
+
+    var description: String {
+        switch self {
+        case .wrongResult(let variant): return "variant \(variant) produced a result different from the serial one"
+        case .probeFailed(let why): return "memory probe failed: \(why)"
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import ParallelKit
+
+/// `parallelkit bench`: every workload run serially and with each variant, interleaved, in one process.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time each built-in workload serially and with each parallel variant.",
+        discussion: """
+            Variants of one workload run interleaved (serial, parallelMap, concurrentPerform, …, then \
+            again), and each row reports the median of --repetitions runs. Speedup is the baseline's \
+            median time over the row's; efficiency is speedup per worker.
+            """
+    )
+
+    @Option(help: "Timed runs per variant; the median is reported.")
+    var repetitions = 5
+
+    @Flag(help: "Print JSON lines instead of a table.")
+    var json = false
+
+    @Flag(help: "Use small inputs (for CI and tests).")
+    var quick = false
+
+    @Option(name: .customLong("workload"), help: "Run only this workload (repeatable). See --list.")
+    var workloads: [String] = []
+
+    @Option(help: "Workers for the parallel variants (default: every usable core).")
+    var workers: Int?
+
+    @Flag(help: "List the workloads and exit.")
+    var list = false
+
+    func validate() throws {
+        guard repetitions >= 1 else { throw ValidationError("--repetitions must be 1 or more, got \(repetitions)") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be 1 or more, got \(workers)") }
+        let unknown = workloads.filter { name in !Self.catalog.contains { $0.name == name } }
+        if !unknown.isEmpty {
+            let known = Self.catalog.map(\.name).joined(separator: ", ")
+            throw ValidationError("unknown workload \(unknown.joined(separator: ", ")); known: \(known)")
+        }
+    }
+
+    /// Every workload: its name, what it measures, and how to build its cases.
+    static let catalog: [(name: String, summary: String, make: @Sendable (Bool, Workers) -> [BenchCase])] = [
+        (Squares.name, Squares.summary, { MapVariants.cases(Squares.self, quick: $0, workers: $1) }),
+        (CountInRange.name, CountInRange.summary, { MapVariants.cases(CountInRange.self, quick: $0, workers: $1) }),
+        (CheapMap.name, CheapMap.summary, { MapVariants.cases(CheapMap.self, quick: $0, workers: $1) }),
+        (CostlyMap.name, CostlyMap.summary, { MapVariants.cases(CostlyMap.self, quick: $0, workers: $1) }),
+        (Imbalanced.name, Imbalanced.summary, { MapVariants.cases(Imbalanced.self, quick: $0, workers: $1) }),
+        (Tiny.name, Tiny.summary, { MapVariants.cases(Tiny.self, quick: $0, workers: $1) }),
+        (MemoryProbe.workload, MemoryProbe.summary, { _, _ in [] }),
+    ]
+
+    func run() async throws {
+        if list {
+            for entry in Self.catalog { print("\(entry.name): \(entry.summary)") }
+            return
+        }
+        let chosen = Self.catalog.filter { workloads.isEmpty || workloads.contains($0.name) }
+        let parallelWorkers: Workers = workers.map { .count($0) } ?? .all
+        let report = BenchReport(json: json)
+        report.printHeader()
+        for entry in chosen {
+            if entry.name == MemoryProbe.workload {
+                for row in try MemoryProbe.rows(quick: quick, repetitions: repetitions, workers: parallelWorkers) {
+                    report.print(row)
+                }
+                continue
+            }
+            let cases = entry.make(quick, parallelWorkers)
+            for row in try await Self.measure(cases, repetitions: repetitions) { report.print(row) }
+        }
+    }
+
+    /// Runs every case `repetitions` times, interleaved, and turns medians into rows.
+    static func measure(_ cases: [BenchCase], repetitions: Int) async throws -> [BenchRow] {
+        var times = [[Double]](repeating: [], count: cases.count)
+        for _ in 0..<repetitions {
+            for (index, benchCase) in cases.enumerated() {
+                let start = ContinuousClock.now
+                try await benchCase.run()
+                times[index].append(seconds(ContinuousClock.now - start))
+            }
+        }
+        let medians = times.map(median)
+        return cases.enumerated().map { index, benchCase in
+            let baselineIndex = cases.firstIndex { $0.variant == benchCase.baseline } ?? index
+            return BenchRow(
+                workload: benchCase.workload, variant: benchCase.variant, workers: benchCase.workers,
+                items: benchCase.items, seconds: medians[index], baselineSeconds: medians[baselineIndex],
+                isThroughput: !benchCase.isLatency)
+        }
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/// A `Duration` in seconds.
+func seconds(_ duration: Duration) -> Double {
+    let (whole, attoseconds) = duration.components
+    return Double(whole) + Double(attoseconds) / 1e18
+}

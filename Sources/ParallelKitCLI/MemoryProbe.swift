@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import ParallelKit
+
+/// The `map-memory` workload: peak resident memory of `parallelMap` against serial `map` over
+/// the same 10,000,000 Ints, each measured in a fresh child process (`memory-probe`).
+enum MemoryProbe {
+    static let workload = "map-memory"
+    static let summary = "peak resident memory of map vs parallelMap over 10,000,000 Ints, each in a fresh process"
+
+    static func rows(quick: Bool, repetitions: Int, workers: Workers) throws -> [BenchRow] {
+        let count = quick ? 1_000_000 : 10_000_000
+        let variants = ["serial", "parallelMap"]
+        var seconds: [[Double]] = [[], []]
+        var peaks: [[Double]] = [[], []]
+        for _ in 0..<repetitions {
+            for (index, variant) in variants.enumerated() {
+                let (time, peak) = try probe(variant: variant, count: count, workers: workers.count)
+                seconds[index].append(time)
+                peaks[index].append(peak)
+            }
+        }
+        let serialPeak = median(peaks[0])
+        return variants.enumerated().map { index, variant in
+            let peak = median(peaks[index])
+            return BenchRow(
+                workload: workload, variant: variant, workers: index == 0 ? 1 : workers.count, items: count,
+                seconds: median(seconds[index]), baselineSeconds: median(seconds[0]),
+                extra: [("peak_rss_bytes", peak), ("rss_ratio", peak / serialPeak)])
+        }
+    }
+
+    /// Runs `parallelkit memory-probe` in a child process and reads its time and peak RSS.
+    private static func probe(variant: String, count: Int, workers: Int) throws(BenchError) -> (Double, Double) {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        child.arguments = ["memory-probe", "--variant", variant, "--count", "\(count)", "--workers", "\(workers)"]
+        let output = Pipe()
+        child.standardOutput = output
+        do {
+            try child.run()
+        } catch {
+            throw .probeFailed("could not start \(variant) probe: \(error)")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        child.waitUntilExit()
+        let fields = String(decoding: data, as: UTF8.self).split(separator: " ")
+        guard child.terminationStatus == 0, fields.count == 2, let time = Double(fields[0]),
+            let peak = Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
+            throw .probeFailed("\(variant) probe exited with status \(child.terminationStatus)")
+        }
+        return (time, peak)
+    }
+}
+
+/// `parallelkit memory-probe`: maps 0..<count once and prints seconds and peak RSS bytes (VmHWM).
+struct MemoryProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "memory-probe", abstract: "Internal: one map-memory measurement.", shouldDisplay: false)
+
+    @Option var variant: String
+    @Option var count: Int
+    @Option var workers: Int
+
+    func run() throws {
+        let input = Array(0..<count)
+        let start = ContinuousClock.now
+        let output: [Int]
+        switch variant {
+        case "serial": output = input.map { $0 &* $0 &+ 1 }
+        case "parallelMap": output = input.parallelMap(workers: .count(workers)) { $0 &* $0 &+ 1 }
+        default: throw ValidationError("unknown variant \(variant)")
+        }
+        let elapsed = seconds(ContinuousClock.now - start)
+        guard output.count == count else { throw ExitCode.failure }
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+        print("\(elapsed) \(kilobytes * 1024)")
+    }
+}

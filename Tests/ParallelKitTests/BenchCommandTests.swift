@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+@Suite("parallelkit bench")
+struct BenchCommandTests {
+    @Test("--json prints one object per row with the documented keys")
+    func jsonRows() throws {
+        let run = try runCLI(["bench", "--quick", "--json", "--repetitions", "1", "--workload", "tiny", "--workload", "costly-map"])
+        #expect(run.status == 0, "stderr: \(run.error)")
+        let rows = try run.output.split(separator: "\n").map { line in
+            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        #expect(Set(rows.compactMap { $0["workload"] as? String }) == ["tiny", "costly-map"])
+        let variants = rows.compactMap { $0["variant"] as? String }
+        for expected in ["serial", "parallelMap", "concurrentPerform", "taskgroup-per-element"] {
+            #expect(variants.contains(expected))
+        }
+        for row in rows {
+            for key in ["workload", "variant", "workers", "seconds", "speedup", "items_per_second"] {
+                #expect(row[key] != nil, "missing \(key) in \(row)")
+            }
+            #expect((row["seconds"] as? Double ?? 0) > 0)
+        }
+        let serial = rows.first { $0["variant"] as? String == "serial" }
+        #expect(serial?["speedup"] as? Double == 1.0)
+    }
+
+    @Test("the table names every column")
+    func table() throws {
+        let run = try runCLI(["bench", "--quick", "--repetitions", "1", "--workload", "squares"])
+        #expect(run.status == 0)
+        let lines = run.output.split(separator: "\n")
+        #expect(lines.first?.contains("speedup") == true && lines.first?.contains("efficiency") == true)
+        // --quick squares has 100,000 items, so the task-group subset is the whole input: 4 rows.
+        #expect(lines.count == 1 + 4)
+        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("squares") })
+        #expect(lines.contains { $0.contains("parallelMap") })
+    }
+
+    @Test("the memory workload reports peak RSS for both variants")
+    func memoryRows() throws {
+        let run = try runCLI(["bench", "--quick", "--json", "--repetitions", "1", "--workload", "map-memory"])
+        #expect(run.status == 0, "stderr: \(run.error)")
+        let rows = try run.output.split(separator: "\n").map { line in
+            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        #expect(rows.count == 2)
+        #expect(rows.allSatisfy { ($0["peak_rss_bytes"] as? Double ?? 0) > 8_000_000 })
+    }
+
+    @Test("bad arguments are refused with a clear message and a non-zero exit")
+    func badArguments() throws {
+        let unknown = try runCLI(["bench", "--workload", "nope"])
+        #expect(unknown.status != 0)
+        #expect(unknown.error.contains("unknown workload nope"))
+        let zero = try runCLI(["bench", "--repetitions", "0"])
+        #expect(zero.status != 0)
+        #expect(zero.error.contains("--repetitions must be 1 or more"))
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// What a run of the `parallelkit` executable printed and how it ended.
+struct CLIResult {
+    var status: Int32
+    var output: String
+    var error: String
+}
+
+/// The `parallelkit` executable built next to the test bundle.
+func cliPath() -> String {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var directory = bundle.deletingLastPathComponent()
+    while directory.path != "/" {
+        let candidate = directory.appendingPathComponent("parallelkit").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    return "parallelkit"
+}
+
+/// Runs `parallelkit` with `arguments` (after `prefix`, e.g. `taskset -c 0`) and waits for it.
+func runCLI(_ arguments: [String], prefix: [String] = [], environment: [String: String] = [:]) throws -> CLIResult {
+    let process = Process()
+    let command = prefix + [cliPath()] + arguments
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = command
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "PARALLELKIT_WORKERS")
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    // Files, not pipes: a child that fills one pipe while we drain the other would hang.
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pk-cli-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let outputURL = directory.appendingPathComponent("out")
+    let errorURL = directory.appendingPathComponent("err")
+    _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: outputURL)
+    process.standardError = try FileHandle(forWritingTo: errorURL)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return CLIResult(
+        status: process.terminationStatus, output: try String(contentsOf: outputURL, encoding: .utf8),
+        error: try String(contentsOf: errorURL, encoding: .utf8))
+}

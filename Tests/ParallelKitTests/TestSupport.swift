@@ -1,0 +1,46 @@
+import Synchronization
+import Testing
+
+@testable import ParallelKit
+
+/// Input sizes every operation is checked at: empty, tiny, primes, and a million.
+let checkedSizes = [0, 1, 2, 3, 7, 13, 97, 1009, 65_537, 1_000_000]
+
+/// Every chunking the engine supports, including degenerate bounds.
+let checkedChunkings: [Chunking] = [
+    .adaptive, .fixed(1), .fixed(7), .fixed(4096), .adaptive(minimum: 64), .adaptive(minimum: 1, maximum: 3),
+]
+
+/// Worker counts: the plain loop, the usual case, and more workers than cores.
+let checkedWorkers: [Workers] = [1, 2, 4, .all]
+
+/// An error whose type the tests check is kept through typed throws.
+struct Boom: Error, Equatable {
+    let index: Int
+}
+
+/// Counts calls made from many threads.
+final class Counter: Sendable {
+    private let value = Atomic<Int>(0)
+    func increment() { value.add(1, ordering: .relaxed) }
+    var count: Int { value.load(ordering: .relaxed) }
+}
+
+/// An object that counts how many of its kind are alive, to prove nothing leaks or double-frees.
+final class Tracked: Sendable {
+    static let alive = Atomic<Int>(0)
+    let value: Int
+    init(_ value: Int) {
+        self.value = value
+        Tracked.alive.add(1, ordering: .relaxed)
+    }
+    deinit { Tracked.alive.subtract(1, ordering: .relaxed) }
+}
+
+/// Busy work that the optimizer cannot remove, about `rounds` × 8 ns.
+@inline(never)
+func spin(_ rounds: Int, _ seed: Int) -> Double {
+    var s = Double(seed)
+    for i in 0..<rounds { s = (s + Double(i)).squareRoot() + 1 }
+    return s
+}
