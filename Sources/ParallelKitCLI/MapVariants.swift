@@ -1,5 +1,5 @@
 import Dispatch
-import ParallelKit
+@_spi(Benchmarks) import ParallelKit
 
 /// The ways one map workload is run: serially, with `parallelMap`, with hand-chunked
 /// `DispatchQueue.concurrentPerform` (the Swift peer), and with one `Task` per element.
@@ -30,6 +30,16 @@ enum MapVariants {
                 expected, "concurrentPerform")
         }
         var cases = [serial, parallel, dispatch]
+        if input.count * MemoryLayout<K.Output>.stride >= 8 << 20 {
+            // parallelMap asks for huge pages on outputs this large; this row shows what that
+            // alone does for a serial loop, so the threads' share of the speedup is visible.
+            cases.append(
+                BenchCase(
+                    workload: K.name, variant: "serial-hugepages", workers: 1, items: input.count * K.repeats
+                ) { () async throws(BenchError) in
+                    try check(repeated(K.repeats) { serialIntoHugePages(input) { K.apply($0) } }, expected, "serial-hugepages")
+                })
+        }
         var taskGroupBaseline = "serial"
         if subset.count < input.count || K.repeats > 1 {
             taskGroupBaseline = "serial-subset"
@@ -61,6 +71,17 @@ enum MapVariants {
 
     static func check<T: Equatable>(_ actual: [T], _ expected: [T], _ variant: String) throws(BenchError) {
         guard actual == expected else { throw BenchError.wrongResult(variant: variant) }
+    }
+
+    /// A serial loop into an output advised to use transparent huge pages, as `parallelMap` does.
+    @inline(__always)
+    static func serialIntoHugePages<Input, Output>(_ input: [Input], _ transform: (Input) -> Output) -> [Output] {
+        [Output](unsafeUninitializedCapacity: input.count) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            adviseHugePages(base, count: input.count)
+            for index in input.indices { (base + index).initialize(to: transform(input[index])) }
+            initialized = input.count
+        }
     }
 
     /// Hand-chunked `concurrentPerform`: 16 contiguous chunks per worker, written in place.

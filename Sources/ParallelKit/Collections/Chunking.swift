@@ -25,14 +25,16 @@ public struct Chunking: Sendable, Hashable, CustomStringConvertible {
     /// The largest chunk a worker claims.
     @usableFromInline let maximum: Int
 
-    private init(mode: Mode, minimum: Int, maximum: Int) {
+    @inlinable
+    init(mode: Mode, minimum: Int, maximum: Int) {
         self.mode = mode
         self.minimum = minimum
         self.maximum = maximum
     }
 
     /// Guided chunks with no bounds: the default.
-    public static let adaptive = Chunking(mode: .adaptive, minimum: 1, maximum: .max)
+    @inlinable
+    public static var adaptive: Chunking { Chunking(mode: .adaptive, minimum: 1, maximum: .max) }
 
     /// Guided chunks of at least `minimum` and at most `maximum` elements.
     ///

@@ -28,3 +28,10 @@ enum LargeBuffer {
         _ = madvise(aligned, Int(end - first), MADV_HUGEPAGE)
     }
 }
+
+/// The advice `parallelMap` gives on large outputs, for `parallelkit bench` to show what it does
+/// for a serial loop — separating the effect of huge pages from the effect of threads.
+@_spi(Benchmarks)
+public func adviseHugePages<T>(_ start: UnsafeMutablePointer<T>, count: Int) {
+    LargeBuffer.adviseHugePages(start, count: count)
+}
