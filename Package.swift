@@ -8,13 +8,17 @@ let package = Package(
         .executable(name: "parallelkit", targets: ["ParallelKitCLI"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         .target(name: "CParallelKit"),
         .target(
             name: "ParallelKit",
-            dependencies: ["CParallelKit"],
+            dependencies: [
+                "CParallelKit",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             exclude: ["Engine/README.md"]
         ),
         .executableTarget(

@@ -1,0 +1,151 @@
+import DequeModule
+import Synchronization
+
+/// The moving window behind a ``ThreadPool`` result stream: it pulls input lazily, keeps at
+/// most `limit` futures in flight, and hands results out in input or completion order.
+///
+/// The consumer drives it: a new element of the input is read and submitted only when an
+/// earlier result is taken, so a slow consumer slows the producer and an endless input runs in
+/// constant memory. When the window is dropped (the loop ended early), every future not yet
+/// started is cancelled.
+final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> where Source.Element: Sendable {
+    typealias Input = Source.Element
+    typealias Outcome = Future<Value, Failure>.Outcome
+
+    private let pool: ThreadPool
+    private let limit: Int
+    private let work: @Sendable (Input) throws(Failure) -> Value
+    private var input: Source?
+    private var nextIndex = 0
+    private var inFlight = Deque<(index: Int, future: Future<Value, Failure>)>()
+    private let completed = CompletionInbox<(index: Int, outcome: Outcome)>()
+    private var finished = false
+
+    init(
+        pool: ThreadPool, limit: Int, input: Source,
+        work: @escaping @Sendable (Input) throws(Failure) -> Value
+    ) {
+        precondition(limit >= 1, "ThreadPool.map(maxInFlight: \(limit)): the bound must be 1 or more")
+        self.pool = pool
+        self.limit = limit
+        self.input = input
+        self.work = work
+    }
+
+    deinit {
+        for entry in inFlight { entry.future.cancel() }
+    }
+
+    /// The next result in input order, or `nil` at the end.
+    func nextInOrder(isolation: isolated (any Actor)? = #isolation) async throws(FutureError<Failure>) -> Value? {
+        try await fill()
+        guard let head = inFlight.popFirst() else { return nil }
+        do {
+            return try await head.future.value
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    /// The next result to finish, with its input index, or `nil` at the end.
+    func nextCompleted(
+        isolation: isolated (any Actor)? = #isolation
+    ) async throws(FutureError<Failure>) -> (index: Int, value: Value)? {
+        try await fill()
+        guard !inFlight.isEmpty else { return nil }
+        let (index, outcome) = await completed.next()
+        inFlight.removeAll { $0.index == index }
+        switch outcome {
+        case .success(let value): return (index, value)
+        case .failure(let error):
+            stop()
+            throw error
+        }
+    }
+
+    /// Submits input until `limit` futures are in flight or the input ends.
+    private func fill(isolation: isolated (any Actor)? = #isolation) async throws(FutureError<Failure>) {
+        guard !finished else { return }
+        if Task.isCancelled {
+            stop()
+            return
+        }
+        while inFlight.count < limit, let element = await input?.next(isolation: isolation) {
+            let work = self.work
+            let future: Future<Value, Failure>
+            do {
+                future = try pool.submit { () throws(Failure) -> Value in try work(element) }
+            } catch {
+                stop()
+                throw .poolShutDown
+            }
+            let index = nextIndex
+            nextIndex += 1
+            let completed = self.completed
+            future.onCompletion { completed.push((index, $0)) }
+            inFlight.append((index, future))
+        }
+    }
+
+    /// Ends the stream: no more input is read and work not started is cancelled.
+    private func stop() {
+        finished = true
+        input = nil
+        for entry in inFlight { entry.future.cancel() }
+        inFlight.removeAll()
+    }
+}
+
+/// The input of a result stream: a synchronous or an asynchronous sequence's iterator.
+protocol InputSource {
+    associatedtype Element
+    mutating func next(isolation: isolated (any Actor)?) async -> Element?
+}
+
+/// A `Sequence`'s iterator as an ``InputSource``.
+struct SequenceInput<Base: IteratorProtocol>: InputSource {
+    var base: Base
+    mutating func next(isolation: isolated (any Actor)?) async -> Base.Element? { base.next() }
+}
+
+/// An `AsyncSequence`'s iterator (one that cannot fail) as an ``InputSource``.
+struct AsyncSequenceInput<Base: AsyncIteratorProtocol>: InputSource where Base.Failure == Never {
+    var base: Base
+    mutating func next(isolation: isolated (any Actor)?) async -> Base.Element? {
+        await base.next(isolation: isolation)
+    }
+}
+
+/// Values pushed from any thread and awaited, in push order, by one consumer.
+final class CompletionInbox<Element: Sendable>: Sendable {
+    private struct State {
+        var ready = Deque<Element>()
+        var waiter: CheckedContinuation<Element, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func push(_ element: Element) {
+        let waiter: CheckedContinuation<Element, Never>? = state.withLock { state in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.ready.append(element)
+            return nil
+        }
+        waiter?.resume(returning: element)
+    }
+
+    func next() async -> Element {
+        await withCheckedContinuation { continuation in
+            let ready: Element? = state.withLock { state in
+                if let first = state.ready.popFirst() { return first }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}

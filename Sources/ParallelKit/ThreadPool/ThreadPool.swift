@@ -1,0 +1,207 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A pool of dedicated threads for blocking work — file I/O, C libraries, sleeps, network
+/// calls without async APIs — that must not starve Swift's cooperative thread pool.
+///
+/// Size it for how much blocking work may wait at once, not for the core count: sixteen
+/// threads that each sleep in `read(2)` use no CPU. The pool is also a `TaskExecutor`, so async
+/// code can run its blocking parts on it without leaving async:
+///
+/// ```swift
+/// let io = ThreadPool(threads: 16)
+///
+/// // Submit and await, or block, or get called back.
+/// let size = try await io.submit { try fileSize(atPath: "/var/log/syslog") }.value
+///
+/// // Stream results in input order with at most 2 × threads in flight.
+/// for try await page in io.map(urls, download) { save(page) }
+///
+/// // Run a whole async function with its synchronous parts on the pool's threads.
+/// await withTaskExecutorPreference(io) { await indexEverything() }
+/// ```
+///
+/// Threads are named `pk-pool-N` (Linux keeps at most 15 bytes of a thread's name). A pool
+/// that goes out of scope shuts down: it lets queued and running work finish, then its threads
+/// end before the last reference is gone — unless the last reference is dropped on one of its
+/// own threads, which then end right after.
+///
+/// - Note: Thread-safe. Work on the pool may block; work that waits for *other* work queued on
+///   the same pool can deadlock once every thread does so (as with any bounded pool).
+public final class ThreadPool: Sendable {
+    /// How many threads the pool runs.
+    public let threadCount: Int
+    /// The queue and threads. Threads hold the core, not the pool, so dropping the last
+    /// reference to the pool runs its `deinit` (shut down, then join the threads).
+    private let core: ThreadPoolCore
+
+    /// Starts a pool of `threads` threads.
+    ///
+    /// - Precondition: `threads >= 1`.
+    public init(threads: Int) {
+        precondition(threads >= 1, "ThreadPool(threads: \(threads)): a pool needs 1 thread or more")
+        threadCount = threads
+        core = ThreadPoolCore(threads: threads)
+    }
+
+    deinit {
+        core.shutdown(cancelPending: false)
+        core.joinThreads()
+    }
+
+    /// Queues `work` and returns its future.
+    ///
+    /// ```swift
+    /// let future = try pool.submit { try Data(contentsOf: url) }
+    /// ```
+    ///
+    /// - Throws: ``ThreadPoolError/shutDown`` after ``shutdown(cancelPending:)``.
+    /// - Complexity: O(1); wakes one parked thread.
+    public func submit<Value: Sendable, Failure: Error>(
+        _ work: @escaping @Sendable () throws(Failure) -> Value
+    ) throws(ThreadPoolError) -> Future<Value, Failure> {
+        let future = Future<Value, Failure>()
+        let item = PoolItem(
+            run: {
+                guard future.start() else { return }
+                do throws(Failure) {
+                    future.finish(.success(try work()))
+                } catch {
+                    future.finish(.failure(.failed(error)))
+                }
+            },
+            drop: { future.finish(.failure(.poolShutDown)) })
+        guard core.enqueue(item) else { throw .shutDown }
+        return future
+    }
+
+    /// Stops accepting work. Running work finishes; queued work runs too, unless `cancelPending`
+    /// is `true`, in which case its futures fail with ``FutureError/poolShutDown``.
+    ///
+    /// Returns at once; ``join()`` waits for the threads to end. Jobs of Swift tasks that prefer
+    /// this executor are never dropped: they run before the threads end, and any that arrive
+    /// later run on the global concurrent executor.
+    public func shutdown(cancelPending: Bool = false) {
+        core.shutdown(cancelPending: cancelPending)
+    }
+
+    /// Blocks until every thread of a shut-down pool has ended.
+    ///
+    /// - Precondition: ``shutdown(cancelPending:)`` was called.
+    public func join() {
+        precondition(core.isShutDown, "ThreadPool.join() before shutdown() would wait forever")
+        core.joinThreads()
+    }
+
+    /// Work waiting for a thread right now.
+    public var queuedCount: Int { core.queuedCount }
+
+    func enqueue(_ item: PoolItem) -> Bool { core.enqueue(item) }
+}
+
+/// The queue, the lock and the threads of a ``ThreadPool``.
+private final class ThreadPoolCore: @unchecked Sendable {
+    // @unchecked: `state`, `threads` and `threadsJoined` are read and written only with `lock` held.
+    private let lock = PThreadLock()
+    private var state = ThreadPoolState<PoolItem>()
+    private var threads: [pthread_t] = []
+    private var threadsJoined = false
+
+    init(threads count: Int) {
+        lock.withLock {
+            for number in 1...count {
+                threads.append(OSThread.start(name: "pk-pool-\(number)", joinable: true) { [self] in serve() })
+            }
+        }
+    }
+
+    var isShutDown: Bool { lock.withLock { state.phase == .shuttingDown } }
+    var queuedCount: Int { lock.withLock { state.queuedCount } }
+
+    /// Queues `item`; `false` when the pool no longer accepts work.
+    func enqueue(_ item: PoolItem) -> Bool {
+        lock.withLock {
+            switch state.submit(item) {
+            case .wakeThread:
+                lock.signal()
+                return true
+            case .queued: return true
+            case .rejected: return false
+            }
+        }
+    }
+
+    func shutdown(cancelPending: Bool) {
+        let dropped = lock.withLock {
+            let dropped = state.shutdown(cancelPending: cancelPending) { $0.drop == nil }
+            lock.broadcast()
+            return dropped
+        }
+        for item in dropped { item.drop?() }
+    }
+
+    func joinThreads() {
+        let toJoin: [pthread_t] = lock.withLock {
+            guard !threadsJoined else { return [] }
+            threadsJoined = true
+            return threads
+        }
+        let current = pthread_self()
+        for thread in toJoin {
+            if pthread_equal(thread, current) != 0 {
+                pthread_detach(thread)  // the last reference was dropped on this very thread
+            } else {
+                pthread_join(thread, nil)
+            }
+        }
+    }
+
+    /// A pool thread's loop: run items until the pool is shut down and drained.
+    private func serve() {
+        while let item = nextItem() { item.run() }
+    }
+
+    private func nextItem() -> PoolItem? {
+        lock.withLock {
+            while true {
+                switch state.next() {
+                case .run(let item): return item
+                case .exit: return nil
+                case .park:
+                    lock.wait()
+                    state.unpark()
+                }
+            }
+        }
+    }
+}
+
+/// Why a ``ThreadPool`` refused work.
+public enum ThreadPoolError: Error, Equatable, CustomStringConvertible {
+    /// The pool was shut down; it accepts no more work.
+    case shutDown
+
+    public var description: String {
+        switch self {
+        case .shutDown: return "the thread pool was shut down and accepts no more work"
+        }
+    }
+}
+
+extension ThreadPool: TaskExecutor {
+    /// Runs a Swift task's job on one of the pool's threads (the `TaskExecutor` requirement).
+    ///
+    /// Used by `withTaskExecutorPreference(pool) { … }` and `Task(executorPreference: pool)`.
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        let accepted = enqueue(PoolItem(run: { job.runSynchronously(on: executor) }, drop: nil))
+        if !accepted {
+            // A shut-down pool must not strand a task: hand the job to the global executor.
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        }
+    }
+}
