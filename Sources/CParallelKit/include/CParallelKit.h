@@ -22,13 +22,13 @@ static inline int pk_affinity_cpu_count(void) {
     return CPU_COUNT(&set);
 }
 
-/// Names the calling thread for debuggers and `ps -L` (at most 15 bytes are kept).
-static inline void pk_set_thread_name(const char *name) {
+/// Names `thread` for debuggers and `ps -L` (Linux keeps at most 15 bytes).
+static inline void pk_set_thread_name(pthread_t thread, const char *name) {
     char truncated[16];
     int i = 0;
     for (; i < 15 && name[i] != 0; i++) truncated[i] = name[i];
     truncated[i] = 0;
-    pthread_setname_np(pthread_self(), truncated);
+    pthread_setname_np(thread, truncated);
 }
 
 /// A monotonic tick counter that costs a few nanoseconds: the time-stamp counter on x86-64,
