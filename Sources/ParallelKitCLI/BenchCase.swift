@@ -9,20 +9,39 @@ struct BenchCase: Sendable {
     let baseline: String
     /// Whether `seconds` is the time of one operation (latency rows) rather than of the workload.
     let isLatency: Bool
-    /// Runs the workload once; throws when its result differs from the serial one.
-    let run: @Sendable () async throws(BenchError) -> Void
+    /// Runs the workload once and returns its own measure of the row's unit in seconds, or
+    /// `nil` to be timed as a whole; throws when its result differs from the serial one.
+    let run: @Sendable () async throws(BenchError) -> Double?
 
+    /// A row timed as a whole.
     init(
         workload: String, variant: String, workers: Int, items: Int, baseline: String = "serial",
-        isLatency: Bool = false, run: @escaping @Sendable () async throws(BenchError) -> Void
+        run: @escaping @Sendable () async throws(BenchError) -> Void
     ) {
         self.workload = workload
         self.variant = variant
         self.workers = workers
         self.items = items
         self.baseline = baseline
-        self.isLatency = isLatency
-        self.run = run
+        self.isLatency = false
+        self.run = { () async throws(BenchError) -> Double? in
+            try await run()
+            return nil
+        }
+    }
+
+    /// A latency row: `measure` returns the median seconds of one operation.
+    init(
+        workload: String, variant: String, workers: Int, baseline: String,
+        measure: @escaping @Sendable () async throws(BenchError) -> Double
+    ) {
+        self.workload = workload
+        self.variant = variant
+        self.workers = workers
+        self.items = 1
+        self.baseline = baseline
+        self.isLatency = true
+        self.run = { () async throws(BenchError) -> Double? in try await measure() }
     }
 }
 
@@ -30,11 +49,13 @@ struct BenchCase: Sendable {
 enum BenchError: Error, CustomStringConvertible {
     case wrongResult(variant: String)
     case probeFailed(String)
+    case poolFailed(String)
 
     var description: String {
         switch self {
         case .wrongResult(let variant): return "variant \(variant) produced a result different from the serial one"
         case .probeFailed(let why): return "memory probe failed: \(why)"
+        case .poolFailed(let why): return "thread pool benchmark failed: \(why)"
         }
     }
 }

@@ -49,6 +49,10 @@ struct BenchCommand: AsyncParsableCommand {
         (CostlyMap.name, CostlyMap.summary, { MapVariants.cases(CostlyMap.self, quick: $0, workers: $1) }),
         (Imbalanced.name, Imbalanced.summary, { MapVariants.cases(Imbalanced.self, quick: $0, workers: $1) }),
         (Tiny.name, Tiny.summary, { MapVariants.cases(Tiny.self, quick: $0, workers: $1) }),
+        (ThreadPoolBench.sleep16, ThreadPoolBench.sleep16Summary, { quick, _ in ThreadPoolBench.sleepCases(quick: quick) }),
+        (ThreadPoolBench.starvation, ThreadPoolBench.starvationSummary, { quick, _ in ThreadPoolBench.starvationCases(quick: quick) }),
+        (ThreadPoolBench.roundtrip, ThreadPoolBench.roundtripSummary, { quick, _ in ThreadPoolBench.roundtripCases(quick: quick) }),
+        (ThreadPoolBench.stream, ThreadPoolBench.streamSummary, { quick, _ in ThreadPoolBench.streamCases(quick: quick) }),
         (MemoryProbe.workload, MemoryProbe.summary, { _, _ in [] }),
     ]
 
@@ -79,8 +83,8 @@ struct BenchCommand: AsyncParsableCommand {
         for _ in 0..<repetitions {
             for (index, benchCase) in cases.enumerated() {
                 let start = ContinuousClock.now
-                try await benchCase.run()
-                times[index].append(seconds(ContinuousClock.now - start))
+                let ownMeasure = try await benchCase.run()
+                times[index].append(ownMeasure ?? seconds(ContinuousClock.now - start))
             }
         }
         let medians = times.map(median)

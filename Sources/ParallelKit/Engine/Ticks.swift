@@ -10,8 +10,9 @@ import Musl
 ///
 /// `clock_gettime` costs ~23 ns here, which alone is a quarter of a serial `map` over 100
 /// Ints; the cycle counter costs ~7 ns. Its rate is measured once against `CLOCK_MONOTONIC`.
+@usableFromInline
 enum Ticks {
-    @inline(__always)
+    @inlinable @inline(__always)
     static func now() -> UInt64 { pk_ticks() }
 
     /// Ticks in one microsecond, measured once over a ~200 µs window.
@@ -25,6 +26,7 @@ enum Ticks {
     }()
 
     /// The number of ticks in `microseconds`.
+    @usableFromInline
     static func fromMicroseconds(_ microseconds: Double) -> UInt64 {
         UInt64(microseconds * perMicrosecond)
     }

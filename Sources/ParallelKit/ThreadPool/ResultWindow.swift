@@ -8,23 +8,27 @@ import Synchronization
 /// earlier result is taken, so a slow consumer slows the producer and an endless input runs in
 /// constant memory. When the window is dropped (the loop ended early), every future not yet
 /// started is cancelled.
+@usableFromInline
 final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> where Source.Element: Sendable {
-    typealias Input = Source.Element
-    typealias Outcome = Future<Value, Failure>.Outcome
+    @usableFromInline typealias Input = Source.Element
+    @usableFromInline typealias Outcome = Future<Value, Failure>.Outcome
 
-    private let pool: ThreadPool
-    private let limit: Int
-    private let work: @Sendable (Input) throws(Failure) -> Value
-    private var input: Source?
-    private var nextIndex = 0
-    private var inFlight = Deque<(index: Int, future: Future<Value, Failure>)>()
-    private let completed = CompletionInbox<(index: Int, outcome: Outcome)>()
-    private var finished = false
+    @usableFromInline let pool: ThreadPool
+    @usableFromInline let limit: Int
+    @usableFromInline let work: @Sendable (Input) throws(Failure) -> Value
+    @usableFromInline var input: Source?
+    @usableFromInline var nextIndex = 0
+    @usableFromInline var inFlight = Deque<(index: Int, future: Future<Value, Failure>)>()
+    /// Completions in the order they happen; only the unordered stream needs them.
+    @usableFromInline let completed: CompletionInbox<(index: Int, outcome: Outcome)>?
+    @usableFromInline var finished = false
 
+    @inlinable
     init(
-        pool: ThreadPool, limit: Int, input: Source,
+        pool: ThreadPool, limit: Int, input: Source, inCompletionOrder: Bool,
         work: @escaping @Sendable (Input) throws(Failure) -> Value
     ) {
+        completed = inCompletionOrder ? CompletionInbox() : nil
         precondition(limit >= 1, "ThreadPool.map(maxInFlight: \(limit)): the bound must be 1 or more")
         self.pool = pool
         self.limit = limit
@@ -32,11 +36,13 @@ final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> w
         self.work = work
     }
 
+    @inlinable
     deinit {
         for entry in inFlight { entry.future.cancel() }
     }
 
     /// The next result in input order, or `nil` at the end.
+    @inlinable
     func nextInOrder(isolation: isolated (any Actor)? = #isolation) async throws(FutureError<Failure>) -> Value? {
         try await fill()
         guard let head = inFlight.popFirst() else { return nil }
@@ -49,11 +55,13 @@ final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> w
     }
 
     /// The next result to finish, with its input index, or `nil` at the end.
+    @inlinable
     func nextCompleted(
         isolation: isolated (any Actor)? = #isolation
     ) async throws(FutureError<Failure>) -> (index: Int, value: Value)? {
         try await fill()
         guard !inFlight.isEmpty else { return nil }
+        guard let completed else { preconditionFailure("an ordered window has no completion inbox") }
         let (index, outcome) = await completed.next()
         inFlight.removeAll { $0.index == index }
         switch outcome {
@@ -65,7 +73,8 @@ final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> w
     }
 
     /// Submits input until `limit` futures are in flight or the input ends.
-    private func fill(isolation: isolated (any Actor)? = #isolation) async throws(FutureError<Failure>) {
+    @inlinable
+    func fill(isolation: isolated (any Actor)? = #isolation) async throws(FutureError<Failure>) {
         guard !finished else { return }
         if Task.isCancelled {
             stop()
@@ -82,14 +91,14 @@ final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> w
             }
             let index = nextIndex
             nextIndex += 1
-            let completed = self.completed
-            future.onCompletion { completed.push((index, $0)) }
+            if let completed { future.onCompletion { completed.push((index, $0)) } }
             inFlight.append((index, future))
         }
     }
 
     /// Ends the stream: no more input is read and work not started is cancelled.
-    private func stop() {
+    @inlinable
+    func stop() {
         finished = true
         input = nil
         for entry in inFlight { entry.future.cancel() }
@@ -98,34 +107,45 @@ final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> w
 }
 
 /// The input of a result stream: a synchronous or an asynchronous sequence's iterator.
+@usableFromInline
 protocol InputSource {
     associatedtype Element
     mutating func next(isolation: isolated (any Actor)?) async -> Element?
 }
 
 /// A `Sequence`'s iterator as an ``InputSource``.
+@usableFromInline
 struct SequenceInput<Base: IteratorProtocol>: InputSource {
-    var base: Base
-    mutating func next(isolation: isolated (any Actor)?) async -> Base.Element? { base.next() }
+    @usableFromInline var base: Base
+    @inlinable init(base: Base) { self.base = base }
+    @inlinable mutating func next(isolation: isolated (any Actor)?) async -> Base.Element? { base.next() }
 }
 
 /// An `AsyncSequence`'s iterator (one that cannot fail) as an ``InputSource``.
+@usableFromInline
 struct AsyncSequenceInput<Base: AsyncIteratorProtocol>: InputSource where Base.Failure == Never {
-    var base: Base
-    mutating func next(isolation: isolated (any Actor)?) async -> Base.Element? {
+    @usableFromInline var base: Base
+    @inlinable init(base: Base) { self.base = base }
+    @inlinable mutating func next(isolation: isolated (any Actor)?) async -> Base.Element? {
         await base.next(isolation: isolation)
     }
 }
 
 /// Values pushed from any thread and awaited, in push order, by one consumer.
+@usableFromInline
 final class CompletionInbox<Element: Sendable>: Sendable {
-    private struct State {
-        var ready = Deque<Element>()
-        var waiter: CheckedContinuation<Element, Never>?
+    @usableFromInline
+    struct State {
+        @usableFromInline var ready = Deque<Element>()
+        @usableFromInline var waiter: CheckedContinuation<Element, Never>?
+        @inlinable init() {}
     }
 
-    private let state = Mutex(State())
+    @usableFromInline let state = Mutex(State())
 
+    @inlinable init() {}
+
+    @inlinable
     func push(_ element: Element) {
         let waiter: CheckedContinuation<Element, Never>? = state.withLock { state in
             if let waiter = state.waiter {
@@ -138,7 +158,8 @@ final class CompletionInbox<Element: Sendable>: Sendable {
         waiter?.resume(returning: element)
     }
 
-    func next() async -> Element {
+    @inlinable
+    nonisolated(nonsending) func next() async -> Element {
         await withCheckedContinuation { continuation in
             let ready: Element? = state.withLock { state in
                 if let first = state.ready.popFirst() { return first }

@@ -21,6 +21,7 @@ extension ThreadPool {
     ///   ``FutureError/failed(_:)`` with the first error (in input order) and ends; or
     ///   ``FutureError/poolShutDown`` if the pool stops accepting work. A cancelled consuming
     ///   task ends it early.
+    @inlinable
     public func map<Input: Sequence, Value: Sendable, Failure: Error>(
         _ input: Input,
         maxInFlight: Int? = nil,
@@ -29,12 +30,13 @@ extension ThreadPool {
         OrderedResults { [self] in
             ResultWindow(
                 pool: self, limit: maxInFlight ?? 2 * threadCount, input: SequenceInput(base: input.makeIterator()),
-                work: work)
+                inCompletionOrder: false, work: work)
         }
     }
 
     /// Like ``map(_:maxInFlight:_:)-(Sequence,_,_)`` for an `AsyncSequence` input that cannot fail,
     /// such as an `AsyncStream`.
+    @inlinable
     public func map<Input: AsyncSequence, Value: Sendable, Failure: Error>(
         _ input: Input,
         maxInFlight: Int? = nil,
@@ -43,7 +45,7 @@ extension ThreadPool {
         OrderedResults { [self] in
             ResultWindow(
                 pool: self, limit: maxInFlight ?? 2 * threadCount,
-                input: AsyncSequenceInput(base: input.makeAsyncIterator()), work: work)
+                input: AsyncSequenceInput(base: input.makeAsyncIterator()), inCompletionOrder: false, work: work)
         }
     }
 
@@ -58,6 +60,7 @@ extension ThreadPool {
     ///
     /// Input is read lazily with at most `maxInFlight` results outstanding, as in
     /// ``map(_:maxInFlight:_:)-(Sequence,_,_)``.
+    @inlinable
     public func mapUnordered<Input: Sequence, Value: Sendable, Failure: Error>(
         _ input: Input,
         maxInFlight: Int? = nil,
@@ -66,12 +69,13 @@ extension ThreadPool {
         UnorderedResults { [self] in
             ResultWindow(
                 pool: self, limit: maxInFlight ?? 2 * threadCount, input: SequenceInput(base: input.makeIterator()),
-                work: work)
+                inCompletionOrder: true, work: work)
         }
     }
 
     /// Like ``mapUnordered(_:maxInFlight:_:)-(Sequence,_,_)`` for an `AsyncSequence` input that
     /// cannot fail.
+    @inlinable
     public func mapUnordered<Input: AsyncSequence, Value: Sendable, Failure: Error>(
         _ input: Input,
         maxInFlight: Int? = nil,
@@ -81,51 +85,63 @@ extension ThreadPool {
         UnorderedResults { [self] in
             ResultWindow(
                 pool: self, limit: maxInFlight ?? 2 * threadCount,
-                input: AsyncSequenceInput(base: input.makeAsyncIterator()), work: work)
+                input: AsyncSequenceInput(base: input.makeAsyncIterator()), inCompletionOrder: true, work: work)
         }
     }
 }
 
 /// Results in input order.
+@usableFromInline
 struct OrderedResults<Source: InputSource, Value: Sendable, Failure: Error>: AsyncSequence
 where Source.Element: Sendable {
-    typealias Element = Value
-    let makeWindow: () -> ResultWindow<Source, Value, Failure>
+    @usableFromInline typealias Element = Value
+    @usableFromInline let makeWindow: () -> ResultWindow<Source, Value, Failure>
 
+    @usableFromInline
     struct AsyncIterator: AsyncIteratorProtocol {
-        let window: ResultWindow<Source, Value, Failure>
+        @usableFromInline let window: ResultWindow<Source, Value, Failure>
 
-        mutating func next() async throws(FutureError<Failure>) -> Value? {
+        @inlinable init(window: ResultWindow<Source, Value, Failure>) { self.window = window }
+
+        @inlinable mutating func next() async throws(FutureError<Failure>) -> Value? {
             try await window.nextInOrder()
         }
 
-        mutating func next(isolation actor: isolated (any Actor)?) async throws(FutureError<Failure>) -> Value? {
+        @inlinable mutating func next(isolation actor: isolated (any Actor)?) async throws(FutureError<Failure>) -> Value? {
             try await window.nextInOrder(isolation: actor)
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(window: makeWindow()) }
+    @inlinable init(makeWindow: @escaping () -> ResultWindow<Source, Value, Failure>) { self.makeWindow = makeWindow }
+
+    @inlinable func makeAsyncIterator() -> AsyncIterator { AsyncIterator(window: makeWindow()) }
 }
 
 /// Results in completion order, with their input index.
+@usableFromInline
 struct UnorderedResults<Source: InputSource, Value: Sendable, Failure: Error>: AsyncSequence
 where Source.Element: Sendable {
-    typealias Element = (index: Int, value: Value)
-    let makeWindow: () -> ResultWindow<Source, Value, Failure>
+    @usableFromInline typealias Element = (index: Int, value: Value)
+    @usableFromInline let makeWindow: () -> ResultWindow<Source, Value, Failure>
 
+    @usableFromInline
     struct AsyncIterator: AsyncIteratorProtocol {
-        let window: ResultWindow<Source, Value, Failure>
+        @usableFromInline let window: ResultWindow<Source, Value, Failure>
 
-        mutating func next() async throws(FutureError<Failure>) -> (index: Int, value: Value)? {
+        @inlinable init(window: ResultWindow<Source, Value, Failure>) { self.window = window }
+
+        @inlinable mutating func next() async throws(FutureError<Failure>) -> (index: Int, value: Value)? {
             try await window.nextCompleted()
         }
 
-        mutating func next(
+        @inlinable mutating func next(
             isolation actor: isolated (any Actor)?
         ) async throws(FutureError<Failure>) -> (index: Int, value: Value)? {
             try await window.nextCompleted(isolation: actor)
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(window: makeWindow()) }
+    @inlinable init(makeWindow: @escaping () -> ResultWindow<Source, Value, Failure>) { self.makeWindow = makeWindow }
+
+    @inlinable func makeAsyncIterator() -> AsyncIterator { AsyncIterator(window: makeWindow()) }
 }

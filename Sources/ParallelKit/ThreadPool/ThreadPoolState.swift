@@ -1,12 +1,23 @@
 import DequeModule
 
 /// One unit of work queued on a ``ThreadPool``.
+@usableFromInline
 struct PoolItem: Sendable {
-    /// Runs the work on a pool thread.
-    let run: @Sendable () -> Void
-    /// Called instead of `run` when `shutdown(cancelPending: true)` drops the item; `nil` for
-    /// work that must run anyway (a Swift task's job: dropping it would hang that task forever).
-    let drop: (@Sendable () -> Void)?
+    /// Called once: with `true` to run the work on a pool thread, or with `false` when
+    /// `shutdown(cancelPending: true)` drops it (one closure, so queuing allocates once).
+    @usableFromInline let body: @Sendable (_ run: Bool) -> Void
+    /// Whether a cancelling shutdown may drop it; `false` for work that must run anyway (a Swift
+    /// task's job: dropping it would hang that task forever).
+    @usableFromInline let droppable: Bool
+
+    @inlinable
+    init(body: @escaping @Sendable (_ run: Bool) -> Void, droppable: Bool) {
+        self.body = body
+        self.droppable = droppable
+    }
+
+    func run() { body(true) }
+    func drop() { body(false) }
 }
 
 /// The pool's state machine: what to do on submit, on a thread asking for work, on shutdown.
@@ -50,6 +61,9 @@ struct ThreadPoolState<Item> {
         queue.append(item)
         return parked > 0 ? .wakeThread : .queued
     }
+
+    /// Takes the next item without parking when there is none.
+    mutating func take() -> Item? { queue.popFirst() }
 
     /// A thread asks for work. `.park` counts it as parked until ``unpark()``.
     mutating func next() -> NextAction {

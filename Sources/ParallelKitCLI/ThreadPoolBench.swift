@@ -1,0 +1,143 @@
+import ParallelKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Benchmarks of `ThreadPool` against the cooperative pool, from seed 003's sleeps.
+enum ThreadPoolBench {
+    static let sleep16 = "sleep-16"
+    static let sleep16Summary = "seed 003: 16 blocking sleeps summing 9.9 s (longest 1.5 s)"
+    static let starvation = "starvation-latency"
+    static let starvationSummary = "wait of a trivial unrelated Task while 16 blocking jobs run"
+    static let roundtrip = "submit-roundtrip"
+    static let roundtripSummary = "time from submitting a no-op to having its value"
+    static let stream = "stream-throughput"
+    static let streamSummary = "items/s of ThreadPool.map over 1,000,000 no-op items"
+
+    /// Seed 003's sleep times, in seconds.
+    static let sleepTimes = [0.1, 0.2, 0.1, 0.5, 0.7, 0.9, 0.5, 0.4, 1.5, 1.3, 1.0, 0.3, 0.7, 0.6, 0.3, 0.8]
+
+    static func sleepCases(quick: Bool) -> [BenchCase] {
+        let micros = sleepTimes.map { UInt32($0 * (quick ? 10_000 : 1_000_000)) }
+        let pool = ThreadPool(threads: 16)
+        return [
+            BenchCase(workload: sleep16, variant: "serial", workers: 1, items: 16) {
+                for sleep in micros { usleep(sleep) }
+            },
+            BenchCase(workload: sleep16, variant: "threadpool-16", workers: 16, items: 16) { () async throws(BenchError) in
+                do {
+                    for try await _ in pool.mapUnordered(micros, { usleep($0) }) {}
+                } catch {
+                    throw .poolFailed("\(error)")
+                }
+            },
+            BenchCase(workload: sleep16, variant: "cooperative-taskgroup", workers: Workers.available, items: 16) {
+                await withTaskGroup(of: Void.self) { group in
+                    for sleep in micros { group.addTask { usleep(sleep) } }
+                }
+            },
+        ]
+    }
+
+    static func starvationCases(quick: Bool) -> [BenchCase] {
+        let blockMicros: UInt32 = quick ? 20_000 : 200_000
+        let pool = ThreadPool(threads: 16)
+        return [
+            BenchCase(workload: starvation, variant: "cooperative", workers: Workers.available, baseline: "cooperative") {
+                let blockers = (0..<16).map { _ in Task.detached { _ = usleep(blockMicros) } }
+                let latency = await trivialTaskLatency()
+                for blocker in blockers { await blocker.value }
+                return latency
+            },
+            BenchCase(workload: starvation, variant: "threadpool-16", workers: 16, baseline: "cooperative") {
+                () async throws(BenchError) -> Double in
+                let blockers: [Future<Void, Never>]
+                do {
+                    blockers = try (0..<16).map { _ in try pool.submit { _ = usleep(blockMicros) } }
+                } catch {
+                    throw .poolFailed("\(error)")
+                }
+                let latency = await trivialTaskLatency()
+                _ = await Future.waitAll(blockers)
+                return latency
+            },
+        ]
+    }
+
+    /// Seconds from creating a trivial detached Task to its body running, after the blockers start.
+    private static func trivialTaskLatency() async -> Double {
+        usleep(2_000)  // let the blocking jobs occupy their threads
+        let start = ContinuousClock.now
+        let started = await Task.detached { ContinuousClock.now }.value
+        return seconds(started - start)
+    }
+
+    static func roundtripCases(quick: Bool) -> [BenchCase] {
+        let samples = quick ? 200 : 5_000
+        let pool = ThreadPool(threads: 4)
+        return [
+            BenchCase(workload: roundtrip, variant: "task-spawn", workers: Workers.available, baseline: "task-spawn") {
+                var times: [Double] = []
+                for _ in 0..<samples {
+                    let start = ContinuousClock.now
+                    await Task.detached {}.value
+                    times.append(seconds(ContinuousClock.now - start))
+                }
+                return median(times)
+            },
+            BenchCase(workload: roundtrip, variant: "threadpool-await", workers: 4, baseline: "task-spawn") {
+                () async throws(BenchError) -> Double in
+                var times: [Double] = []
+                for _ in 0..<samples {
+                    let start = ContinuousClock.now
+                    do { try await pool.submit {}.value } catch { throw .poolFailed("\(error)") }
+                    times.append(seconds(ContinuousClock.now - start))
+                }
+                return median(times)
+            },
+            BenchCase(workload: roundtrip, variant: "threadpool-wait", workers: 4, baseline: "task-spawn") {
+                () async throws(BenchError) -> Double in
+                var times: [Double] = []
+                for _ in 0..<samples {
+                    let start = ContinuousClock.now
+                    do { try pool.submit {}.wait() } catch { throw .poolFailed("\(error)") }
+                    times.append(seconds(ContinuousClock.now - start))
+                }
+                return median(times)
+            },
+        ]
+    }
+
+    static func streamCases(quick: Bool) -> [BenchCase] {
+        let count = quick ? 10_000 : 1_000_000
+        let pool = ThreadPool(threads: Workers.available)
+        return [
+            BenchCase(workload: stream, variant: "map-ordered", workers: pool.threadCount, items: count, baseline: "map-ordered") {
+                () async throws(BenchError) in
+                var received = 0
+                do {
+                    for try await value in pool.map(0..<count, { $0 }) {
+                        guard value == received else { throw BenchError.wrongResult(variant: "map-ordered") }
+                        received += 1
+                    }
+                } catch let error as BenchError {
+                    throw error
+                } catch {
+                    throw .poolFailed("\(error)")
+                }
+                guard received == count else { throw .wrongResult(variant: "map-ordered") }
+            },
+            BenchCase(workload: stream, variant: "map-unordered", workers: pool.threadCount, items: count, baseline: "map-ordered") {
+                () async throws(BenchError) in
+                var received = 0
+                do {
+                    for try await _ in pool.mapUnordered(0..<count, { $0 }) { received += 1 }
+                } catch {
+                    throw .poolFailed("\(error)")
+                }
+                guard received == count else { throw .wrongResult(variant: "map-unordered") }
+            },
+        ]
+    }
+}
