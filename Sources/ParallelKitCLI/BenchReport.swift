@@ -24,7 +24,7 @@ struct BenchReport {
     func printHeader() {
         guard !json else { return }
         Swift.print(
-            pad("workload", 16) + pad("variant", 24) + lpad("workers", 8) + lpad("median s", 12)
+            pad("workload", 20) + pad("variant", 24) + lpad("workers", 8) + lpad("median s", 12)
                 + lpad("speedup", 10) + lpad("efficiency", 12))
     }
 
@@ -33,7 +33,7 @@ struct BenchReport {
             Swift.print(jsonLine(row))
         } else {
             Swift.print(
-                pad(row.workload, 16) + pad(row.variant, 24) + lpad("\(row.workers)", 8)
+                pad(row.workload, 20) + pad(row.variant, 24) + lpad("\(row.workers)", 8)
                     + lpad(fixed(row.seconds, 6), 12) + lpad(fixed(row.speedup, 2) + "x", 10)
                     + lpad(fixed(row.efficiency, 2), 12))
         }
