@@ -37,6 +37,31 @@ struct BenchCommandTests {
         #expect(lines.contains { $0.contains("parallelMap") })
     }
 
+    @Test("the thread pool workloads report their variants, latency rows without items_per_second")
+    func threadPoolRows() throws {
+        let run = try runCLI([
+            "bench", "--quick", "--json", "--repetitions", "1", "--workload", "sleep-16", "--workload", "starvation-latency",
+            "--workload", "submit-roundtrip", "--workload", "stream-throughput",
+        ])
+        #expect(run.status == 0, "stderr: \(run.error)")
+        let rows = try run.output.split(separator: "\n").map { line in
+            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        let variants = Set(rows.map { "\($0["workload"]!)/\($0["variant"]!)" })
+        for expected in [
+            "sleep-16/serial", "sleep-16/threadpool-16", "sleep-16/cooperative-taskgroup",
+            "starvation-latency/cooperative", "starvation-latency/threadpool-16",
+            "submit-roundtrip/threadpool-await", "submit-roundtrip/threadpool-wait",
+            "stream-throughput/map-ordered", "stream-throughput/map-unordered",
+        ] {
+            #expect(variants.contains(expected), "missing \(expected)")
+        }
+        for row in rows where row["workload"] as? String == "submit-roundtrip" {
+            #expect(row["items_per_second"] == nil)
+            #expect((row["seconds"] as? Double ?? 1) < 0.1)
+        }
+    }
+
     @Test("the memory workload reports peak RSS for both variants")
     func memoryRows() throws {
         let run = try runCLI(["bench", "--quick", "--json", "--repetitions", "1", "--workload", "map-memory"])
