@@ -28,9 +28,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "ParallelKitTestTasks",
+            dependencies: ["ParallelKit"]
+        ),
+        .executableTarget(
+            name: "ParallelKitTestWorker",
+            dependencies: ["ParallelKit", "ParallelKitTestTasks"]
+        ),
         .testTarget(
             name: "ParallelKitTests",
-            dependencies: ["ParallelKit", "ParallelKitCLI"]
+            dependencies: ["ParallelKit", "ParallelKitCLI", "ParallelKitTestTasks", "ParallelKitTestWorker"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -8,15 +8,18 @@ struct CLIResult {
 }
 
 /// The `parallelkit` executable built next to the test bundle.
-func cliPath() -> String {
+func cliPath() -> String { siblingExecutable("parallelkit") }
+
+/// An executable of this package, built in the same folder as (or a parent folder of) the test bundle.
+func siblingExecutable(_ name: String) -> String {
     let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var directory = bundle.deletingLastPathComponent()
     while directory.path != "/" {
-        let candidate = directory.appendingPathComponent("parallelkit").path
+        let candidate = directory.appendingPathComponent(name).path
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         directory = directory.deletingLastPathComponent()
     }
-    return "parallelkit"
+    return name
 }
 
 /// Runs `parallelkit` with `arguments` (after `prefix`, e.g. `taskset -c 0`) and waits for it.

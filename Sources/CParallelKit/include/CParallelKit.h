@@ -7,7 +7,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <link.h>
 #include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sched.h>
 #include <stdint.h>
 #include <time.h>
@@ -29,6 +33,53 @@ static inline void pk_set_thread_name(pthread_t thread, const char *name) {
     for (; i < 15 && name[i] != 0; i++) truncated[i] = name[i];
     truncated[i] = 0;
     pthread_setname_np(thread, truncated);
+}
+
+/// Asks the kernel to send `signal` to the calling process when its parent thread dies
+/// (`prctl(PR_SET_PDEATHSIG)`, which Swift cannot call: it is variadic). Returns 0 or -1.
+static inline int pk_set_parent_death_signal(int signal) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
+}
+
+struct pk_build_id_search {
+    unsigned char *out;
+    size_t capacity;
+    size_t length;
+};
+
+static inline int pk_build_id_callback(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct pk_build_id_search *search = (struct pk_build_id_search *)data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *header = &info->dlpi_phdr[i];
+        if (header->p_type != PT_NOTE) continue;
+        const unsigned char *note = (const unsigned char *)(info->dlpi_addr + header->p_vaddr);
+        const unsigned char *end = note + header->p_memsz;
+        while (note + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *nhdr = (const ElfW(Nhdr) *)note;
+            size_t name_size = (nhdr->n_namesz + 3) & ~(size_t)3;
+            size_t desc_size = (nhdr->n_descsz + 3) & ~(size_t)3;
+            const unsigned char *name = note + sizeof(ElfW(Nhdr));
+            const unsigned char *desc = name + name_size;
+            if (desc + nhdr->n_descsz > end) break;
+            if (nhdr->n_type == NT_GNU_BUILD_ID && nhdr->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
+                size_t length = nhdr->n_descsz < search->capacity ? nhdr->n_descsz : search->capacity;
+                memcpy(search->out, desc, length);
+                search->length = length;
+                return 1;
+            }
+            note = desc + desc_size;
+        }
+    }
+    return 1; /* only the main executable, which dl_iterate_phdr reports first */
+}
+
+/// Copies the main executable's GNU build-id (up to `capacity` bytes) into `out`; returns its
+/// length, or 0 when the executable has none.
+static inline size_t pk_executable_build_id(unsigned char *out, size_t capacity) {
+    struct pk_build_id_search search = { out, capacity, 0 };
+    dl_iterate_phdr(pk_build_id_callback, &search);
+    return search.length;
 }
 
 /// A monotonic tick counter that costs a few nanoseconds: the time-stamp counter on x86-64,

@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Length-prefixed frames over one end of a Unix socket pair: `UInt32` little-endian length,
+/// then that many bytes (one encoded ``WireMessage``).
+///
+/// Writing uses `MSG_NOSIGNAL`, so a dead peer is an error, not a `SIGPIPE`. Reading checks the
+/// length against ``maximumFrameSize`` before allocating, and can give up after a timeout.
+final class FrameChannel {
+    /// The largest frame either side accepts: 1 GiB.
+    static let maximumFrameSize = 1 << 30
+
+    let fd: Int32
+    /// Received bytes not yet consumed live in `storage[head..<tail]`.
+    private var storage: UnsafeMutableRawPointer
+    private var capacity = 64 * 1024
+    private var head = 0
+    private var tail = 0
+
+    init(fd: Int32) {
+        self.fd = fd
+        storage = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Why a frame could not be read or written.
+    enum Failure: Error, Equatable {
+        /// The peer closed its end (it exited or crashed).
+        case closed
+        /// No complete frame arrived in time.
+        case timedOut
+        /// The length prefix exceeds the maximum frame size.
+        case oversized(UInt32)
+        /// A system call failed with this `errno`.
+        case system(Int32)
+        /// The bytes are not a valid message.
+        case undecodable(String)
+    }
+
+    func send(_ message: WireMessage) throws(Failure) {
+        let payload: [UInt8]
+        do {
+            payload = try WireCoder.encode(message)
+        } catch {
+            throw .undecodable("\(error)")
+        }
+        guard payload.count <= Self.maximumFrameSize else { throw .oversized(UInt32(truncatingIfNeeded: payload.count)) }
+        var frame = [UInt8]()
+        frame.reserveCapacity(4 + payload.count)
+        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { frame.append(contentsOf: $0) }
+        frame.append(contentsOf: payload)
+        try writeAll(frame)
+    }
+
+    /// The next message; waits at most `timeout` (forever when `nil`).
+    func receive(timeout: Duration? = nil) throws(Failure) -> WireMessage {
+        let deadline = timeout.map { Ticks.monotonicNanoseconds() &+ UInt64(max(0, nanoseconds($0))) }
+        try fill(4, deadline: deadline)
+        let length = Int(UInt32(littleEndian: storage.loadUnaligned(fromByteOffset: head, as: UInt32.self)))
+        guard length <= Self.maximumFrameSize else { throw .oversized(UInt32(length)) }
+        try fill(4 + length, deadline: deadline)
+        let payload = [UInt8](UnsafeRawBufferPointer(start: storage + head + 4, count: length))
+        head += 4 + length
+        if head == tail {
+            head = 0
+            tail = 0
+        }
+        do {
+            return try WireCoder.decode(WireMessage.self, from: payload)
+        } catch {
+            throw .undecodable("\(error)")
+        }
+    }
+
+    /// Reads until at least `count` unconsumed bytes are buffered.
+    private func fill(_ count: Int, deadline: UInt64?) throws(Failure) {
+        while tail - head < count {
+            if count > capacity - head {
+                // Move what is left to the front, growing the buffer if the frame needs it.
+                let needed = max(count, capacity)
+                let grown = UnsafeMutableRawPointer.allocate(byteCount: needed, alignment: 16)
+                grown.copyMemory(from: storage + head, byteCount: tail - head)
+                storage.deallocate()
+                storage = grown
+                capacity = needed
+                tail -= head
+                head = 0
+            }
+            if let deadline {
+                let now = Ticks.monotonicNanoseconds()
+                guard now < deadline else { throw .timedOut }
+                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let milliseconds = Int32(min(UInt64(Int32.max), (deadline - now + 999_999) / 1_000_000))
+                let ready = poll(&poller, 1, milliseconds)
+                if ready < 0 {
+                    if errno == EINTR { continue }
+                    throw .system(errno)
+                }
+                if ready == 0 { continue }
+            }
+            let got = recv(fd, storage + tail, capacity - tail, 0)
+            if got < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                if errno == ECONNRESET { throw .closed }
+                throw .system(errno)
+            }
+            if got == 0 { throw .closed }
+            tail += got
+        }
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws(Failure) {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + written, bytes.count - written, Int32(MSG_NOSIGNAL))
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE || errno == ECONNRESET { throw .closed }
+                throw .system(errno)
+            }
+            written += result
+        }
+    }
+}
+
+/// The calling process's ID.
+func currentProcessID() -> Int32 { getpid() }

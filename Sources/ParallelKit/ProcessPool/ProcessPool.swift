@@ -1,0 +1,219 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Supervised worker processes running registered ``WorkerTask``s: Python's
+/// `multiprocessing.Pool`, without its hangs.
+///
+/// ```swift
+/// WorkerTasks.serveIfWorker(Square.self)            // first line of main
+/// let squares = try await withProcessPool(workers: .all) { pool in
+///     try await pool.map(Square.self, Array(0..<10_000_000))   // batched automatically
+/// }
+/// ```
+///
+/// Workers are the same executable started again with `posix_spawn` (or `executable:`), talking
+/// over a private socket pair — their stdout and stderr stay yours. A worker that dies (signal,
+/// `fatalError`, non-zero exit, OOM kill) fails only the tasks it held, with an error naming its
+/// pid, how it ended and the tasks' indices; the pool starts a replacement and goes on. Workers
+/// die with the parent. See `Guides/ProcessPool.md` for the failure table.
+///
+/// - Note: Thread-safe. Calls never block the calling thread except ``join()``-free ``terminate()``.
+public final class ProcessPool: Sendable {
+    /// The number of worker processes.
+    public let workerCount: Int
+    /// One thread per worker: it owns that worker's connection while it runs a batch.
+    let dispatchers: ThreadPool
+    let supervisor: WorkerSupervisor
+
+    /// Starts `workers` worker processes and waits until every one has passed the handshake and
+    /// run the initializer.
+    ///
+    /// - Parameters:
+    ///   - workers: how many processes; `.all` is the usable cores.
+    ///   - executable: the program to start; by default this one (`/proc/self/exe`), which must
+    ///     call ``WorkerTasks/serveIfWorker(_:)`` first thing in `main`.
+    ///   - arguments: extra command-line arguments for the workers.
+    ///   - initializer: run once in every worker before its first task (Python's `initializer`);
+    ///     if it throws, this initializer throws ``ProcessPoolError/initializerFailed(_:)``.
+    ///   - maxTasksPerWorker: replace a worker after this many batches (Python's
+    ///     `maxtasksperchild`), to contain leaks.
+    ///   - taskTimeout: a batch running longer is failed with
+    ///     ``ProcessPoolError/taskTimedOut(pid:tasks:timeout:)`` and its worker replaced.
+    ///   - retries: how many times a batch whose worker died is run again on a new worker.
+    ///   - buildID: the GNU build-id workers must report; by default this executable's own when
+    ///     workers run this executable, none otherwise.
+    /// - Throws: ``ProcessPoolError`` when a worker cannot be started, fails the handshake, or
+    ///   its initializer throws. No worker is left running.
+    public init(
+        workers: Workers = .all,
+        executable: String? = nil,
+        arguments: [String] = [],
+        initializer: WorkerInitializer? = nil,
+        maxTasksPerWorker: Int? = nil,
+        taskTimeout: Duration? = nil,
+        retries: Int = 0,
+        buildID: String? = nil
+    ) async throws(ProcessPoolError) {
+        precondition(maxTasksPerWorker.map { $0 >= 1 } ?? true, "ProcessPool(maxTasksPerWorker:) must be 1 or more")
+        precondition(retries >= 0, "ProcessPool(retries: \(retries)): must be 0 or more")
+        let count = workers.count
+        workerCount = count
+        let launch = WorkerConnection.Launch(
+            executable: executable ?? "/proc/self/exe", arguments: arguments, tasks: [:],
+            buildID: buildID ?? (executable == nil ? WorkerTasks.executableBuildID : nil),
+            initializer: initializer.map { ($0.task, $0.payload) })
+        dispatchers = ThreadPool(threads: count)
+        supervisor = WorkerSupervisor(
+            launch: launch, maxTasksPerWorker: maxTasksPerWorker, taskTimeout: taskTimeout, retries: retries)
+        // Start the workers on the dispatcher threads: a worker is told to die when the thread
+        // that started it ends, and these threads live as long as the pool.
+        var starts: [Future<Void, ProcessPoolError>] = []
+        for _ in 0..<count {
+            let supervisor = self.supervisor
+            guard let start = try? dispatchers.submit({ () throws(ProcessPoolError) in try supervisor.startIdleWorker() }) else {
+                break
+            }
+            starts.append(start)
+        }
+        for start in starts {
+            do {
+                try await start.value
+            } catch {
+                terminate()
+                if case .failed(let failure) = error { throw failure }
+                throw .closed
+            }
+        }
+    }
+
+    deinit {
+        terminate()
+    }
+
+    /// Queues one batch of `inputs` for `task`. Its future holds the outputs and how long the
+    /// batch took on its dispatcher (send to answer), for automatic batching.
+    func submitBatch<Task: WorkerTask>(
+        _ task: Task.Type, _ inputs: ArraySlice<Task.Input>, firstIndex: Int,
+        cancellation: CancellationFlag? = nil
+    ) -> Future<BatchOutcome<Task.Output>, ProcessPoolError> {
+        let future = Future<BatchOutcome<Task.Output>, ProcessPoolError>()
+        let range = firstIndex..<(firstIndex + inputs.count)
+        let payload: [UInt8]
+        do {
+            payload = try WireCoder.encode(Array(inputs))
+        } catch {
+            future.finish(.failure(.failed(.undecodable(tasks: range, detail: "inputs could not be encoded: \(error)"))))
+            return future
+        }
+        let supervisor = self.supervisor
+        let job = BatchJob(task: Task.name, signature: Task.signature, payload: payload, range: range)
+        let submitted = try? dispatchers.submit { () throws(ProcessPoolError) -> BatchOutcome<Task.Output> in
+            if cancellation?.isCancelled == true { throw .cancelled }
+            let started = Ticks.monotonicNanoseconds()
+            let outputs = try supervisor.run(job)
+            let seconds = Double(Ticks.monotonicNanoseconds() &- started) / 1e9
+            do {
+                let decoded = try WireCoder.decode([Task.Output].self, from: outputs)
+                guard decoded.count == inputs.count else {
+                    throw ProcessPoolError.undecodable(tasks: range, detail: "\(decoded.count) results for \(inputs.count) tasks")
+                }
+                return BatchOutcome(outputs: decoded, seconds: seconds)
+            } catch let error as ProcessPoolError {
+                throw error
+            } catch {
+                throw .undecodable(tasks: range, detail: "results could not be decoded: \(error)")
+            }
+        }
+        guard let submitted else {
+            future.finish(.failure(.failed(.closed)))
+            return future
+        }
+        submitted.onCompletion { future.finish($0) }
+        cancellation?.onCancel { submitted.cancel() }
+        return future
+    }
+
+    /// Stops accepting work; queued and running work still finishes (Python's `close()`).
+    public func close() {
+        dispatchers.shutdown(cancelPending: false)
+    }
+
+    /// Waits until a closed pool has finished its work and its workers have exited (Python's
+    /// `join()`); does not block a thread of the cooperative pool.
+    public func join() async {
+        let dispatchers = self.dispatchers
+        let supervisor = self.supervisor
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            WorkerThread(name: "pk-pool-join") {
+                dispatchers.join()
+                supervisor.stopAll()
+                continuation.resume()
+            }.start()
+        }
+    }
+
+    /// Stops now: work not started fails with ``ProcessPoolError/closed``, running work fails
+    /// too, and every worker is killed and reaped (Python's `terminate()`).
+    public func terminate() {
+        dispatchers.shutdown(cancelPending: true)
+        supervisor.killAll()
+    }
+
+    /// The process IDs of the workers alive now.
+    public var workerPIDs: [Int32] { supervisor.livePIDs }
+}
+
+/// The outputs of one batch and its time on the dispatcher.
+struct BatchOutcome<Output: Sendable>: Sendable {
+    var outputs: [Output]
+    var seconds: Double
+}
+
+/// A task and an input for a pool's initializer.
+public struct WorkerInitializer: Sendable {
+    let task: String
+    let payload: [UInt8]
+
+    /// Runs `task` with `input` once in every worker before it takes work.
+    ///
+    /// - Precondition: `input` can be encoded.
+    public init<Task: WorkerTask>(_ task: Task.Type, _ input: Task.Input) {
+        self.task = Task.name
+        do {
+            payload = try WireCoder.encode([input])
+        } catch {
+            preconditionFailure("WorkerInitializer: the input of \(Task.name) cannot be encoded: \(error)")
+        }
+    }
+}
+
+/// A flag shared by the batches of one call, set when its Swift task is cancelled.
+final class CancellationFlag: Sendable {
+    private let state = Mutex<(cancelled: Bool, handlers: [@Sendable () -> Void])>((false, []))
+
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    func cancel() {
+        let handlers = state.withLock { state -> [@Sendable () -> Void] in
+            guard !state.cancelled else { return [] }
+            state.cancelled = true
+            defer { state.handlers = [] }
+            return state.handlers
+        }
+        handlers.forEach { $0() }
+    }
+
+    func onCancel(_ handler: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            if state.cancelled { return true }
+            state.handlers.append(handler)
+            return false
+        }
+        if now { handler() }
+    }
+}

@@ -1,0 +1,230 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One worker process seen from the parent: its pid and the parent's end of their socket pair.
+final class WorkerConnection {
+    let pid: pid_t
+    let channel: FrameChannel
+    /// The tasks the worker said it serves, name → signature.
+    private(set) var tasks: [String: String] = [:]
+    private var reaped: WorkerExit?
+    private var nextID: UInt64 = 1
+
+    private init(pid: pid_t, fd: Int32) {
+        self.pid = pid
+        self.channel = FrameChannel(fd: fd)
+    }
+
+    deinit {
+        _ = stop(grace: .milliseconds(200))
+        close(channel.fd)
+    }
+
+    /// What the parent needs to start and check a worker.
+    struct Launch: Sendable {
+        var executable: String
+        var arguments: [String] = []
+        /// Tasks the worker must serve, name → signature.
+        var tasks: [String: String]
+        /// The build-id the worker must report; `nil` accepts any build.
+        var buildID: String?
+        /// The initializer's task name and encoded one-element input batch.
+        var initializer: (task: String, payload: [UInt8])?
+        var handshakeTimeout: Duration = .seconds(30)
+    }
+
+    /// Starts a worker, checks its handshake and runs the initializer.
+    static func start(_ launch: Launch) throws(ProcessPoolError) -> WorkerConnection {
+        let connection = try spawn(launch)
+        let first: WireMessage
+        do throws(FrameChannel.Failure) {
+            first = try connection.channel.receive(timeout: launch.handshakeTimeout)
+        } catch {
+            throw connection.failure(error, during: "the handshake")
+        }
+        guard case .hello(let hello) = first else {
+            connection.stop(grace: .milliseconds(200))
+            throw .handshakeRefused("the worker did not start with a hello")
+        }
+        guard hello.protocolVersion == WorkerHello.currentProtocolVersion else {
+            throw .handshakeRefused("protocol \(hello.protocolVersion), expected \(WorkerHello.currentProtocolVersion)")
+        }
+        if let expected = launch.buildID, hello.buildID != expected {
+            throw .handshakeRefused("worker \(hello.pid) is build \(hello.buildID), expected \(expected)")
+        }
+        connection.tasks = hello.tasks
+        for (name, signature) in launch.tasks where hello.tasks[name] != signature {
+            let found = hello.tasks[name].map { "registers \($0)" } ?? "does not register it"
+            throw .handshakeRefused("task \(signature): worker \(hello.pid) \(found)")
+        }
+        if let (task, payload) = launch.initializer {
+            let answer: WireMessage
+            do throws(FrameChannel.Failure) {
+                try connection.channel.send(.initialize(task: task, payload: payload))
+                answer = try connection.channel.receive(timeout: launch.handshakeTimeout)
+            } catch {
+                throw connection.failure(error, during: "the initializer")
+            }
+            switch answer {
+            case .ready: break
+            case .failure(_, let failure):
+                connection.stop(grace: .milliseconds(200))
+                throw .initializerFailed(failure.error)
+            default:
+                connection.stop(grace: .milliseconds(200))
+                throw .handshakeRefused("unexpected answer to initialize")
+            }
+        }
+        return connection
+    }
+
+    /// Whether the worker registered `job`'s task with the same input and output types.
+    func serves(_ job: BatchJob) -> Bool { tasks[job.task] == job.signature }
+
+    /// The outcome of one batch.
+    enum RunFailure: Error {
+        /// The worker is fine; the batch failed (thrown or undecodable in the worker).
+        case batch(BatchFailure)
+        /// The worker died, hung up, timed out or spoke nonsense: it must be replaced.
+        case worker(FrameChannel.Failure)
+    }
+
+    /// Sends one batch and waits for its answer.
+    func run(task: String, payload: [UInt8], timeout: Duration?) throws(RunFailure) -> [UInt8] {
+        let id = nextID
+        nextID += 1
+        do {
+            try channel.send(.run(id: id, task: task, payload: payload))
+            switch try channel.receive(timeout: timeout) {
+            case .result(id, let outputs): return outputs
+            case .failure(id, let failure): throw RunFailure.batch(failure)
+            default: throw RunFailure.worker(.undecodable("an answer for another request"))
+            }
+        } catch let error as RunFailure {
+            throw error
+        } catch let error as FrameChannel.Failure {
+            throw .worker(error)
+        } catch {
+            throw .worker(.undecodable("\(error)"))
+        }
+    }
+
+    /// Ends the worker: hang up, wait up to `grace` for it to exit, then `SIGKILL`. Returns how it ended.
+    @discardableResult
+    func stop(grace: Duration) -> WorkerExit {
+        if let reaped { return reaped }
+        shutdown(channel.fd, Int32(SHUT_RDWR))
+        let deadline = Ticks.monotonicNanoseconds() &+ UInt64(nanoseconds(grace))
+        while Ticks.monotonicNanoseconds() < deadline {
+            if let exit = reap(blocking: false) { return exit }
+            usleep(1000)
+        }
+        kill(pid, SIGKILL)
+        return reap(blocking: true) ?? .signaled(SIGKILL)
+    }
+
+    /// Kills the worker at once and reaps it.
+    @discardableResult
+    func killNow() -> WorkerExit {
+        if let reaped { return reaped }
+        kill(pid, SIGKILL)
+        return reap(blocking: true) ?? .signaled(SIGKILL)
+    }
+
+    /// How the worker ended, once it has; reaping it so it leaves no zombie.
+    func reap(blocking: Bool) -> WorkerExit? {
+        if let reaped { return reaped }
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
+            if result == pid {
+                reaped = WorkerExit(waitStatus: status)
+                return reaped
+            }
+            if result == 0 { return nil }
+            if errno == EINTR { continue }
+            return nil  // ECHILD: someone else reaped it
+        }
+    }
+
+    /// A channel failure during start-up, with the worker stopped.
+    private func failure(_ error: FrameChannel.Failure, during stage: String) -> ProcessPoolError {
+        let exit = stop(grace: .milliseconds(200))
+        return .handshakeRefused("worker \(pid) \(exit) during \(stage) (\(error))")
+    }
+
+    private static func spawn(_ launch: Launch) throws(ProcessPoolError) -> WorkerConnection {
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw .spawnFailed(executable: launch.executable, errno: errno)
+        }
+        let (parentEnd, childEnd) = (pair[0], pair[1])
+        defer { close(childEnd) }
+        let workerFD: Int32 = 3
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if childEnd == workerFD {
+            // dup2 onto itself keeps close-on-exec; move it away and back.
+            posix_spawn_file_actions_adddup2(&actions, childEnd, 100)
+            posix_spawn_file_actions_adddup2(&actions, 100, workerFD)
+            posix_spawn_file_actions_addclose(&actions, 100)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, childEnd, workerFD)
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var environment = currentEnvironment().filter {
+            !$0.hasPrefix(WorkerTasks.socketVariable + "=") && !$0.hasPrefix(WorkerTasks.parentVariable + "=")
+        }
+        environment.append("\(WorkerTasks.socketVariable)=\(workerFD)")
+        environment.append("\(WorkerTasks.parentVariable)=\(getpid())")
+        let argv = [launch.executable] + launch.arguments
+
+        var pid: pid_t = 0
+        let status = withCStrings(argv) { argv in
+            withCStrings(environment) { envp in
+                posix_spawn(&pid, launch.executable, &actions, &attributes, argv, envp)
+            }
+        }
+        guard status == 0 else {
+            close(parentEnd)
+            throw .spawnFailed(executable: launch.executable, errno: status)
+        }
+        return WorkerConnection(pid: pid, fd: parentEnd)
+    }
+}
+
+/// `KEY=value` strings of this process's environment.
+func currentEnvironment() -> [String] {
+    var result: [String] = []
+    var entry = environ
+    while let pointer = entry.pointee {
+        result.append(String(cString: pointer))
+        entry += 1
+    }
+    return result
+}
+
+/// Calls `body` with a NULL-terminated C array of `strings`.
+func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    let pointers = strings.map { strdup($0) }
+    defer { pointers.forEach { free($0) } }
+    return body(pointers + [nil])
+}

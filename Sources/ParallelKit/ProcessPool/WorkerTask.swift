@@ -1,0 +1,110 @@
+/// Work that can run in another process: a named, registered type with `Codable` input and output.
+///
+/// Closures cannot cross a process boundary; types can. Declare a task, register it at the top
+/// of `main` with ``WorkerTasks/serveIfWorker(_:)``, then hand its inputs to a ``ProcessPool``:
+///
+/// ```swift
+/// struct CountInRange: WorkerTask {
+///     struct Input: Codable, Sendable {          // several arguments: one small struct (starmap)
+///         var row: [Int], minimum = 4, maximum = 8
+///     }
+///     static func run(_ input: Input) -> Int {
+///         input.row.count { (input.minimum...input.maximum).contains($0) }
+///     }
+/// }
+///
+/// WorkerTasks.serveIfWorker(CountInRange.self)   // first line of main: a worker serves and exits here
+/// let counts = try await withProcessPool { pool in
+///     try await pool.map(CountInRange.self, rows.map { .init(row: $0) })
+/// }
+/// ```
+public protocol WorkerTask: Sendable {
+    /// What one call receives. Several arguments are the fields of one struct.
+    associatedtype Input: Codable & Sendable
+    /// What one call returns.
+    associatedtype Output: Codable & Sendable
+
+    /// The name the task is known by on the wire; by default the type's name. It must be the
+    /// same in the parent and in the worker, and unique among the registered tasks.
+    static var name: String { get }
+
+    /// Runs one call, in a worker process (or in-process on the threads backend).
+    static func run(_ input: Input) async throws -> Output
+}
+
+extension WorkerTask {
+    public static var name: String { String(describing: Self.self) }
+
+    /// The name plus the input and output types: two builds agree on a task only if this does.
+    static var signature: String {
+        "\(name)(\(String(reflecting: Input.self))) -> \(String(reflecting: Output.self))"
+    }
+}
+
+/// An error thrown inside a task in a worker process, as it arrives in the parent.
+public struct RemoteTaskError: Error, Codable, Sendable, Equatable, CustomStringConvertible {
+    /// The thrown error's type, e.g. `MyModule.ParseError`.
+    public var typeName: String
+    /// `String(describing:)` of the thrown error.
+    public var message: String
+    /// The worker's process ID.
+    public var pid: Int32
+
+    public var description: String { "\(typeName) in worker \(pid): \(message)" }
+}
+
+/// One registered task, type-erased: decodes a batch of inputs, runs each, encodes the outputs.
+struct RegisteredTask: Sendable {
+    let signature: String
+    /// Runs a batch; on failure returns the index in the batch and the error.
+    let runBatch: @Sendable ([UInt8]) async -> Result<[UInt8], BatchFailure>
+
+    init<Task: WorkerTask>(_ task: Task.Type) {
+        signature = Task.signature
+        runBatch = { payload in
+            let inputs: [Task.Input]
+            do {
+                inputs = try WireCoder.decode([Task.Input].self, from: payload)
+            } catch {
+                return .failure(BatchFailure(index: 0, kind: .undecodable, error: RemoteTaskError(error)))
+            }
+            var outputs: [Task.Output] = []
+            outputs.reserveCapacity(inputs.count)
+            for (index, input) in inputs.enumerated() {
+                do {
+                    outputs.append(try await Task.run(input))
+                } catch {
+                    return .failure(BatchFailure(index: index, kind: .thrown, error: RemoteTaskError(error)))
+                }
+            }
+            do {
+                return .success(try WireCoder.encode(outputs))
+            } catch {
+                return .failure(BatchFailure(index: 0, kind: .unencodable, error: RemoteTaskError(error)))
+            }
+        }
+    }
+}
+
+/// Why a batch failed inside a worker.
+struct BatchFailure: Codable, Sendable, Error {
+    enum Kind: String, Codable, Sendable {
+        /// The task threw.
+        case thrown
+        /// The inputs could not be decoded in the worker.
+        case undecodable
+        /// The outputs could not be encoded in the worker.
+        case unencodable
+    }
+
+    /// The index of the failing call within its batch.
+    var index: Int
+    var kind: Kind
+    var error: RemoteTaskError
+}
+
+extension RemoteTaskError {
+    init(_ error: any Error) {
+        self.init(typeName: String(reflecting: type(of: error)), message: String(describing: error), pid: currentProcessID())
+    }
+}

@@ -1,0 +1,129 @@
+import CParallelKit
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The worker entry point: Swift's counterpart of Python's `if __name__ == "__main__":`.
+///
+/// A ``ProcessPool`` starts workers by running the program again (or another program that
+/// registers the same tasks) with a marker in its environment. Call ``serveIfWorker(_:)`` first
+/// thing in `main`: in the parent it registers the tasks and returns at once; in a worker it
+/// serves tasks until the parent closes the connection, then exits — the rest of `main` never
+/// runs there.
+///
+/// ```swift
+/// @main struct Tool {
+///     static func main() async throws {
+///         WorkerTasks.serveIfWorker(Resize.self, Checksum.self)   // workers stop here
+///         let pool = try await ProcessPool(workers: .all)
+///         …
+///     }
+/// }
+/// ```
+public enum WorkerTasks {
+    /// Environment variables a worker is started with.
+    static let socketVariable = "PARALLELKIT_WORKER_FD"
+    static let parentVariable = "PARALLELKIT_PARENT_PID"
+
+    private static let registry = Mutex<[String: RegisteredTask]>([:])
+
+    /// A build identifier for tests to pretend to be another build.
+    @_spi(Testing) public static let buildIDOverride = Mutex<String?>(nil)
+
+    /// Registers `tasks`; in a worker process, serves them and exits instead of returning.
+    public static func serveIfWorker(_ tasks: any WorkerTask.Type...) {
+        serveIfWorker(tasks)
+    }
+
+    /// Registers `tasks`; in a worker process, serves them and exits instead of returning.
+    public static func serveIfWorker(_ tasks: [any WorkerTask.Type]) {
+        register(tasks)
+        guard let marker = getenv(socketVariable), let fd = Int32(String(cString: marker)) else { return }
+        becomeWorker(socket: fd)
+    }
+
+    /// Adds `tasks` to this process's registry (the parent needs their signatures too).
+    static func register(_ tasks: [any WorkerTask.Type]) {
+        func entry<Task: WorkerTask>(_ task: Task.Type) -> (String, RegisteredTask) { (Task.name, RegisteredTask(task)) }
+        let entries = tasks.map { entry($0) }
+        registry.withLock { registry in
+            for (name, task) in entries {
+                if let existing = registry[name] {
+                    precondition(
+                        existing.signature == task.signature,
+                        "WorkerTasks: two tasks are named \(name): \(existing.signature) and \(task.signature)")
+                }
+                registry[name] = task
+            }
+        }
+    }
+
+    static func registered(_ name: String) -> RegisteredTask? { registry.withLock { $0[name] } }
+
+    static var signatures: [String: String] { registry.withLock { $0.mapValues(\.signature) } }
+
+    /// This executable's GNU build-id in hex ("" when it has none).
+    static let executableBuildID: String = {
+        var bytes = [UInt8](repeating: 0, count: 64)
+        let length = pk_executable_build_id(&bytes, bytes.count)
+        return bytes.prefix(length).map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+        }.joined()
+    }()
+
+    static var reportedBuildID: String { buildIDOverride.withLock { $0 } ?? executableBuildID }
+
+    private static func becomeWorker(socket fd: Int32) -> Never {
+        // Die with the parent, and don't start if it is already gone.
+        _ = pk_set_parent_death_signal(SIGKILL)
+        if let parent = getenv(parentVariable), Int32(String(cString: parent)) != getppid() { _exit(3) }
+        // Children of this worker are not workers.
+        unsetenv(socketVariable)
+        unsetenv(parentVariable)
+        signal(SIGPIPE, SIG_DFL)
+        Task.detached {
+            await serve(FrameChannel(fd: fd))
+            exit(0)
+        }
+        while true { pause() }
+    }
+
+    /// Answers the parent until it hangs up.
+    static func serve(_ channel: FrameChannel) async {
+        let hello = WorkerHello(
+            protocolVersion: WorkerHello.currentProtocolVersion, buildID: reportedBuildID, pid: getpid(),
+            tasks: signatures)
+        do throws(FrameChannel.Failure) {
+            try channel.send(.hello(hello))
+            while true {
+                switch try channel.receive() {
+                case .initialize(let name, let payload):
+                    let reply = await runBatch(name, payload, id: 0)
+                    if case .result = reply { try channel.send(.ready) } else { try channel.send(reply) }
+                case .run(let id, let name, let payload):
+                    try channel.send(await runBatch(name, payload, id: id))
+                case .hello, .ready, .result, .failure:
+                    _exit(4)  // only a parent that is not ours sends these
+                }
+            }
+        } catch {
+            // .closed: the parent is done with us. Anything else: nothing sensible is left to do.
+        }
+    }
+
+    private static func runBatch(_ name: String, _ payload: [UInt8], id: UInt64) async -> WireMessage {
+        guard let task = registered(name) else {
+            let error = RemoteTaskError(typeName: "ParallelKit.UnknownTask", message: "no task named \(name) is registered in this worker", pid: getpid())
+            return .failure(id: id, failure: BatchFailure(index: 0, kind: .thrown, error: error))
+        }
+        switch await task.runBatch(payload) {
+        case .success(let outputs): return .result(id: id, payload: outputs)
+        case .failure(let failure): return .failure(id: id, failure: failure)
+        }
+    }
+}

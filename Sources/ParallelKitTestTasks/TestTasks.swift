@@ -1,0 +1,117 @@
+// Worker tasks used by ParallelKit's own tests, registered by the test worker executable.
+import ParallelKit
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// n → n².
+public struct SquareTask: WorkerTask {
+    public static func run(_ input: Int) -> Int { input &* input }
+}
+
+/// Seed 004's `howmany_within_range`, as a struct input (Python's starmap).
+public struct CountInRangeTask: WorkerTask {
+    public struct Input: Codable, Sendable {
+        public var row: [Int]
+        public var minimum: Int
+        public var maximum: Int
+        public init(row: [Int], minimum: Int = 4, maximum: Int = 8) {
+            self.row = row
+            self.minimum = minimum
+            self.maximum = maximum
+        }
+    }
+    public static func run(_ input: Input) -> Int {
+        input.row.reduce(0) { $0 + ((input.minimum...input.maximum).contains($1) ? 1 : 0) }
+    }
+}
+
+/// An error thrown on purpose, to check it arrives with its type.
+public struct OddInputError: Error, CustomStringConvertible {
+    public let value: Int
+    public var description: String { "odd input \(value)" }
+}
+
+/// Throws ``OddInputError`` for odd inputs.
+public struct EvenOnlyTask: WorkerTask {
+    public static func run(_ input: Int) throws -> Int {
+        if input % 2 != 0 { throw OddInputError(value: input) }
+        return input / 2
+    }
+}
+
+/// How ``CrashTask`` ends its worker.
+public enum CrashMode: String, Codable, Sendable {
+    case none, fatalError, exitCode, sigkill
+}
+
+/// Crashes its worker in the requested way, or returns its value.
+public struct CrashTask: WorkerTask {
+    public struct Input: Codable, Sendable {
+        public var value: Int
+        public var mode: CrashMode
+        public init(value: Int, mode: CrashMode) {
+            self.value = value
+            self.mode = mode
+        }
+    }
+    public static func run(_ input: Input) -> Int {
+        switch input.mode {
+        case .none: return input.value
+        case .fatalError: fatalError("CrashTask asked to crash")
+        case .exitCode: exit(7)
+        case .sigkill:
+            kill(getpid(), SIGKILL)
+            return -1
+        }
+    }
+}
+
+/// Sleeps this many milliseconds, then returns them.
+public struct SleepTask: WorkerTask {
+    public static func run(_ input: Int) -> Int {
+        usleep(UInt32(input) * 1000)
+        return input
+    }
+}
+
+/// Returns the worker's process ID.
+public struct PIDTask: WorkerTask {
+    public static func run(_ input: Int) -> Int32 { getpid() }
+}
+
+/// Writes bytes that are not a frame to the parent's socket, then waits to be killed.
+public struct CorruptReplyTask: WorkerTask {
+    public static func run(_ input: Int) -> Int {
+        var garbage: [UInt8] = [5, 0, 0, 0, 99, 1, 2, 3, 4]
+        _ = write(3, &garbage, garbage.count)
+        sleep(30)
+        return 0
+    }
+}
+
+/// What the initializer stored in this worker.
+let initializedWith = Mutex<String?>(nil)
+
+/// An initializer: stores its input, or throws when it is "fail".
+public struct InitializeTask: WorkerTask {
+    public struct InitializerFailed: Error {}
+    public static func run(_ input: String) throws -> Bool {
+        if input == "fail" { throw InitializerFailed() }
+        initializedWith.withLock { $0 = input }
+        return true
+    }
+}
+
+/// Returns what the initializer stored, or "" if none ran.
+public struct ReadInitializedTask: WorkerTask {
+    public static func run(_ input: Int) -> String { initializedWith.withLock { $0 } ?? "" }
+}
+
+/// Every task of the test worker.
+public let allTestTasks: [any WorkerTask.Type] = [
+    SquareTask.self, CountInRangeTask.self, EvenOnlyTask.self, CrashTask.self, SleepTask.self, PIDTask.self,
+    CorruptReplyTask.self, InitializeTask.self, ReadInitializedTask.self,
+]
