@@ -15,15 +15,27 @@ func testWorkerPath() -> String { siblingExecutable("ParallelKitTestWorker") }
 /// A pool of test workers.
 func testPool(
     workers: Workers = 2, initializer: WorkerInitializer? = nil, maxTasksPerWorker: Int? = nil,
-    taskTimeout: Duration? = nil, retries: Int = 0
-) async throws -> ProcessPool {
+    taskTimeout: Duration? = nil, retries: Int = 0, buildID: String? = nil
+) async throws(ProcessPoolError) -> ProcessPool {
     WorkerTasks.register(allTestTasks)
     return try await ProcessPool(
         workers: workers, executable: testWorkerPath(), initializer: initializer, maxTasksPerWorker: maxTasksPerWorker,
-        taskTimeout: taskTimeout, retries: retries)
+        taskTimeout: taskTimeout, retries: retries, buildID: buildID)
 }
 
-@Suite("ProcessPool")
+/// A task the test worker does not register.
+struct UnregisteredTask: WorkerTask {
+    static func run(_ input: Int) -> Int { input }
+}
+
+/// Whether process `pid` is gone (or a zombie waiting for init to reap it).
+func processIsGone(_ pid: Int32) -> Bool {
+    guard let stat = SmallFile.read("/proc/\(pid)/stat") else { return true }
+    guard let close = stat.lastIndex(of: ")") else { return true }
+    return stat[stat.index(close, offsetBy: 2)] == "Z"
+}
+
+@Suite("ProcessPool", .serialized)
 struct ProcessPoolTests {
     @Test("map equals the serial result, in order, for every batching", arguments: [nil, 1, 7, 1000] as [Int?])
     func mapMatchesSerial(chunkSize: Int?) async throws {
@@ -31,17 +43,370 @@ struct ProcessPoolTests {
         defer { pool.terminate() }
         for size in [0, 1, 2, 97, 20_000] {
             let inputs = Array(0..<size)
-            let squares = try await pool.map(SquareTask.self, inputs, chunkSize: chunkSize)
-            #expect(squares == inputs.map { $0 * $0 })
+            #expect(try await pool.map(SquareTask.self, inputs, chunkSize: chunkSize) == inputs.map { $0 * $0 })
         }
     }
 
-    @Test("apply runs one call and returns its value")
-    func apply() async throws {
+    @Test("apply, applyAsync with callbacks, mapAsync, and starmap through an input struct")
+    func callStyles() async throws {
         let pool = try await testPool()
         defer { pool.terminate() }
         #expect(try await pool.apply(SquareTask.self, 12) == 144)
-        let count = try await pool.apply(CountInRangeTask.self, .init(row: [1, 4, 5, 8, 9]))
-        #expect(count == 3)
+        #expect(try await pool.apply(CountInRangeTask.self, .init(row: [1, 4, 5, 8, 9])) == 3)
+
+        let succeeded = CompletionInbox<Int>()
+        let handle = pool.applyAsync(SquareTask.self, 9, onSuccess: { succeeded.push($0) })
+        #expect(await succeeded.next() == 81)
+        #expect(try await handle.value == 81)
+
+        let failed = CompletionInbox<ProcessPoolError>()
+        pool.applyAsync(EvenOnlyTask.self, 3, onFailure: { failed.push($0) })
+        guard case .taskFailed(let remote, let task) = await failed.next() else {
+            Issue.record("expected taskFailed")
+            return
+        }
+        #expect(task == 0 && remote.typeName.hasSuffix("OddInputError") && remote.message == "odd input 3")
+
+        let rows = (0..<500).map { [$0 % 10, ($0 * 7) % 10, 4, 9, 1] }
+        let counts = try await pool.mapAsync(CountInRangeTask.self, rows.map { .init(row: $0) }).value
+        #expect(counts == rows.map { row in row.filter { (4...8).contains($0) }.count })
+    }
+
+    @Test("imap streams in order and imapUnordered delivers every item exactly once", arguments: [1, 16])
+    func streams(chunkSize: Int) async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        var ordered: [Int] = []
+        for try await value in pool.imap(SquareTask.self, 0..<1000, chunkSize: chunkSize) { ordered.append(value) }
+        #expect(ordered == (0..<1000).map { $0 * $0 })
+        var seen = [Int](repeating: 0, count: 1000)
+        for try await (index, value) in pool.imapUnordered(SquareTask.self, 0..<1000, chunkSize: chunkSize) {
+            #expect(value == index * index)
+            seen[index] += 1
+        }
+        #expect(seen.allSatisfy { $0 == 1 })
+    }
+
+    @Test("imap reads an endless input lazily and stops when the loop does")
+    func imapEndless() async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        let pulled = Counter()
+        let endless = sequence(first: 0) { value in
+            pulled.increment()
+            return value + 1
+        }
+        var taken = 0
+        for try await value in pool.imap(SquareTask.self, endless, chunkSize: 4, maxInFlight: 3) {
+            #expect(value == taken * taken)
+            taken += 1
+            if taken == 200 { break }
+        }
+        #expect(pulled.count <= 200 + 4 * 3 + 4)
+    }
+
+    @Test("a task's error comes back with its type, message and index; the pool goes on")
+    func taskErrors() async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        await #expect {
+            _ = try await pool.map(EvenOnlyTask.self, [2, 4, 6, 7, 8], chunkSize: 2)
+        } throws: { error in
+            guard case .taskFailed(let remote, let task) = error as? ProcessPoolError else { return false }
+            return task == 3 && remote.typeName.hasSuffix("OddInputError") && remote.message == "odd input 7"
+        }
+        #expect(try await pool.map(EvenOnlyTask.self, [2, 4]) == [1, 2])
+    }
+
+    @Test("a worker that crashes fails only its tasks, naming pid and signal; a replacement takes over",
+          arguments: [CrashMode.fatalError, .exitCode, .sigkill])
+    func crashes(mode: CrashMode) async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        let before = pool.workerPIDs
+        await #expect {
+            _ = try await pool.map(CrashTask.self, [.init(value: 1, mode: .none), .init(value: 2, mode: mode)], chunkSize: 1)
+        } throws: { error in
+            guard case .workerCrashed(let pid, let exit, let tasks) = error as? ProcessPoolError else { return false }
+            let expectedExit: Bool
+            switch mode {
+            case .exitCode: expectedExit = exit == .exited(7)
+            case .sigkill: expectedExit = exit == .signaled(SIGKILL)
+            default: expectedExit = exit == .signaled(SIGILL) || exit == .signaled(SIGTRAP) || exit == .signaled(SIGABRT)
+            }
+            return before.contains(pid) && tasks == 1..<2 && expectedExit
+        }
+        #expect(try await pool.map(SquareTask.self, Array(0..<100)) == (0..<100).map { $0 * $0 })
+    }
+
+    @Test("retries re-run the batches of a crashed worker")
+    func retries() async throws {
+        let pool = try await testPool(retries: 1)
+        defer { pool.terminate() }
+        // The first attempt of this batch crashes its worker; the pool retries it once, which
+        // crashes again, so the call still fails — but with a crash, after two workers died.
+        await #expect(throws: ProcessPoolError.self) {
+            _ = try await pool.apply(CrashTask.self, .init(value: 1, mode: .exitCode))
+        }
+        #expect(try await pool.apply(SquareTask.self, 3) == 9)
+    }
+
+    @Test("kill -9 of a random worker during a 100,000-task map: the call returns and the pool is usable")
+    func killDuringMap() async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        for _ in 0..<10 {
+            let inputs = Array(0..<100_000)
+            let delay = Int.random(in: 1...20)
+            let killer = Task {
+                try? await Task.sleep(for: .milliseconds(delay))
+                if let victim = pool.workerPIDs.randomElement() { kill(victim, SIGKILL) }
+            }
+            do {
+                let squares = try await pool.map(SquareTask.self, inputs, chunkSize: 500)
+                #expect(squares == inputs.map { $0 * $0 })
+            } catch {
+                guard case .workerCrashed(_, .signaled(SIGKILL), _) = error else {
+                    Issue.record("unexpected error \(error)")
+                    break
+                }
+            }
+            await killer.value
+            #expect(try await pool.map(SquareTask.self, [1, 2, 3]) == [1, 4, 9])
+        }
+    }
+
+    @Test("a batch over taskTimeout fails with a timeout and its worker is replaced")
+    func timeouts() async throws {
+        let pool = try await testPool(taskTimeout: .milliseconds(300))
+        defer { pool.terminate() }
+        let start = ContinuousClock.now
+        await #expect {
+            _ = try await pool.apply(SleepTask.self, 20_000)
+        } throws: { error in
+            guard case .taskTimedOut(_, let tasks, let timeout) = error as? ProcessPoolError else { return false }
+            return tasks == 0..<1 && timeout == .milliseconds(300)
+        }
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(try await pool.apply(SleepTask.self, 1) == 1)
+    }
+
+    @Test("a reply that cannot be decoded fails its task clearly, never hangs")
+    func undecodableReply() async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        await #expect {
+            _ = try await pool.apply(CorruptReplyTask.self, 0)
+        } throws: { error in
+            if case .undecodable(let tasks, _) = error as? ProcessPoolError { return tasks == 0..<1 }
+            return false
+        }
+        #expect(try await pool.apply(SquareTask.self, 5) == 25)
+    }
+
+    @Test("the initializer runs in every worker; one that throws makes creation throw, with no worker left")
+    func initializers() async throws {
+        let pool = try await testPool(initializer: WorkerInitializer(InitializeTask.self, "ready"))
+        #expect(try await pool.map(ReadInitializedTask.self, [0, 1, 2, 3], chunkSize: 1) == ["ready", "ready", "ready", "ready"])
+        pool.terminate()
+
+        let childrenBefore = childProcesses()
+        await #expect {
+            _ = try await testPool(initializer: WorkerInitializer(InitializeTask.self, "fail"))
+        } throws: { error in
+            guard case .initializerFailed(let remote) = error as? ProcessPoolError else { return false }
+            return remote.typeName.hasSuffix("InitializerFailed")
+        }
+        #expect(childProcesses().subtracting(childrenBefore).isEmpty)
+    }
+
+    @Test("maxTasksPerWorker replaces workers after that many batches")
+    func recycling() async throws {
+        let pool = try await testPool(workers: 1, maxTasksPerWorker: 2)
+        defer { pool.terminate() }
+        let pids = try await pool.map(PIDTask.self, Array(0..<6), chunkSize: 1)
+        #expect(Set(pids).count == 3)
+        #expect(pids[0] == pids[1] && pids[2] == pids[3] && pids[4] == pids[5])
+    }
+
+    @Test("a worker from another build, or without the task, is refused")
+    func handshakes() async throws {
+        await #expect(throws: ProcessPoolError.self) { _ = try await testPool(buildID: "another-build") }
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        await #expect {
+            _ = try await pool.apply(UnregisteredTask.self, 1)
+        } throws: { error in
+            if case .handshakeRefused(let why) = error as? ProcessPoolError { return why.contains("UnregisteredTask") }
+            return false
+        }
+    }
+
+    @Test("cancelling the calling task stops dispatch and fails the call with .cancelled")
+    func cancellation() async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        let call = Task { try await pool.map(SleepTask.self, Array(repeating: 50, count: 100), chunkSize: 1) }
+        try await Task.sleep(for: .milliseconds(120))
+        call.cancel()
+        let start = ContinuousClock.now
+        let result = await call.result
+        #expect(throws: ProcessPoolError.cancelled) { try result.get() }
+        #expect(ContinuousClock.now - start < .seconds(2))
+    }
+
+    @Test("close refuses new work, join waits for the rest, terminate stops now")
+    func lifecycle() async throws {
+        let pool = try await testPool()
+        let pending = pool.mapAsync(SleepTask.self, [100, 100, 100], chunkSize: 1)
+        pool.close()
+        await #expect(throws: ProcessPoolError.closed) { _ = try await pool.apply(SquareTask.self, 1) }
+        await pool.join()
+        #expect(try await pending.value == [100, 100, 100])
+        #expect(pool.workerPIDs.isEmpty)
+
+        let busy = try await testPool()
+        let long = busy.mapAsync(SleepTask.self, [30_000, 30_000], chunkSize: 1)
+        try await Task.sleep(for: .milliseconds(200))
+        let start = ContinuousClock.now
+        busy.terminate()
+        await #expect(throws: FutureError<ProcessPoolError>.failed(.closed)) { _ = try await long.value }
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
+    @Test("withProcessPool cleans up on return and on a thrown error")
+    func structured() async throws {
+        WorkerTasks.register(allTestTasks)
+        var pids: [Int32] = []
+        let value = try await withProcessPool(workers: 2, executable: testWorkerPath()) { pool in
+            pids = pool.workerPIDs
+            return try await pool.apply(SquareTask.self, 7)
+        }
+        #expect(value == 49)
+        #expect(pids.count == 2 && pids.allSatisfy(processIsGone))
+        struct Stop: Error {}
+        await #expect(throws: Stop.self) {
+            try await withProcessPool(workers: 2, executable: testWorkerPath()) { pool in
+                pids = pool.workerPIDs
+                throw Stop()
+            }
+        }
+        #expect(pids.allSatisfy(processIsGone))
+    }
+
+    @Test("no zombie, no leaked file descriptor after pools close")
+    func noLeaks() async {
+        await #expect(processExitsWith: .success) {
+            WorkerTasks.register(allTestTasks)
+            let descriptors = openDescriptorCount()
+            for _ in 0..<3 {
+                guard let pool = try? await ProcessPool(workers: 2, executable: testWorkerPath()) else { exit(2) }
+                _ = try? await pool.map(SquareTask.self, Array(0..<1000))
+                _ = try? await pool.apply(CrashTask.self, .init(value: 0, mode: .sigkill))
+                pool.close()
+                await pool.join()
+            }
+            let terminated = try? await ProcessPool(workers: 2, executable: testWorkerPath())
+            terminated?.terminate()
+            usleep(100_000)
+            guard childProcesses().isEmpty else { exit(3) }
+            exit(openDescriptorCount() == descriptors ? EXIT_SUCCESS : 4)
+        }
+    }
+
+    @Test("workers die with their parent: SIGKILL or SIGTERM, all gone within a second", arguments: [SIGKILL, SIGTERM])
+    func parentDeath(signal: Int32) throws {
+        let parent = Process()
+        parent.executableURL = URL(fileURLWithPath: testWorkerPath())
+        parent.arguments = ["parent"]
+        let output = Pipe()
+        parent.standardOutput = output
+        try parent.run()
+        let line = String(decoding: output.fileHandleForReading.availableDataLine(), as: UTF8.self)
+        let pids = line.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(pids.count == 2)
+        #expect(pids.allSatisfy { !processIsGone($0) })
+        kill(parent.processIdentifier, signal)
+        parent.waitUntilExit()
+        let deadline = ContinuousClock.now + .seconds(1)
+        while ContinuousClock.now < deadline && !pids.allSatisfy(processIsGone) { usleep(10_000) }
+        #expect(pids.allSatisfy(processIsGone))
+    }
+}
+
+@Suite("WorkerProcess and backends", .serialized)
+struct WorkerProcessTests {
+    @Test("start and join return the task's output; the process has exited cleanly")
+    func startJoin() async throws {
+        WorkerTasks.register(allTestTasks)
+        let process = WorkerProcess(SquareTask.self, 11, executable: testWorkerPath())
+        process.start()
+        #expect(try await process.join() == 121)
+        #expect(process.pid != nil && process.exitStatus == .exited(0))
+    }
+
+    @Test("kill makes join fail with the signal; a task error arrives typed")
+    func killAndErrors() async throws {
+        let sleeper = WorkerProcess(SleepTask.self, 30_000, executable: testWorkerPath())
+        sleeper.start()
+        while sleeper.pid == nil { try await Task.sleep(for: .milliseconds(5)) }
+        sleeper.kill()
+        await #expect(throws: ProcessPoolError.workerCrashed(pid: sleeper.pid!, exit: .signaled(SIGKILL), tasks: 0..<1)) {
+            _ = try await sleeper.join()
+        }
+        let odd = WorkerProcess(EvenOnlyTask.self, 5, executable: testWorkerPath())
+        odd.start()
+        await #expect {
+            _ = try await odd.join()
+        } throws: { error in
+            if case .taskFailed(let remote, 0) = error as? ProcessPoolError { return remote.message == "odd input 5" }
+            return false
+        }
+    }
+
+    @Test("the same WorkerTask runs on threads or on processes with one word changed", arguments: ["threads", "processes"])
+    func parity(backendName: String) async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        let backend: ParallelBackend = backendName == "threads" ? .threads : .processes(pool)
+        let inputs = Array(0..<3000)
+        #expect(try await inputs.parallelMap(SquareTask.self, on: backend) == inputs.map { $0 * $0 })
+        await #expect {
+            _ = try await [2, 4, 5].parallelMap(EvenOnlyTask.self, on: backend)
+        } throws: { error in
+            if case .taskFailed(let remote, 2) = error as? ProcessPoolError { return remote.message == "odd input 5" }
+            return false
+        }
+    }
+}
+
+/// Open file descriptors of this process.
+func openDescriptorCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+}
+
+/// Process IDs whose parent is this process (live or zombie).
+func childProcesses() -> Set<Int32> {
+    let me = getpid()
+    var children: Set<Int32> = []
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = Int32(entry), let stat = SmallFile.read("/proc/\(entry)/stat"),
+            let close = stat.lastIndex(of: ")")
+        else { continue }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        if fields.count > 2, Int32(fields[1]) == me { children.insert(pid) }
+    }
+    return children
+}
+
+extension FileHandle {
+    /// Reads until a newline (or end of file).
+    func availableDataLine() -> Data {
+        var line = Data()
+        while true {
+            let byte = readData(ofLength: 1)
+            if byte.isEmpty || byte.first == UInt8(ascii: "\n") { return line }
+            line.append(byte)
+        }
     }
 }

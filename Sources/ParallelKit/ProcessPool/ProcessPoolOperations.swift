@@ -1,3 +1,5 @@
+import Synchronization
+
 extension ProcessPool {
     /// Runs `task` once with `input` in a worker and returns its output (Python's `Pool.apply`).
     ///
@@ -78,16 +80,37 @@ extension ProcessPool {
         }
     }
 
-    /// ``map(_:_:chunkSize:)`` started at once, returning a future of all outputs (Python's `map_async`).
+    /// Queues every input at once and returns a future of all outputs, in order (Python's
+    /// `map_async`). Without `chunkSize` the inputs are cut as Python does: into about four
+    /// batches per worker.
+    ///
+    /// ```swift
+    /// let pending = pool.mapAsync(Resize.self, images)
+    /// doOtherWork()
+    /// let thumbnails = try await pending.value
+    /// ```
     public func mapAsync<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: [Task.Input], chunkSize: Int? = nil
     ) -> Future<[Task.Output], ProcessPoolError> {
+        precondition(chunkSize.map { $0 >= 1 } ?? true, "ProcessPool.mapAsync(chunkSize:) must be 1 or more")
         let result = Future<[Task.Output], ProcessPoolError>()
-        _Concurrency.Task {
-            do throws(ProcessPoolError) {
-                result.finish(.success(try await map(task, inputs, chunkSize: chunkSize)))
-            } catch {
-                result.finish(.failure(.failed(error)))
+        if inputs.isEmpty {
+            result.finish(.success([]))
+            return result
+        }
+        let size = chunkSize ?? max(1, (inputs.count + 4 * workerCount - 1) / (4 * workerCount))
+        let starts = Array(stride(from: 0, to: inputs.count, by: size))
+        let gather = BatchGather<Task.Output>(batches: starts.count, result: result)
+        let cancellation = CancellationFlag()
+        for (batch, start) in starts.enumerated() {
+            let end = min(start + size, inputs.count)
+            submitBatch(task, inputs[start..<end], firstIndex: start, cancellation: cancellation).onCompletion { outcome in
+                switch outcome {
+                case .success(let done): gather.add(batch, done.outputs)
+                case .failure(let error):
+                    cancellation.cancel()
+                    gather.fail(error)
+                }
             }
         }
         return result
@@ -132,6 +155,28 @@ extension ProcessPool {
         for piece in pieces { outputs.append(contentsOf: piece.outputs) }
         return outputs
     }
+}
+
+/// Collects the batches of ``ProcessPool/mapAsync(_:_:chunkSize:)`` and finishes its future once.
+final class BatchGather<Output: Sendable>: Sendable {
+    private let state: Mutex<(pieces: [[Output]?], left: Int)>
+    private let result: Future<[Output], ProcessPoolError>
+
+    init(batches: Int, result: Future<[Output], ProcessPoolError>) {
+        state = Mutex((Array(repeating: nil, count: batches), batches))
+        self.result = result
+    }
+
+    func add(_ batch: Int, _ outputs: [Output]) {
+        let complete = state.withLock { state -> [Output]? in
+            state.pieces[batch] = outputs
+            state.left -= 1
+            return state.left == 0 ? state.pieces.flatMap { $0 ?? [] } : nil
+        }
+        if let complete { result.finish(.success(complete)) }
+    }
+
+    func fail(_ error: FutureError<ProcessPoolError>) { result.finish(.failure(error)) }
 }
 
 /// Chooses batch sizes for ``ProcessPool/map(_:_:chunkSize:)``.

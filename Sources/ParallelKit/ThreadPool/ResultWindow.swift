@@ -1,8 +1,9 @@
 import DequeModule
 import Synchronization
 
-/// The moving window behind a ``ThreadPool`` result stream: it pulls input lazily, keeps at
-/// most `limit` futures in flight, and hands results out in input or completion order.
+/// The moving window behind a result stream (``ThreadPool/map(_:maxInFlight:_:)-(Sequence,_,_)``,
+/// ``ProcessPool/imap(_:_:chunkSize:maxInFlight:)``): it pulls input lazily, keeps at most
+/// `limit` futures in flight, and hands results out in input or completion order.
 ///
 /// The consumer drives it: a new element of the input is read and submitted only when an
 /// earlier result is taken, so a slow consumer slows the producer and an endless input runs in
@@ -13,9 +14,9 @@ final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> w
     @usableFromInline typealias Input = Source.Element
     @usableFromInline typealias Outcome = Future<Value, Failure>.Outcome
 
-    @usableFromInline let pool: ThreadPool
     @usableFromInline let limit: Int
-    @usableFromInline let work: @Sendable (Input) throws(Failure) -> Value
+    /// Starts the work for one input; `nil` when the pool no longer accepts work.
+    @usableFromInline let submit: (Input) -> Future<Value, Failure>?
     @usableFromInline var input: Source?
     @usableFromInline var nextIndex = 0
     @usableFromInline var inFlight = Deque<(index: Int, future: Future<Value, Failure>)>()
@@ -25,15 +26,14 @@ final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> w
 
     @inlinable
     init(
-        pool: ThreadPool, limit: Int, input: Source, inCompletionOrder: Bool,
-        work: @escaping @Sendable (Input) throws(Failure) -> Value
+        limit: Int, input: Source, inCompletionOrder: Bool,
+        submit: @escaping (Input) -> Future<Value, Failure>?
     ) {
         completed = inCompletionOrder ? CompletionInbox() : nil
-        precondition(limit >= 1, "ThreadPool.map(maxInFlight: \(limit)): the bound must be 1 or more")
-        self.pool = pool
+        precondition(limit >= 1, "maxInFlight: \(limit): the bound must be 1 or more")
         self.limit = limit
         self.input = input
-        self.work = work
+        self.submit = submit
     }
 
     @inlinable
@@ -81,11 +81,7 @@ final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> w
             return
         }
         while inFlight.count < limit, let element = await input?.next(isolation: isolation) {
-            let work = self.work
-            let future: Future<Value, Failure>
-            do {
-                future = try pool.submit { () throws(Failure) -> Value in try work(element) }
-            } catch {
+            guard let future = submit(element) else {
                 stop()
                 throw .poolShutDown
             }

@@ -29,8 +29,8 @@ extension ThreadPool {
     ) -> some AsyncSequence<Value, FutureError<Failure>> where Input.Element: Sendable {
         OrderedResults { [self] in
             ResultWindow(
-                pool: self, limit: maxInFlight ?? 2 * threadCount, input: SequenceInput(base: input.makeIterator()),
-                inCompletionOrder: false, work: work)
+                limit: maxInFlight ?? 2 * threadCount, input: SequenceInput(base: input.makeIterator()),
+                inCompletionOrder: false, submit: submitter(work))
         }
     }
 
@@ -44,8 +44,8 @@ extension ThreadPool {
     ) -> some AsyncSequence<Value, FutureError<Failure>> where Input.Element: Sendable, Input.Failure == Never {
         OrderedResults { [self] in
             ResultWindow(
-                pool: self, limit: maxInFlight ?? 2 * threadCount,
-                input: AsyncSequenceInput(base: input.makeAsyncIterator()), inCompletionOrder: false, work: work)
+                limit: maxInFlight ?? 2 * threadCount,
+                input: AsyncSequenceInput(base: input.makeAsyncIterator()), inCompletionOrder: false, submit: submitter(work))
         }
     }
 
@@ -68,8 +68,8 @@ extension ThreadPool {
     ) -> some AsyncSequence<(index: Int, value: Value), FutureError<Failure>> where Input.Element: Sendable {
         UnorderedResults { [self] in
             ResultWindow(
-                pool: self, limit: maxInFlight ?? 2 * threadCount, input: SequenceInput(base: input.makeIterator()),
-                inCompletionOrder: true, work: work)
+                limit: maxInFlight ?? 2 * threadCount, input: SequenceInput(base: input.makeIterator()),
+                inCompletionOrder: true, submit: submitter(work))
         }
     }
 
@@ -84,9 +84,19 @@ extension ThreadPool {
     where Input.Element: Sendable, Input.Failure == Never {
         UnorderedResults { [self] in
             ResultWindow(
-                pool: self, limit: maxInFlight ?? 2 * threadCount,
-                input: AsyncSequenceInput(base: input.makeAsyncIterator()), inCompletionOrder: true, work: work)
+                limit: maxInFlight ?? 2 * threadCount,
+                input: AsyncSequenceInput(base: input.makeAsyncIterator()), inCompletionOrder: true, submit: submitter(work))
         }
+    }
+}
+
+extension ThreadPool {
+    /// A result window's submit function: runs `work` on this pool.
+    @inlinable
+    func submitter<Input: Sendable, Value: Sendable, Failure: Error>(
+        _ work: @escaping @Sendable (Input) throws(Failure) -> Value
+    ) -> (Input) -> Future<Value, Failure>? {
+        { [self] element in try? submit { () throws(Failure) -> Value in try work(element) } }
     }
 }
 

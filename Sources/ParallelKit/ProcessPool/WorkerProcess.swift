@@ -1,0 +1,120 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One ``WorkerTask`` run in a new process of its own: Python's
+/// `multiprocessing.Process(target=…, args=…)` with `start()` and `join()`.
+///
+/// ```swift
+/// let summer = WorkerProcess(SumRange.self, .init(from: 0, to: 50_000_000))
+/// try summer.start()
+/// print("worker", summer.pid!)
+/// let total = try await summer.join()      // the task's output; the process has exited
+/// ```
+///
+/// The process dies with its parent. ``terminate()`` sends `SIGTERM`, ``kill()`` `SIGKILL`;
+/// `join()` then fails with ``ProcessPoolError/workerCrashed(pid:exit:tasks:)`` naming the signal.
+public final class WorkerProcess<Task: WorkerTask>: Sendable {
+    private let input: Task.Input
+    private let launch: WorkerConnection.Launch
+    private let state = Mutex<(pid: Int32?, exit: WorkerExit?, started: Bool)>((nil, nil, false))
+    private let outcome = Future<Task.Output, ProcessPoolError>()
+
+    /// A process that will run `task` with `input` once started.
+    ///
+    /// - Parameters:
+    ///   - executable: the program to start; by default this one, which must call
+    ///     ``WorkerTasks/serveIfWorker(_:)`` first thing in `main`.
+    public init(_ task: Task.Type, _ input: Task.Input, executable: String? = nil) {
+        self.input = input
+        launch = WorkerConnection.Launch(
+            executable: executable ?? "/proc/self/exe", tasks: [:],
+            buildID: executable == nil ? WorkerTasks.executableBuildID : nil)
+    }
+
+    /// Starts the process. It runs on a thread of its own, which stays until the process ends
+    /// (a worker is told to die when the thread that started it ends).
+    ///
+    /// - Precondition: not started before.
+    public func start() {
+        let first = state.withLock { state -> Bool in
+            defer { state.started = true }
+            return !state.started
+        }
+        precondition(first, "WorkerProcess.start(): a process can be started only once")
+        let job = BatchJob(task: Task.name, signature: Task.signature, payload: encodedInput(), range: 0..<1)
+        WorkerThread(name: "pk-process") { [self] in run(job) }.start()
+    }
+
+    /// The process ID, once started.
+    public var pid: Int32? { state.withLock { $0.pid } }
+
+    /// How the process ended, once it has and was reaped.
+    public var exitStatus: WorkerExit? { state.withLock { $0.exit } }
+
+    /// Waits for the task's output; the process has exited when this returns.
+    ///
+    /// - Throws: ``ProcessPoolError/taskFailed(_:task:)`` if the task threw;
+    ///   ``ProcessPoolError/workerCrashed(pid:exit:tasks:)`` if the process died first.
+    /// - Precondition: ``start()`` was called.
+    public func join() async throws(ProcessPoolError) -> Task.Output {
+        precondition(state.withLock { $0.started }, "WorkerProcess.join() before start() would wait forever")
+        do {
+            return try await outcome.value
+        } catch {
+            throw error.processPoolError
+        }
+    }
+
+    /// Asks the process to stop (`SIGTERM`).
+    public func terminate() { signal(SIGTERM) }
+
+    /// Stops the process at once (`SIGKILL`).
+    public func kill() { signal(SIGKILL) }
+
+    private func signal(_ signal: Int32) {
+        if let pid = state.withLock({ $0.exit == nil ? $0.pid : nil }) { Glibc.kill(pid, signal) }
+    }
+
+    private func encodedInput() -> [UInt8] {
+        (try? WireCoder.encode([input])) ?? []
+    }
+
+    private func run(_ job: BatchJob) {
+        let connection: WorkerConnection
+        do {
+            connection = try WorkerConnection.start(launch)
+        } catch {
+            outcome.finish(.failure(.failed(error)))
+            return
+        }
+        state.withLock { $0.pid = connection.pid }
+        let result: Result<Task.Output, ProcessPoolError>
+        do throws(WorkerConnection.RunFailure) {
+            let bytes = try connection.run(task: job.task, payload: job.payload, timeout: nil)
+            let exit = connection.stop(grace: .seconds(5))
+            state.withLock { $0.exit = exit }
+            if let outputs = try? WireCoder.decode([Task.Output].self, from: bytes), outputs.count == 1 {
+                result = .success(outputs[0])
+            } else {
+                result = .failure(.undecodable(tasks: 0..<1, detail: "the result could not be decoded"))
+            }
+        } catch {
+            let exit = connection.stop(grace: .seconds(1))
+            state.withLock { $0.exit = exit }
+            switch error {
+            case .batch(let failure) where failure.kind == .thrown: result = .failure(.taskFailed(failure.error, task: 0))
+            case .batch(let failure): result = .failure(.undecodable(tasks: 0..<1, detail: failure.error.message))
+            case .worker: result = .failure(.workerCrashed(pid: connection.pid, exit: exit, tasks: 0..<1))
+            }
+        }
+        switch result {
+        case .success(let value): outcome.finish(.success(value))
+        case .failure(let error): outcome.finish(.failure(.failed(error)))
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Testing
+
+@testable import ParallelKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Sample: Codable, Equatable {
+    enum Shape: Codable, Equatable {
+        case circle(radius: Double)
+        case polygon([Int])
+        case none
+    }
+    var name: String
+    var count: Int
+    var ratio: Double
+    var small: Int8
+    var big: UInt64
+    var flag: Bool
+    var maybe: Int?
+    var nothing: String?
+    var tags: [String]
+    var matrix: [[Int]]
+    var table: [String: Int]
+    var shape: Shape
+    var nested: [Sample]
+}
+
+@Suite("WireCoder")
+struct WireCoderTests {
+    static let sample = Sample(
+        name: "größe 🚀", count: -42, ratio: 0.1, small: -8, big: .max, flag: true, maybe: 7, nothing: nil,
+        tags: ["a", "", "c"], matrix: [[1, 2], [], [3]], table: ["x": 1, "y": 2], shape: .circle(radius: 2.5),
+        nested: [Sample(
+            name: "inner", count: 1, ratio: -0, small: 0, big: 0, flag: false, maybe: nil, nothing: "here", tags: [],
+            matrix: [], table: [:], shape: .polygon([1, 2, 3]), nested: [])])
+
+    @Test("values round-trip exactly")
+    func roundTrip() throws {
+        #expect(try WireCoder.decode(Sample.self, from: WireCoder.encode(Self.sample)) == Self.sample)
+        let numbers = Array(-1000..<1000)
+        #expect(try WireCoder.decode([Int].self, from: WireCoder.encode(numbers)) == numbers)
+        let doubles = [0.5, -.infinity, .greatestFiniteMagnitude]
+        #expect(try WireCoder.decode([Double].self, from: WireCoder.encode(doubles)) == doubles)
+        #expect(try WireCoder.decode([Bool].self, from: WireCoder.encode([true, false])) == [true, false])
+        #expect(try WireCoder.decode(String?.self, from: WireCoder.encode(String?.none)) == nil)
+        #expect(try WireCoder.decode([Int?].self, from: WireCoder.encode([1, nil, 3])) == [1, nil, 3])
+    }
+
+    @Test("arrays of plain numbers travel as one packed block: 8 bytes an Int")
+    func packed() throws {
+        let bytes = try WireCoder.encode(Array(0..<10_000))
+        #expect(bytes.count == 1 + 1 + 4 + 80_000)
+    }
+
+    @Test("wrong types and out-of-range numbers are decoding errors, not traps")
+    func mismatches() throws {
+        #expect(throws: DecodingError.self) { try WireCoder.decode(Int8.self, from: WireCoder.encode(300)) }
+        #expect(throws: DecodingError.self) { try WireCoder.decode(String.self, from: WireCoder.encode(3)) }
+        #expect(throws: DecodingError.self) { try WireCoder.decode([Int32].self, from: WireCoder.encode([1, 2])) }
+        #expect(throws: DecodingError.self) { try WireCoder.decode(Int.self, from: WireCoder.encode(3) + [0]) }
+    }
+
+    @Test("random and truncated bytes never crash the decoder (fixed seed)")
+    func fuzz() throws {
+        var random = FuzzRandom(seed: 2026)
+        let valid = try WireCoder.encode(WireMessage.run(id: 7, task: "SquareTask", payload: WireCoder.encode([1, 2, 3])))
+        let sampleBytes = try WireCoder.encode(Self.sample)
+        var decoded = 0
+        for round in 0..<20_000 {
+            var bytes: [UInt8]
+            switch round % 4 {
+            case 0: bytes = (0..<Int(random.next() % 64)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            case 1: bytes = Array(valid.prefix(Int(random.next() % UInt64(valid.count))))
+            case 2:
+                bytes = valid
+                for _ in 0..<3 { bytes[Int(random.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: random.next()) }
+            default:
+                bytes = sampleBytes
+                bytes[Int(random.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: random.next())
+            }
+            if (try? WireCoder.decode(WireMessage.self, from: bytes)) != nil { decoded += 1 }
+            _ = try? WireCoder.decode(Sample.self, from: bytes)
+        }
+        #expect(decoded < 20_000)
+    }
+
+    @Test("a frame longer than the maximum is refused before anything is allocated")
+    func oversizedFrame() throws {
+        var pair: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        defer {
+            close(pair[0])
+            close(pair[1])
+        }
+        var header: [UInt8] = [0xff, 0xff, 0xff, 0x7f]
+        _ = write(pair[1], &header, 4)
+        #expect(throws: FrameChannel.Failure.oversized(0x7fff_ffff)) {
+            _ = try FrameChannel(fd: pair[0]).receive(timeout: .seconds(5))
+        }
+        close(pair[1])
+        pair[1] = -1
+        #expect(throws: FrameChannel.Failure.closed) { _ = try FrameChannel(fd: pair[0]).receive(timeout: .seconds(5)) }
+    }
+}
+
+/// A seeded generator, so the fuzz test is the same every run.
+struct FuzzRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return state >> 11
+    }
+}
