@@ -75,7 +75,11 @@ public final class ProcessPool: Sendable {
         var starts: [Future<Void, ProcessPoolError>] = []
         for _ in 0..<count {
             let supervisor = self.supervisor
-            guard let start = try? dispatchers.submit({ () throws(ProcessPoolError) in try supervisor.startIdleWorker() }) else {
+            guard
+                let start = try? dispatchers.submit({ () throws(ProcessPoolError) in
+                    try supervisor.startWorkerForThisThread(of: count)
+                })
+            else {
                 break
             }
             starts.append(start)

@@ -146,7 +146,10 @@ final class WorkerConnection {
             }
             if result == 0 { return nil }
             if errno == EINTR { continue }
-            return nil  // ECHILD: someone else reaped it
+            // ECHILD: already reaped elsewhere. Record it, so that its pid — which the kernel may
+            // give to another process — is never signalled again.
+            reaped = .signaled(SIGKILL)
+            return reaped
         }
     }
 

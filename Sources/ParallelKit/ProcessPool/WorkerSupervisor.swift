@@ -15,21 +15,26 @@ struct BatchJob: Sendable {
     let range: Range<Int>
 }
 
-/// Owns a pool's worker processes: starts, checks out, replaces and kills them.
+/// Owns a pool's worker processes: starts, replaces and kills them.
 ///
-/// Each dispatcher thread checks out an idle worker for one batch and returns it afterwards, so
-/// a worker is only ever used by one thread at a time. A worker that fails is not returned; the
-/// next batch starts a replacement.
+/// Each worker belongs to the dispatcher thread that started it and is used by that thread
+/// only. That is required, not just tidy: a worker is told to die when the *thread* that
+/// started it ends (`PR_SET_PDEATHSIG`), and after `close()` dispatcher threads end as soon as
+/// the queue is empty — a worker shared between threads could be killed mid-batch. A worker
+/// that fails is dropped; its thread's next batch starts a replacement.
 final class WorkerSupervisor: @unchecked Sendable {
-    // @unchecked: `idle`, `live` and `broken` are guarded by `lock`; a checked-out connection is
-    // touched by the one thread that holds it.
+    // @unchecked: `byThread`, `live`, `busy`, `batchesRun`, `broken` and `killed` are guarded by
+    // `lock`; a connection is touched only by the thread it belongs to.
     private let launch: WorkerConnection.Launch
     private let maxTasksPerWorker: Int?
     private let taskTimeout: Duration?
     private let retries: Int
     private let lock = PThreadLock()
-    private var idle: [WorkerConnection] = []
+    private var byThread: [pthread_t: WorkerConnection] = [:]
     private var live: [Int32: WorkerConnection] = [:]
+    private var busy: Set<Int32> = []
+    /// Threads that have started their first worker, for ``startWorkerForThisThread(of:)``.
+    private var startedThreads = 0
     private var batchesRun: [Int32: Int] = [:]
     /// Set once the pool cannot go on (an initializer that throws on a replacement worker).
     private var broken: ProcessPoolError?
@@ -44,10 +49,20 @@ final class WorkerSupervisor: @unchecked Sendable {
 
     var livePIDs: [Int32] { lock.withLock { Array(live.keys).sorted() } }
 
-    /// Starts a worker and parks it as idle.
-    func startIdleWorker() throws(ProcessPoolError) {
+    /// Starts the calling dispatcher thread's worker, then waits until `count` dispatcher
+    /// threads have done the same — so that each of the pool's threads runs exactly one of the
+    /// pool's start-up jobs and owns one worker.
+    func startWorkerForThisThread(of count: Int) throws(ProcessPoolError) {
         let connection = try startWorker()
-        lock.withLock { idle.append(connection) }
+        lock.withLock {
+            byThread[pthread_self()] = connection
+            startedThreads += 1
+            lock.broadcast()
+            let deadline = Ticks.monotonicNanoseconds() &+ 30_000_000_000
+            while startedThreads < count && !killed {
+                if !lock.wait(untilNanoseconds: deadline) { break }
+            }
+        }
     }
 
     private func startWorker() throws(ProcessPoolError) -> WorkerConnection {
@@ -69,9 +84,10 @@ final class WorkerSupervisor: @unchecked Sendable {
     func run(_ job: BatchJob) throws(ProcessPoolError) -> [UInt8] {
         var attemptsLeft = retries
         while true {
+            let thread = pthread_self()
             let connection: WorkerConnection
-            if let waiting = lock.withLock({ idle.popLast() }) {
-                connection = waiting
+            if let own = lock.withLock({ byThread[thread] }) {
+                connection = own
             } else {
                 do {
                     connection = try startWorker()
@@ -79,6 +95,16 @@ final class WorkerSupervisor: @unchecked Sendable {
                     if case .initializerFailed = error { lock.withLock { broken = error } }
                     throw error
                 }
+                lock.withLock { byThread[thread] = connection }
+            }
+            let stillAlive = lock.withLock { () -> Bool in
+                guard live[connection.pid] != nil else { return false }
+                busy.insert(connection.pid)
+                return true
+            }
+            guard stillAlive else {
+                lock.withLock { byThread[thread] = nil }
+                throw .closed
             }
             guard connection.serves(job) else {
                 checkIn(connection, ranBatch: false)
@@ -117,7 +143,9 @@ final class WorkerSupervisor: @unchecked Sendable {
             }
             let wasKilled = lock.withLock { () -> Bool in
                 live[pid] = nil
+                busy.remove(pid)
                 batchesRun[pid] = nil
+                byThread[thread] = nil
                 return killed
             }
             if wasKilled { throw .closed }
@@ -129,28 +157,30 @@ final class WorkerSupervisor: @unchecked Sendable {
         }
     }
 
-    /// Returns a worker to the idle list, or retires it after `maxTasksPerWorker` batches.
+    /// Marks a worker idle again, or retires it after `maxTasksPerWorker` batches.
     private func checkIn(_ connection: WorkerConnection, ranBatch: Bool) {
         let retire = lock.withLock { () -> Bool in
-            guard !killed else { return true }
+            busy.remove(connection.pid)
+            guard !killed else { return false }
             if ranBatch { batchesRun[connection.pid, default: 0] += 1 }
             if let limit = maxTasksPerWorker, batchesRun[connection.pid, default: 0] >= limit {
                 live[connection.pid] = nil
                 batchesRun[connection.pid] = nil
+                byThread[pthread_self()] = nil
                 return true
             }
-            idle.append(connection)
             return false
         }
         if retire { connection.stop(grace: .seconds(1)) }
     }
 
-    /// Ends every idle worker politely (after `close()` and the last batch).
+    /// Ends every worker politely, once the dispatcher threads have ended (after `close()`).
     func stopAll() {
         let workers = lock.withLock { () -> [WorkerConnection] in
             killed = true
+            lock.broadcast()
             defer {
-                idle = []
+                byThread = [:]
                 live = [:]
             }
             return Array(live.values)
@@ -160,16 +190,19 @@ final class WorkerSupervisor: @unchecked Sendable {
 
     /// Kills every worker at once; batches running on them fail with ``ProcessPoolError/closed``.
     func killAll() {
-        let (all, waiting) = lock.withLock { () -> ([WorkerConnection], [WorkerConnection]) in
+        let (all, idle) = lock.withLock { () -> ([WorkerConnection], [WorkerConnection]) in
             killed = true
-            defer { idle = [] }
-            return (Array(live.values), idle)
+            lock.broadcast()
+            let all = Array(live.values)
+            let idle = all.filter { !busy.contains($0.pid) }
+            // Idle workers leave the books now, so no dispatcher picks one up again.
+            for worker in idle { live[worker.pid] = nil }
+            byThread = byThread.filter { busy.contains($0.value.pid) }
+            return (all, idle)
         }
         for worker in all { kill(worker.pid, SIGKILL) }
-        // Idle workers are reaped here; a busy one by the dispatcher that holds it, which sees
-        // its worker die.
-        for worker in waiting { _ = worker.reap(blocking: true) }
-        lock.withLock { for worker in waiting { live[worker.pid] = nil } }
+        // An idle worker is reaped here; a busy one by its dispatcher, which sees it die.
+        for worker in idle { _ = worker.reap(blocking: true) }
     }
 }
 

@@ -15,14 +15,18 @@ enum OSThread {
     /// - Returns: the thread's handle.
     @discardableResult
     static func start(name: String, joinable: Bool, _ body: @escaping @Sendable () -> Void) -> pthread_t {
-        let context = Unmanaged.passRetained(ThreadStart(body: body)).toOpaque()
+        let context = Unmanaged.passRetained(ThreadStart(name: name, body: body)).toOpaque()
         var thread = pthread_t()
         let status = pthread_create(&thread, nil, { context in
-            Unmanaged<ThreadStart>.fromOpaque(context!).takeRetainedValue().body()
+            let start = Unmanaged<ThreadStart>.fromOpaque(context!).takeRetainedValue()
+            // Named here too: until the creator's call below lands, a new thread carries its
+            // creator's name.
+            pk_set_thread_name(pthread_self(), start.name)
+            start.body()
             return nil
         }, context)
         precondition(status == 0, "ParallelKit: pthread_create failed with error \(status)")
-        // Named by the creator, so the name is in place before `start` returns.
+        // Named by the creator as well, so the name is in place before `start` returns.
         pk_set_thread_name(thread, name)
         if !joinable { pthread_detach(thread) }
         return thread
@@ -38,7 +42,11 @@ enum OSThread {
 
 /// What a new thread needs, passed through `pthread_create`'s context pointer.
 private final class ThreadStart: Sendable {
+    let name: String
     let body: @Sendable () -> Void
 
-    init(body: @escaping @Sendable () -> Void) { self.body = body }
+    init(name: String, body: @escaping @Sendable () -> Void) {
+        self.name = name
+        self.body = body
+    }
 }
