@@ -9,6 +9,8 @@ struct BenchCase: Sendable {
     let baseline: String
     /// Whether `seconds` is the time of one operation (latency rows) rather than of the workload.
     let isLatency: Bool
+    /// Extra numeric columns for the JSON row, read after the last repetition.
+    let extras: (@Sendable () -> [(key: String, value: Double)])?
     /// Runs the workload once and returns its own measure of the row's unit in seconds, or
     /// `nil` to be timed as a whole; throws when its result differs from the serial one.
     let run: @Sendable () async throws(BenchError) -> Double?
@@ -16,8 +18,10 @@ struct BenchCase: Sendable {
     /// A row timed as a whole.
     init(
         workload: String, variant: String, workers: Int, items: Int, baseline: String = "serial",
+        extras: (@Sendable () -> [(key: String, value: Double)])? = nil,
         run: @escaping @Sendable () async throws(BenchError) -> Void
     ) {
+        self.extras = extras
         self.workload = workload
         self.variant = variant
         self.workers = workers
@@ -35,6 +39,7 @@ struct BenchCase: Sendable {
         workload: String, variant: String, workers: Int, baseline: String,
         measure: @escaping @Sendable () async throws(BenchError) -> Double
     ) {
+        self.extras = nil
         self.workload = workload
         self.variant = variant
         self.workers = workers

@@ -43,8 +43,22 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// Every workload: its name, what it measures, and how to build its cases.
     static let catalog: [(name: String, summary: String, make: @Sendable (Bool, Workers) -> [BenchCase])] = [
-        (Squares.name, Squares.summary, { MapVariants.cases(Squares.self, quick: $0, workers: $1) }),
-        (CountInRange.name, CountInRange.summary, { MapVariants.cases(CountInRange.self, quick: $0, workers: $1) }),
+        (
+            Squares.name, Squares.summary,
+            { quick, workers in
+                MapVariants.cases(Squares.self, quick: quick, workers: workers) { input, expected in
+                    [ProcessPoolBench.mapCase(SquareMapTask.self, workload: Squares.name, input: input, expected: expected, workers: workers)]
+                }
+            }
+        ),
+        (
+            CountInRange.name, CountInRange.summary,
+            { quick, workers in
+                MapVariants.cases(CountInRange.self, quick: quick, workers: workers) { input, expected in
+                    [ProcessPoolBench.mapCase(CountInRangeMapTask.self, workload: CountInRange.name, input: input, expected: expected, workers: workers)]
+                }
+            }
+        ),
         (CheapMap.name, CheapMap.summary, { MapVariants.cases(CheapMap.self, quick: $0, workers: $1) }),
         (CostlyMap.name, CostlyMap.summary, { MapVariants.cases(CostlyMap.self, quick: $0, workers: $1) }),
         (Imbalanced.name, Imbalanced.summary, { MapVariants.cases(Imbalanced.self, quick: $0, workers: $1) }),
@@ -53,6 +67,10 @@ struct BenchCommand: AsyncParsableCommand {
         (ThreadPoolBench.starvation, ThreadPoolBench.starvationSummary, { quick, _ in ThreadPoolBench.starvationCases(quick: quick) }),
         (ThreadPoolBench.roundtrip, ThreadPoolBench.roundtripSummary, { quick, _ in ThreadPoolBench.roundtripCases(quick: quick) }),
         (ThreadPoolBench.stream, ThreadPoolBench.streamSummary, { quick, _ in ThreadPoolBench.streamCases(quick: quick) }),
+        (ProcessPoolBench.startup, ProcessPoolBench.startupSummary, { _, workers in ProcessPoolBench.startupCases(workers: workers) }),
+        (ProcessPoolBench.roundtrip, ProcessPoolBench.roundtripSummary, { quick, workers in ProcessPoolBench.roundtripCases(quick: quick, workers: workers) }),
+        (ProcessPoolBench.cpuTask, ProcessPoolBench.cpuTaskSummary, { quick, workers in ProcessPoolBench.cpuTaskCases(quick: quick, workers: workers) }),
+        (ProcessPoolBench.memory, ProcessPoolBench.memorySummary, { quick, workers in ProcessPoolBench.memoryCases(quick: quick, workers: workers) }),
         (MemoryProbe.workload, MemoryProbe.summary, { _, _ in [] }),
     ]
 
@@ -93,7 +111,7 @@ struct BenchCommand: AsyncParsableCommand {
             return BenchRow(
                 workload: benchCase.workload, variant: benchCase.variant, workers: benchCase.workers,
                 items: benchCase.items, seconds: medians[index], baselineSeconds: medians[baselineIndex],
-                isThroughput: !benchCase.isLatency)
+                isThroughput: !benchCase.isLatency, extra: benchCase.extras?() ?? [])
         }
     }
 }

@@ -8,7 +8,12 @@ enum MapVariants {
     static let taskGroupSubset = 100_000
 
     /// The benchmark cases of kernel `K`, each checked against the serial result.
-    static func cases<K: MapKernel>(_ kernel: K.Type, quick: Bool, workers: Workers) -> [BenchCase] {
+    ///
+    /// `extra` adds rows that need the same input (the process-pool variants).
+    static func cases<K: MapKernel>(
+        _ kernel: K.Type, quick: Bool, workers: Workers,
+        extra: ([K.Input], [K.Output]) -> [BenchCase] = { _, _ in [] }
+    ) -> [BenchCase] {
         let input = K.makeInput(quick: quick)
         let expected = input.map { K.apply($0) }
         let subset = Array(input.prefix(taskGroupSubset))
@@ -29,7 +34,7 @@ enum MapVariants {
                 repeated(K.repeats) { concurrentPerformMap(input, workers: parallelWorkers) { K.apply($0) } },
                 expected, "concurrentPerform")
         }
-        var cases = [serial, parallel, dispatch]
+        var cases = [serial, parallel, dispatch] + extra(input, expected)
         if input.count * MemoryLayout<K.Output>.stride >= 8 << 20 {
             // parallelMap asks for huge pages on outputs this large; this row shows what that
             // alone does for a serial loop, so the threads' share of the speedup is visible.

@@ -1,8 +1,16 @@
 import ArgumentParser
 import ParallelKit
 
-/// `parallelkit`: ParallelKit's command-line tool.
+/// The entry point: worker processes of `parallelkit bench`'s process pool stop here.
 @main
+enum Entry {
+    static func main() async {
+        WorkerTasks.serveIfWorker(benchWorkerTasks)
+        await ParallelKitCommand.main()
+    }
+}
+
+/// `parallelkit`: ParallelKit's command-line tool.
 struct ParallelKitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parallelkit",

@@ -31,8 +31,10 @@ struct BenchCommandTests {
         #expect(run.status == 0)
         let lines = run.output.split(separator: "\n")
         #expect(lines.first?.contains("speedup") == true && lines.first?.contains("efficiency") == true)
-        // --quick squares has 100,000 items, so the task-group subset is the whole input: 4 rows.
-        #expect(lines.count == 1 + 4)
+        // --quick squares has 100,000 items, so the task-group subset is the whole input: serial,
+        // parallelMap, concurrentPerform, process-pool and taskgroup-per-element.
+        #expect(lines.count == 1 + 5)
+        #expect(lines.contains { $0.contains("process-pool") })
         #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("squares") })
         #expect(lines.contains { $0.contains("parallelMap") })
     }

@@ -160,7 +160,11 @@ struct ProcessPoolTests {
             let delay = Int.random(in: 1...20)
             let killer = Task {
                 try? await Task.sleep(for: .milliseconds(delay))
-                if let victim = pool.workerPIDs.randomElement() { kill(victim, SIGKILL) }
+                if let victim = pool.workerPIDs.randomElement() {
+                    kill(victim, SIGKILL)
+                    // kill returns before the process is dead; wait until it is (a zombie).
+                    for _ in 0..<1000 where !processIsGone(victim) { usleep(1000) }
+                }
             }
             do {
                 let squares = try await pool.map(SquareTask.self, inputs, chunkSize: 500)
@@ -174,6 +178,17 @@ struct ProcessPoolTests {
             await killer.value
             #expect(try await pool.map(SquareTask.self, [1, 2, 3]) == [1, 4, 9])
         }
+    }
+
+    @Test("a worker killed while idle is replaced before its next batch, which succeeds")
+    func idleWorkerDeath() async throws {
+        let pool = try await testPool(workers: 1)
+        defer { pool.terminate() }
+        let victim = try #require(pool.workerPIDs.first)
+        kill(victim, SIGKILL)
+        for _ in 0..<1000 where !processIsGone(victim) { usleep(1000) }
+        #expect(try await pool.apply(SquareTask.self, 6) == 36)
+        #expect(pool.workerPIDs != [victim])
     }
 
     @Test("a batch over taskTimeout fails with a timeout and its worker is replaced")
@@ -306,11 +321,16 @@ struct ProcessPoolTests {
                 pool.close()
                 await pool.join()
             }
-            let terminated = try? await ProcessPool(workers: 2, executable: testWorkerPath())
-            terminated?.terminate()
-            usleep(100_000)
-            guard childProcesses().isEmpty else { exit(3) }
-            exit(openDescriptorCount() == descriptors ? EXIT_SUCCESS : 4)
+            do {
+                let terminated = try? await ProcessPool(workers: 2, executable: testWorkerPath())
+                terminated?.terminate()
+            }
+            // terminate() returns before its threads have let go of their sockets: wait, bounded.
+            for _ in 0..<300 {
+                if childProcesses().isEmpty && openDescriptorCount() == descriptors { exit(EXIT_SUCCESS) }
+                usleep(10_000)
+            }
+            exit(childProcesses().isEmpty ? 4 : 3)
         }
     }
 

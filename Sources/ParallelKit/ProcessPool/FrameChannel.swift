@@ -31,6 +31,8 @@ final class FrameChannel {
     enum Failure: Error, Equatable {
         /// The peer closed its end (it exited or crashed).
         case closed
+        /// Sending failed because the peer is gone: the message was not delivered.
+        case notDelivered
         /// No complete frame arrived in time.
         case timedOut
         /// The length prefix exceeds the maximum frame size.
@@ -44,7 +46,7 @@ final class FrameChannel {
     func send(_ message: WireMessage) throws(Failure) {
         let payload: [UInt8]
         do {
-            payload = try WireCoder.encode(message)
+            payload = try message.encoded()
         } catch {
             throw .undecodable("\(error)")
         }
@@ -56,9 +58,14 @@ final class FrameChannel {
         try writeAll(frame)
     }
 
+    /// How long a receive polls without blocking before it sleeps in the kernel: waking a
+    /// sleeping process costs ~20–50 µs on the machines measured, a message round trip ~5 µs.
+    static let spinMicroseconds = 50.0
+
     /// The next message; waits at most `timeout` (forever when `nil`).
     func receive(timeout: Duration? = nil) throws(Failure) -> WireMessage {
         let deadline = timeout.map { Ticks.monotonicNanoseconds() &+ UInt64(max(0, nanoseconds($0))) }
+        try spinForData()
         try fill(4, deadline: deadline)
         let length = Int(UInt32(littleEndian: storage.loadUnaligned(fromByteOffset: head, as: UInt32.self)))
         guard length <= Self.maximumFrameSize else { throw .oversized(UInt32(length)) }
@@ -70,10 +77,32 @@ final class FrameChannel {
             tail = 0
         }
         do {
-            return try WireCoder.decode(WireMessage.self, from: payload)
+            return try WireMessage(frame: payload)
         } catch {
             throw .undecodable("\(error)")
         }
+    }
+
+    /// Polls the socket without blocking, yielding the CPU between polls, until data arrives or
+    /// the spin time is up.
+    private func spinForData() throws(Failure) {
+        guard tail - head < 4 else { return }
+        let spinEnd = Ticks.now() &+ Ticks.fromMicroseconds(Self.spinMicroseconds)
+        repeat {
+            if tail == capacity {
+                return  // no room to read into without the growing logic of fill
+            }
+            let got = recv(fd, storage + tail, capacity - tail, Int32(MSG_DONTWAIT))
+            if got > 0 {
+                tail += got
+                return
+            }
+            if got == 0 { throw .closed }
+            if errno != EAGAIN && errno != EINTR { return }  // let fill report it
+            // Yield: on 2 cores, processes polling without yielding starved each other
+            // (measured: a 97 µs apply round trip against 20 µs).
+            sched_yield()
+        } while Ticks.now() < spinEnd
     }
 
     /// Reads until at least `count` unconsumed bytes are buffered.
@@ -121,7 +150,7 @@ final class FrameChannel {
             }
             if result < 0 {
                 if errno == EINTR { continue }
-                if errno == EPIPE || errno == ECONNRESET { throw .closed }
+                if errno == EPIPE || errno == ECONNRESET { throw written == 0 ? .notDelivered : .closed }
                 throw .system(errno)
             }
             written += result

@@ -11,7 +11,20 @@ extension ProcessPool {
     ///   with the remote error's type and description), its worker died or timed out, the pool is
     ///   closed, or the calling task was cancelled.
     public func apply<Task: WorkerTask>(_ task: Task.Type, _ input: Task.Input) async throws(ProcessPoolError) -> Task.Output {
-        try await map(task, [input], chunkSize: 1)[0]
+        let cancellation = CancellationFlag()
+        let batch = submitBatch(task, [input][...], firstIndex: 0, cancellation: cancellation)
+        do {
+            return try await withTaskCancellationHandler {
+                // A round trip to a worker takes ~30 µs here; polling that long beats a suspension.
+                try await batch.value(spinningMicroseconds: 200).outputs[0]
+            } onCancel: {
+                cancellation.cancel()
+            }
+        } catch let error as FutureError<ProcessPoolError> {
+            throw error.processPoolError
+        } catch {
+            throw .cancelled
+        }
     }
 
     /// Starts `task` with `input` and returns at once with a future (Python's `apply_async`).

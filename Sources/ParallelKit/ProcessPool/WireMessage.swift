@@ -3,13 +3,75 @@
 /// The conversation: the worker says `hello`; the parent may send `initialize` (answered by
 /// `ready` or `failure`); then any number of `run` (answered by `result` or `failure`, with the
 /// same id). The parent ends it by closing its end; the worker exits on end-of-file.
-enum WireMessage: Codable, Sendable {
+enum WireMessage: Sendable, Equatable {
     case hello(WorkerHello)
     case initialize(task: String, payload: [UInt8])
     case ready
     case run(id: UInt64, task: String, payload: [UInt8])
     case result(id: UInt64, payload: [UInt8])
     case failure(id: UInt64, failure: BatchFailure)
+}
+
+extension WireMessage {
+    /// The frame body: a kind byte, then fixed fields (`UInt64` ids, length-prefixed task names)
+    /// and the payload as the rest. A fixed layout rather than `Codable` keyed containers: these
+    /// messages are on every round trip.
+    func encoded() throws(EncodingError) -> [UInt8] {
+        let buffer = WireBuffer()
+        switch self {
+        case .hello(let hello):
+            buffer.append(1)
+            buffer.bytes.append(contentsOf: try WireCoder.encode(hello))
+        case .initialize(let task, let payload):
+            buffer.append(2)
+            buffer.appendString(task)
+            buffer.bytes.append(contentsOf: payload)
+        case .ready:
+            buffer.append(3)
+        case .run(let id, let task, let payload):
+            buffer.append(4)
+            buffer.appendUInt64(id)
+            buffer.appendString(task)
+            buffer.bytes.append(contentsOf: payload)
+        case .result(let id, let payload):
+            buffer.append(5)
+            buffer.appendUInt64(id)
+            buffer.bytes.append(contentsOf: payload)
+        case .failure(let id, let failure):
+            buffer.append(6)
+            buffer.appendUInt64(id)
+            buffer.bytes.append(contentsOf: try WireCoder.encode(failure))
+        }
+        return buffer.bytes
+    }
+
+    /// Decodes a frame body, checking every length; throws on anything malformed.
+    init(frame bytes: [UInt8]) throws(DecodingError) {
+        let reader = WireReader(bytes)
+        do {
+            switch try reader.byte() {
+            case 1: self = .hello(try WireCoder.decode(WorkerHello.self, from: Array(bytes[reader.offset...])))
+            case 2: self = .initialize(task: try reader.string(), payload: Array(bytes[reader.offset...]))
+            case 3:
+                guard reader.remaining == 0 else { throw reader.corrupt([], "bytes after ready") }
+                self = .ready
+            case 4:
+                let id = try reader.uint64()
+                self = .run(id: id, task: try reader.string(), payload: Array(bytes[reader.offset...]))
+            case 5:
+                let id = try reader.uint64()
+                self = .result(id: id, payload: Array(bytes[reader.offset...]))
+            case 6:
+                let id = try reader.uint64()
+                self = .failure(id: id, failure: try WireCoder.decode(BatchFailure.self, from: Array(bytes[reader.offset...])))
+            case let kind: throw reader.corrupt([], "unknown message kind \(kind)")
+            }
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(error)"))
+        }
+    }
 }
 
 /// A worker's first words: which protocol, which build, which tasks.

@@ -86,9 +86,17 @@ final class WorkerSupervisor: @unchecked Sendable {
         while true {
             let thread = pthread_self()
             let connection: WorkerConnection
-            if let own = lock.withLock({ byThread[thread] }) {
+            if let own = lock.withLock({ byThread[thread] }), own.reap(blocking: false) == nil {
                 connection = own
             } else {
+                // No worker yet, or it died while idle (killed, OOM): forget it, start another.
+                lock.withLock {
+                    if let dead = byThread[thread] {
+                        live[dead.pid] = nil
+                        batchesRun[dead.pid] = nil
+                    }
+                    byThread[thread] = nil
+                }
                 do {
                     connection = try startWorker()
                 } catch {
@@ -138,6 +146,17 @@ final class WorkerSupervisor: @unchecked Sendable {
             case .undecodable(let detail):
                 connection.killNow()  // the byte stream cannot be trusted any more
                 error = .undecodable(tasks: job.range, detail: detail)
+            case .notDelivered:
+                // The batch never reached the worker (it died while idle): run it on a new one.
+                connection.stop(grace: .seconds(1))
+                lock.withLock {
+                    live[pid] = nil
+                    busy.remove(pid)
+                    batchesRun[pid] = nil
+                    byThread[thread] = nil
+                }
+                if lock.withLock({ killed }) { throw .closed }
+                continue
             case .closed, .oversized, .system:
                 error = .workerCrashed(pid: pid, exit: connection.stop(grace: .seconds(1)), tasks: job.range)
             }

@@ -30,10 +30,43 @@ public protocol WorkerTask: Sendable {
 
     /// Runs one call, in a worker process (or in-process on the threads backend).
     static func run(_ input: Input) async throws -> Output
+
+    /// Runs a batch of calls in a worker. Not for users to call or implement: the default
+    /// implementation is inlinable so that each task's loop is specialized in its own module
+    /// (an unspecialized loop spent ~100 ns an element on generic-metadata lookups).
+    static func _runBatch(_ inputs: [Input]) async throws(WorkerBatchError) -> [Output]
+}
+
+/// Which call of a batch threw, and what. Not public API.
+public struct WorkerBatchError: Error {
+    public let index: Int
+    public let error: any Error
+
+    @inlinable
+    public init(index: Int, error: any Error) {
+        self.index = index
+        self.error = error
+    }
 }
 
 extension WorkerTask {
     public static var name: String { String(describing: Self.self) }
+
+    @inlinable
+    public static func _runBatch(_ inputs: [Input]) async throws(WorkerBatchError) -> [Output] {
+        var outputs: [Output] = []
+        outputs.reserveCapacity(inputs.count)
+        var index = 0
+        while index < inputs.count {
+            do {
+                outputs.append(try await run(inputs[index]))
+            } catch {
+                throw WorkerBatchError(index: index, error: error)
+            }
+            index += 1
+        }
+        return outputs
+    }
 
     /// The name plus the input and output types: two builds agree on a task only if this does.
     static var signature: String {
@@ -68,14 +101,11 @@ struct RegisteredTask: Sendable {
             } catch {
                 return .failure(BatchFailure(index: 0, kind: .undecodable, error: RemoteTaskError(error)))
             }
-            var outputs: [Task.Output] = []
-            outputs.reserveCapacity(inputs.count)
-            for (index, input) in inputs.enumerated() {
-                do {
-                    outputs.append(try await Task.run(input))
-                } catch {
-                    return .failure(BatchFailure(index: index, kind: .thrown, error: RemoteTaskError(error)))
-                }
+            let outputs: [Task.Output]
+            do throws(WorkerBatchError) {
+                outputs = try await Task._runBatch(inputs)
+            } catch {
+                return .failure(BatchFailure(index: error.index, kind: .thrown, error: RemoteTaskError(error.error)))
             }
             do {
                 return .success(try WireCoder.encode(outputs))
@@ -87,7 +117,7 @@ struct RegisteredTask: Sendable {
 }
 
 /// Why a batch failed inside a worker.
-struct BatchFailure: Codable, Sendable, Error {
+struct BatchFailure: Codable, Sendable, Error, Equatable {
     enum Kind: String, Codable, Sendable {
         /// The task threw.
         case thrown
