@@ -334,7 +334,7 @@ struct ProcessPoolTests {
         }
     }
 
-    @Test("workers die with their parent: SIGKILL or SIGTERM, all gone within a second", arguments: [SIGKILL, SIGTERM])
+    @Test("workers die with their parent: SIGKILL, SIGTERM or Ctrl-C (SIGINT), all gone within a second", arguments: [SIGKILL, SIGTERM, SIGINT])
     func parentDeath(signal: Int32) throws {
         let parent = Process()
         parent.executableURL = URL(fileURLWithPath: testWorkerPath())
