@@ -124,6 +124,20 @@ func median(_ values: [Double]) -> Double {
     return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
+/// The median seconds of `samples` runs of `operation`, one after another.
+func medianSeconds<Failure: Error>(
+    samples: Int, _ operation: () async throws(Failure) -> Void
+) async throws(Failure) -> Double {
+    var times: [Double] = []
+    times.reserveCapacity(samples)
+    for _ in 0..<samples {
+        let start = ContinuousClock.now
+        try await operation()
+        times.append(seconds(ContinuousClock.now - start))
+    }
+    return median(times)
+}
+
 /// A `Duration` in seconds.
 func seconds(_ duration: Duration) -> Double {
     let (whole, attoseconds) = duration.components

@@ -51,19 +51,11 @@ enum ProcessPoolBench {
             BenchCase(workload: roundtrip, variant: "process-pool", workers: workers.count, baseline: "process-pool") {
                 () async throws(BenchError) -> Double in
                 let pool = try await pool(workers: workers)
-                var times: [Double] = []
-                for value in 0..<samples {
-                    let start = ContinuousClock.now
-                    do {
-                        guard try await pool.apply(NoOpTask.self, value) == value else { throw BenchError.wrongResult(variant: "process-pool") }
-                    } catch let error as BenchError {
-                        throw error
-                    } catch {
-                        throw .poolFailed("\(error)")
-                    }
-                    times.append(seconds(ContinuousClock.now - start))
+                return try await medianSeconds(samples: samples) { () async throws(BenchError) in
+                    let answer: Int
+                    do { answer = try await pool.apply(NoOpTask.self, 41) } catch { throw .poolFailed("\(error)") }
+                    guard answer == 41 else { throw .wrongResult(variant: "process-pool") }
                 }
-                return median(times)
             }
         ]
     }

@@ -78,33 +78,19 @@ enum ThreadPoolBench {
         let pool = ThreadPool(threads: 4)
         return [
             BenchCase(workload: roundtrip, variant: "task-spawn", workers: Workers.available, baseline: "task-spawn") {
-                var times: [Double] = []
-                for _ in 0..<samples {
-                    let start = ContinuousClock.now
-                    await Task.detached {}.value
-                    times.append(seconds(ContinuousClock.now - start))
-                }
-                return median(times)
+                await medianSeconds(samples: samples) { await Task.detached {}.value }
             },
             BenchCase(workload: roundtrip, variant: "threadpool-await", workers: 4, baseline: "task-spawn") {
                 () async throws(BenchError) -> Double in
-                var times: [Double] = []
-                for _ in 0..<samples {
-                    let start = ContinuousClock.now
+                try await medianSeconds(samples: samples) { () async throws(BenchError) in
                     do { try await pool.submit {}.value } catch { throw .poolFailed("\(error)") }
-                    times.append(seconds(ContinuousClock.now - start))
                 }
-                return median(times)
             },
             BenchCase(workload: roundtrip, variant: "threadpool-wait", workers: 4, baseline: "task-spawn") {
                 () async throws(BenchError) -> Double in
-                var times: [Double] = []
-                for _ in 0..<samples {
-                    let start = ContinuousClock.now
+                try await medianSeconds(samples: samples) { () async throws(BenchError) in
                     do { try pool.submit {}.wait() } catch { throw .poolFailed("\(error)") }
-                    times.append(seconds(ContinuousClock.now - start))
                 }
-                return median(times)
             },
         ]
     }
