@@ -27,11 +27,7 @@ extension ThreadPool {
         maxInFlight: Int? = nil,
         _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
     ) -> some AsyncSequence<Value, FutureError<Failure>> where Input.Element: Sendable {
-        OrderedResults { [self] in
-            ResultWindow(
-                limit: maxInFlight ?? 2 * threadCount, input: SequenceInput(base: input.makeIterator()),
-                inCompletionOrder: false, submit: submitter(work))
-        }
+        OrderedResults { [self] in window(SequenceInput(base: input.makeIterator()), maxInFlight, inCompletionOrder: false, work) }
     }
 
     /// Like ``map(_:maxInFlight:_:)-(Sequence,_,_)`` for an `AsyncSequence` input that cannot fail,
@@ -43,9 +39,7 @@ extension ThreadPool {
         _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
     ) -> some AsyncSequence<Value, FutureError<Failure>> where Input.Element: Sendable, Input.Failure == Never {
         OrderedResults { [self] in
-            ResultWindow(
-                limit: maxInFlight ?? 2 * threadCount,
-                input: AsyncSequenceInput(base: input.makeAsyncIterator()), inCompletionOrder: false, submit: submitter(work))
+            window(AsyncSequenceInput(base: input.makeAsyncIterator()), maxInFlight, inCompletionOrder: false, work)
         }
     }
 
@@ -66,11 +60,7 @@ extension ThreadPool {
         maxInFlight: Int? = nil,
         _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
     ) -> some AsyncSequence<(index: Int, value: Value), FutureError<Failure>> where Input.Element: Sendable {
-        UnorderedResults { [self] in
-            ResultWindow(
-                limit: maxInFlight ?? 2 * threadCount, input: SequenceInput(base: input.makeIterator()),
-                inCompletionOrder: true, submit: submitter(work))
-        }
+        UnorderedResults { [self] in window(SequenceInput(base: input.makeIterator()), maxInFlight, inCompletionOrder: true, work) }
     }
 
     /// Like ``mapUnordered(_:maxInFlight:_:)-(Sequence,_,_)`` for an `AsyncSequence` input that
@@ -83,20 +73,22 @@ extension ThreadPool {
     ) -> some AsyncSequence<(index: Int, value: Value), FutureError<Failure>>
     where Input.Element: Sendable, Input.Failure == Never {
         UnorderedResults { [self] in
-            ResultWindow(
-                limit: maxInFlight ?? 2 * threadCount,
-                input: AsyncSequenceInput(base: input.makeAsyncIterator()), inCompletionOrder: true, submit: submitter(work))
+            window(AsyncSequenceInput(base: input.makeAsyncIterator()), maxInFlight, inCompletionOrder: true, work)
         }
     }
 }
 
 extension ThreadPool {
-    /// A result window's submit function: runs `work` on this pool.
+    /// The window behind one stream: `work` on this pool over `source`, `maxInFlight` (default
+    /// 2 × threads) submitted and not yet taken.
     @inlinable
-    func submitter<Input: Sendable, Value: Sendable, Failure: Error>(
-        _ work: @escaping @Sendable (Input) throws(Failure) -> Value
-    ) -> (Input) -> Future<Value, Failure>? {
-        { [self] element in try? submit { () throws(Failure) -> Value in try work(element) } }
+    func window<Source: InputSource, Value: Sendable, Failure: Error>(
+        _ source: Source, _ maxInFlight: Int?, inCompletionOrder: Bool,
+        _ work: @escaping @Sendable (Source.Element) throws(Failure) -> Value
+    ) -> ResultWindow<Source, Value, Failure> where Source.Element: Sendable {
+        ResultWindow(limit: maxInFlight ?? 2 * threadCount, input: source, inCompletionOrder: inCompletionOrder) {
+            [self] element in try? submit { () throws(Failure) -> Value in try work(element) }
+        }
     }
 }
 
