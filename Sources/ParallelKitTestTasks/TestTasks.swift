@@ -113,5 +113,6 @@ public struct ReadInitializedTask: WorkerTask {
 /// Every task of the test worker.
 public let allTestTasks: [any WorkerTask.Type] = [
     SquareTask.self, CountInRangeTask.self, EvenOnlyTask.self, CrashTask.self, SleepTask.self, PIDTask.self,
-    CorruptReplyTask.self, InitializeTask.self, ReadInitializedTask.self,
+    CorruptReplyTask.self, InitializeTask.self, ReadInitializedTask.self, AddRangeTask.self, IncrementTask.self,
+    DieHoldingLockTask.self, FillSharedArrayTask.self,
 ]

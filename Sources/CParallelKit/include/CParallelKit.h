@@ -7,6 +7,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
@@ -80,6 +81,42 @@ static inline size_t pk_executable_build_id(unsigned char *out, size_t capacity)
     struct pk_build_id_search search = { out, capacity, 0 };
     dl_iterate_phdr(pk_build_id_callback, &search);
     return search.length;
+}
+
+/// Sequentially consistent atomics on 64-bit words in shared memory (Swift's `Atomic` cannot
+/// live at an address another process maps).
+static inline uint64_t pk_atomic_load_u64(uint64_t *word) { return __atomic_load_n(word, __ATOMIC_SEQ_CST); }
+static inline void pk_atomic_store_u64(uint64_t *word, uint64_t value) { __atomic_store_n(word, value, __ATOMIC_SEQ_CST); }
+static inline uint64_t pk_atomic_add_u64(uint64_t *word, uint64_t value) {
+    return __atomic_add_fetch(word, value, __ATOMIC_SEQ_CST);
+}
+/// Returns 1 and stores `desired` if `*word == *expected`; else returns 0 and loads `*expected`.
+static inline int pk_atomic_cas_u64(uint64_t *word, uint64_t *expected, uint64_t desired) {
+    return __atomic_compare_exchange_n(word, expected, desired, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/// Initializes a process-shared, robust mutex in place. Returns 0 or an error number.
+static inline int pk_robust_mutex_init(pthread_mutex_t *mutex) {
+    pthread_mutexattr_t attributes;
+    int status = pthread_mutexattr_init(&attributes);
+    if (status != 0) return status;
+    pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST);
+    status = pthread_mutex_init(mutex, &attributes);
+    pthread_mutexattr_destroy(&attributes);
+    return status;
+}
+
+/// Locks a robust mutex. Returns 0, or 1 when the previous owner died holding it (the mutex is
+/// then made consistent and is held by the caller), or -1 on another error.
+static inline int pk_robust_mutex_lock(pthread_mutex_t *mutex) {
+    int status = pthread_mutex_lock(mutex);
+    if (status == 0) return 0;
+    if (status == EOWNERDEAD) {
+        pthread_mutex_consistent(mutex);
+        return 1;
+    }
+    return -1;
 }
 
 /// A monotonic tick counter that costs a few nanoseconds: the time-stamp counter on x86-64,

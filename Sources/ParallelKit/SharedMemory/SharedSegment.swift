@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Why shared memory could not be created or attached.
+public enum SharedMemoryError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A system call failed (`shm_open`, `ftruncate`, `mmap`) with this `errno`.
+    case system(call: String, errno: Int32)
+    /// The segment exists but holds something else: another type, count or size.
+    case mismatch(name: String, expected: String, found: String)
+    /// No segment has this name (its creator is gone, or the name was mistyped).
+    case notFound(name: String)
+
+    public var description: String {
+        switch self {
+        case .system(let call, let code): return "\(call) failed with errno \(code)"
+        case .mismatch(let name, let expected, let found): return "shared segment \(name) holds \(found), not \(expected)"
+        case .notFound(let name): return "no shared segment named \(name) (its creator may have released it)"
+        }
+    }
+}
+
+/// A named POSIX shared-memory segment whose first 64 bytes say what it holds.
+///
+/// Names are unpredictable (`/parallelkit-<pid>-<64 random bits>`) and created exclusively
+/// (`O_EXCL`) with mode 0600. The creator unlinks the name when it is released; processes that
+/// attached keep their mapping. On attach, the header's magic, kind (type), element count and
+/// payload size must all match, so a wrong handle is an error, never memory corruption.
+final class SharedSegment: @unchecked Sendable {
+    // @unchecked: the fields are immutable; the mapped memory is shared on purpose and every
+    // type built on it synchronizes through atomics or the robust mutex.
+    static let namePrefix = "/parallelkit-"
+    static let headerBytes = 64
+    private static let magic: UInt64 = 0x5041_524B_5348_4D31  // "PARKSHM1"
+
+    let name: String
+    let kind: String
+    let count: Int
+    private let base: UnsafeMutableRawPointer
+    private let mappedBytes: Int
+    private let isCreator: Bool
+
+    /// The bytes after the header.
+    var payload: UnsafeMutableRawPointer { base + Self.headerBytes }
+
+    private init(name: String, kind: String, count: Int, base: UnsafeMutableRawPointer, mappedBytes: Int, isCreator: Bool) {
+        self.name = name
+        self.kind = kind
+        self.count = count
+        self.base = base
+        self.mappedBytes = mappedBytes
+        self.isCreator = isCreator
+    }
+
+    deinit {
+        munmap(base, mappedBytes)
+        if isCreator { shm_unlink(name) }
+    }
+
+    /// Creates a zero-filled segment for `count` elements of `kind` taking `payloadBytes`.
+    static func create(kind: String, count: Int, payloadBytes: Int) throws(SharedMemoryError) -> SharedSegment {
+        var random = SystemRandomNumberGenerator()
+        let name = "\(namePrefix)\(getpid())-\(String(random.next() as UInt64, radix: 16))"
+        let fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .system(call: "shm_open", errno: errno) }
+        defer { close(fd) }
+        let mappedBytes = headerBytes + max(payloadBytes, 1)
+        guard ftruncate(fd, off_t(mappedBytes)) == 0 else {
+            let code = errno
+            shm_unlink(name)
+            throw .system(call: "ftruncate", errno: code)
+        }
+        guard let base = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), base != MAP_FAILED else {
+            let code = errno
+            shm_unlink(name)
+            throw .system(call: "mmap", errno: code)
+        }
+        let header = base.assumingMemoryBound(to: UInt64.self)
+        header[1] = fingerprint(kind)
+        header[2] = UInt64(count)
+        header[3] = UInt64(payloadBytes)
+        header[0] = magic
+        return SharedSegment(name: name, kind: kind, count: count, base: base, mappedBytes: mappedBytes, isCreator: true)
+    }
+
+    /// Maps an existing segment, checking that it holds `count` elements of `kind`.
+    static func attach(name: String, kind: String, count: Int, payloadBytes: Int) throws(SharedMemoryError) -> SharedSegment {
+        guard name.hasPrefix(namePrefix), !name.dropFirst().contains("/") else {
+            throw .mismatch(name: name, expected: "a ParallelKit segment name", found: "another name")
+        }
+        let fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw .notFound(name: name) }
+            throw .system(call: "shm_open", errno: errno)
+        }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw .system(call: "fstat", errno: errno) }
+        let mappedBytes = headerBytes + max(payloadBytes, 1)
+        guard Int(status.st_size) == mappedBytes else {
+            throw .mismatch(name: name, expected: "\(mappedBytes) bytes", found: "\(status.st_size) bytes")
+        }
+        guard let base = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), base != MAP_FAILED else {
+            throw .system(call: "mmap", errno: errno)
+        }
+        let header = base.assumingMemoryBound(to: UInt64.self)
+        let expected = "\(kind) × \(count)"
+        guard header[0] == magic, header[1] == fingerprint(kind), header[2] == UInt64(count), header[3] == UInt64(payloadBytes) else {
+            munmap(base, mappedBytes)
+            throw .mismatch(name: name, expected: expected, found: "another kind or count")
+        }
+        return SharedSegment(name: name, kind: kind, count: count, base: base, mappedBytes: mappedBytes, isCreator: false)
+    }
+
+    /// FNV-1a of a kind's name: a compact type check in the header.
+    private static func fingerprint(_ kind: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in kind.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
+    }
+}
+
+/// What travels when a shared object is sent to another process: its segment's name and what
+/// it holds. Decoding attaches to the same memory.
+struct SharedHandle: Codable, Sendable {
+    var name: String
+    var count: Int
+}
