@@ -71,6 +71,8 @@ struct BenchCommand: AsyncParsableCommand {
         (ProcessPoolBench.roundtrip, ProcessPoolBench.roundtripSummary, { quick, workers in ProcessPoolBench.roundtripCases(quick: quick, workers: workers) }),
         (ProcessPoolBench.cpuTask, ProcessPoolBench.cpuTaskSummary, { quick, workers in ProcessPoolBench.cpuTaskCases(quick: quick, workers: workers) }),
         (ProcessPoolBench.memory, ProcessPoolBench.memorySummary, { quick, workers in ProcessPoolBench.memoryCases(quick: quick, workers: workers) }),
+        (SharedMemoryBench.sharedSum, SharedMemoryBench.sharedSumSummary, { quick, workers in SharedMemoryBench.sharedSumCases(quick: quick, workers: workers) }),
+        (SharedMemoryBench.lock, SharedMemoryBench.lockSummary, { quick, _ in SharedMemoryBench.lockCases(quick: quick) }),
         (MemoryProbe.workload, MemoryProbe.summary, { _, _ in [] }),
     ]
 

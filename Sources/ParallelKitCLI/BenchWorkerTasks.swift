@@ -1,7 +1,10 @@
 import ParallelKit
 
 /// Tasks `parallelkit bench` runs in worker processes.
-let benchWorkerTasks: [any WorkerTask.Type] = [NoOpTask.self, SquareMapTask.self, CountInRangeMapTask.self, CPUTask.self]
+let benchWorkerTasks: [any WorkerTask.Type] = [
+    NoOpTask.self, SquareMapTask.self, CountInRangeMapTask.self, CPUTask.self, SharedSumNaiveTask.self,
+    SharedSumLocalTask.self,
+]
 
 /// Returns its input: the cost of a round trip and nothing else.
 struct NoOpTask: WorkerTask {
@@ -22,4 +25,37 @@ struct CountInRangeMapTask: WorkerTask {
 struct CPUTask: WorkerTask {
     static let rounds = 125_000
     static func run(_ input: Int) -> Double { sqrtRounds(rounds, seed: input) }
+}
+
+/// The range a `shared-sum` worker adds into the shared total.
+struct SharedSumInput: Codable, Sendable {
+    var total: SharedValue<Int>
+    var from: Int
+    var to: Int
+    /// 0 at run time: XOR-ing it keeps the compiler from replacing the loop by n(n+1)/2.
+    var salt: Int
+}
+
+/// Adds every number of its range to the shared total, one atomic add per number.
+struct SharedSumNaiveTask: WorkerTask {
+    static func run(_ input: SharedSumInput) -> Bool {
+        for value in input.from...input.to { input.total.add(value ^ input.salt) }
+        return true
+    }
+}
+
+/// Sums its range locally, then adds the sum to the shared total once.
+struct SharedSumLocalTask: WorkerTask {
+    static func run(_ input: SharedSumInput) -> Bool {
+        input.total.add(localSum(input.from, input.to, salt: input.salt))
+        return true
+    }
+}
+
+/// from + … + to, each XOR-ed with `salt`.
+@inline(never)
+func localSum(_ from: Int, _ to: Int, salt: Int) -> Int {
+    var sum = 0
+    for value in from...to { sum &+= value ^ salt }
+    return sum
 }

@@ -19,12 +19,4 @@ if CommandLine.arguments.dropFirst().first == "parent" {
     fflush(nil)
     while true { sleep(60) }
 }
-if CommandLine.arguments.dropFirst().first == "debug-map" {
-    let pool = try await ProcessPool(workers: 2)
-    for size in [0, 1, 2, 97, 20_000] {
-        print("size", size); fflush(nil)
-        let result = try await pool.map(SquareTask.self, Array(0..<size), chunkSize: 7)
-        print("ok", result.count); fflush(nil)
-    }
-}
 print("parallelkit test worker: start me from a ProcessPool")

@@ -64,6 +64,25 @@ struct BenchCommandTests {
         }
     }
 
+    @Test("the process-pool and shared-memory workloads run their workers and check their results")
+    func processRows() throws {
+        let run = try runCLI([
+            "bench", "--quick", "--json", "--repetitions", "1", "--workload", "shared-sum", "--workload", "process-lock",
+            "--workload", "apply-roundtrip", "--workload", "cpu-task",
+        ])
+        #expect(run.status == 0, "stderr: \(run.error)")
+        let rows = try run.output.split(separator: "\n").map { line in
+            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        let variants = Set(rows.map { "\($0["workload"]!)/\($0["variant"]!)" })
+        for expected in [
+            "shared-sum/serial", "shared-sum/process-atomic-per-element", "shared-sum/process-local-then-add",
+            "process-lock/uncontended", "apply-roundtrip/process-pool", "cpu-task/process-pool",
+        ] {
+            #expect(variants.contains(expected), "missing \(expected)")
+        }
+    }
+
     @Test("the memory workload reports peak RSS for both variants")
     func memoryRows() throws {
         let run = try runCLI(["bench", "--quick", "--json", "--repetitions", "1", "--workload", "map-memory"])
