@@ -7,9 +7,7 @@ struct BenchCommandTests {
     func jsonRows() throws {
         let run = try runCLI(["bench", "--quick", "--json", "--repetitions", "1", "--workload", "tiny", "--workload", "costly-map"])
         #expect(run.status == 0, "stderr: \(run.error)")
-        let rows = try run.output.split(separator: "\n").map { line in
-            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        }
+        let rows = try benchRows(run.output)
         #expect(Set(rows.compactMap { $0["workload"] as? String }) == ["tiny", "costly-map"])
         let variants = rows.compactMap { $0["variant"] as? String }
         for expected in ["serial", "parallelMap", "concurrentPerform", "taskgroup-per-element"] {
@@ -46,9 +44,7 @@ struct BenchCommandTests {
             "--workload", "submit-roundtrip", "--workload", "stream-throughput",
         ])
         #expect(run.status == 0, "stderr: \(run.error)")
-        let rows = try run.output.split(separator: "\n").map { line in
-            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        }
+        let rows = try benchRows(run.output)
         let variants = Set(rows.map { "\($0["workload"]!)/\($0["variant"]!)" })
         for expected in [
             "sleep-16/serial", "sleep-16/threadpool-16", "sleep-16/cooperative-taskgroup",
@@ -71,9 +67,7 @@ struct BenchCommandTests {
             "--workload", "apply-roundtrip", "--workload", "cpu-task",
         ])
         #expect(run.status == 0, "stderr: \(run.error)")
-        let rows = try run.output.split(separator: "\n").map { line in
-            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        }
+        let rows = try benchRows(run.output)
         let variants = Set(rows.map { "\($0["workload"]!)/\($0["variant"]!)" })
         for expected in [
             "shared-sum/serial", "shared-sum/process-atomic-per-element", "shared-sum/process-local-then-add",
@@ -87,9 +81,7 @@ struct BenchCommandTests {
     func memoryRows() throws {
         let run = try runCLI(["bench", "--quick", "--json", "--repetitions", "1", "--workload", "map-memory"])
         #expect(run.status == 0, "stderr: \(run.error)")
-        let rows = try run.output.split(separator: "\n").map { line in
-            try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        }
+        let rows = try benchRows(run.output)
         #expect(rows.count == 2)
         #expect(rows.allSatisfy { ($0["peak_rss_bytes"] as? Double ?? 0) > 8_000_000 })
     }
@@ -102,5 +94,12 @@ struct BenchCommandTests {
         let zero = try runCLI(["bench", "--repetitions", "0"])
         #expect(zero.status != 0)
         #expect(zero.error.contains("--repetitions must be 1 or more"))
+    }
+}
+
+/// The JSON objects of `parallelkit bench --json` output, one per line.
+func benchRows(_ output: String) throws -> [[String: Any]] {
+    try output.split(separator: "\n").map { line in
+        try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     }
 }

@@ -22,7 +22,8 @@ import Musl
 /// pid, how it ended and the tasks' indices; the pool starts a replacement and goes on. Workers
 /// die with the parent. See `Guides/ProcessPool.md` for the failure table.
 ///
-/// - Note: Thread-safe. Calls never block the calling thread except ``join()``-free ``terminate()``.
+/// - Note: Thread-safe. No call blocks the calling thread: results are awaited, ``join()`` waits
+///   on a thread of its own, and ``terminate()`` only sends signals.
 public final class ProcessPool: Sendable {
     /// The number of worker processes.
     public let workerCount: Int
@@ -64,7 +65,7 @@ public final class ProcessPool: Sendable {
         let count = workers.count
         workerCount = count
         let launch = WorkerConnection.Launch(
-            executable: executable ?? "/proc/self/exe", arguments: arguments, tasks: [:],
+            executable: executable ?? "/proc/self/exe", arguments: arguments,
             buildID: buildID ?? (executable == nil ? WorkerTasks.executableBuildID : nil),
             initializer: initializer.map { ($0.task, $0.payload) })
         dispatchers = ThreadPool(threads: count)

@@ -27,8 +27,6 @@ final class WorkerConnection {
     struct Launch: Sendable {
         var executable: String
         var arguments: [String] = []
-        /// Tasks the worker must serve, name → signature.
-        var tasks: [String: String]
         /// The build-id the worker must report; `nil` accepts any build.
         var buildID: String?
         /// The initializer's task name and encoded one-element input batch.
@@ -55,11 +53,9 @@ final class WorkerConnection {
         if let expected = launch.buildID, hello.buildID != expected {
             throw .handshakeRefused("worker \(hello.pid) is build \(hello.buildID), expected \(expected)")
         }
+        // Which tasks it serves is checked per batch (`serves`): a pool may run tasks it
+        // learns of after start-up.
         connection.tasks = hello.tasks
-        for (name, signature) in launch.tasks where hello.tasks[name] != signature {
-            let found = hello.tasks[name].map { "registers \($0)" } ?? "does not register it"
-            throw .handshakeRefused("task \(signature): worker \(hello.pid) \(found)")
-        }
         if let (task, payload) = launch.initializer {
             let answer: WireMessage
             do throws(FrameChannel.Failure) {

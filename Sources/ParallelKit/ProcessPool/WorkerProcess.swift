@@ -19,7 +19,9 @@ import Musl
 /// The process dies with its parent. ``terminate()`` sends `SIGTERM`, ``kill()`` `SIGKILL`;
 /// `join()` then fails with ``ProcessPoolError/workerCrashed(pid:exit:tasks:)`` naming the signal.
 public final class WorkerProcess<Task: WorkerTask>: Sendable {
-    private let input: Task.Input
+    /// The encoded input: the input itself is not kept, so shared objects in it (whose segments
+    /// its creator unlinks on release) live no longer than the caller keeps them.
+    private let payload: [UInt8]
     private let launch: WorkerConnection.Launch
     private let state = Mutex<(pid: Int32?, exit: WorkerExit?, started: Bool)>((nil, nil, false))
     private let outcome = Future<Task.Output, ProcessPoolError>()
@@ -30,9 +32,9 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     ///   - executable: the program to start; by default this one, which must call
     ///     ``WorkerTasks/serveIfWorker(_:)`` first thing in `main`.
     public init(_ task: Task.Type, _ input: Task.Input, executable: String? = nil) {
-        self.input = input
+        payload = (try? WireCoder.encode([input])) ?? []
         launch = WorkerConnection.Launch(
-            executable: executable ?? "/proc/self/exe", tasks: [:],
+            executable: executable ?? "/proc/self/exe",
             buildID: executable == nil ? WorkerTasks.executableBuildID : nil)
     }
 
@@ -46,7 +48,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
             return !state.started
         }
         precondition(first, "WorkerProcess.start(): a process can be started only once")
-        let job = BatchJob(task: Task.name, signature: Task.signature, payload: encodedInput(), range: 0..<1)
+        let job = BatchJob(task: Task.name, signature: Task.signature, payload: payload, range: 0..<1)
         WorkerThread(name: "pk-process") { [self] in run(job) }.start()
     }
 
@@ -78,10 +80,6 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
 
     private func signal(_ signal: Int32) {
         if let pid = state.withLock({ $0.exit == nil ? $0.pid : nil }) { Glibc.kill(pid, signal) }
-    }
-
-    private func encodedInput() -> [UInt8] {
-        (try? WireCoder.encode([input])) ?? []
     }
 
     private func run(_ job: BatchJob) {

@@ -88,11 +88,6 @@ extension SharedArray where Element: SharedAddable {
         precondition(MemoryLayout<Element>.size == 8, "SharedArray.add(_:at:) needs 8-byte elements")
         precondition(index >= 0 && index < count, "SharedArray index \(index) out of range 0..<\(count)")
         let word = UnsafeMutableRawPointer(elements + index).assumingMemoryBound(to: UInt64.self)
-        if Element.addsAsWords { return Element.value(pk_atomic_add_u64(word, Element.word(delta))) }
-        var current = pk_atomic_load_u64(word)
-        while true {
-            let updated = Element.word(Element.sum(Element.value(current), delta))
-            if pk_atomic_cas_u64(word, &current, updated) != 0 { return Element.value(updated) }
-        }
+        return atomicAdd(delta, to: word)
     }
 }

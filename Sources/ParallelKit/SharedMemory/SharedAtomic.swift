@@ -1,3 +1,5 @@
+import CParallelKit
+
 /// A value that fits in a 64-bit word, so that it can be read and written atomically in shared
 /// memory: the integer types, `Double` (through its bit pattern) and `Bool`.
 public protocol SharedAtomic: BitwiseCopyable, Sendable, Equatable {
@@ -19,6 +21,17 @@ public protocol SharedAddable: SharedAtomic {
 extension SharedAddable where Self: FixedWidthInteger {
     public static func sum(_ left: Self, _ right: Self) -> Self { left &+ right }
     public static var addsAsWords: Bool { true }
+}
+
+/// Adds `delta` to the value stored in `word`, atomically; returns the new value. One atomic
+/// add for integers, a compare-and-swap loop otherwise.
+func atomicAdd<Value: SharedAddable>(_ delta: Value, to word: UnsafeMutablePointer<UInt64>) -> Value {
+    if Value.addsAsWords { return Value.value(pk_atomic_add_u64(word, Value.word(delta))) }
+    var current = pk_atomic_load_u64(word)
+    while true {
+        let updated = Value.word(Value.sum(Value.value(current), delta))
+        if pk_atomic_cas_u64(word, &current, updated) != 0 { return Value.value(updated) }
+    }
 }
 
 extension Int: SharedAddable {

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -56,8 +58,21 @@ final class SharedSegment: @unchecked Sendable {
 
     deinit {
         munmap(base, mappedBytes)
-        if isCreator { shm_unlink(name) }
+        if isCreator {
+            shm_unlink(name)
+            Self.created.withLock { _ = $0.remove(name) }
+        }
     }
+
+    /// Names this process created and has not unlinked yet: unlinked at exit, for objects still
+    /// alive when the program calls `exit` (deinitializers do not run then). A process killed by
+    /// a signal cannot clean up; its segments stay until removed.
+    private static let created: Mutex<Set<String>> = {
+        atexit {
+            for name in SharedSegment.created.withLock({ $0 }) { shm_unlink(name) }
+        }
+        return Mutex([])
+    }()
 
     /// Creates a zero-filled segment for `count` elements of `kind` taking `payloadBytes`.
     static func create(kind: String, count: Int, payloadBytes: Int) throws(SharedMemoryError) -> SharedSegment {
@@ -82,6 +97,7 @@ final class SharedSegment: @unchecked Sendable {
         header[2] = UInt64(count)
         header[3] = UInt64(payloadBytes)
         header[0] = magic
+        created.withLock { _ = $0.insert(name) }
         return SharedSegment(name: name, kind: kind, count: count, base: base, mappedBytes: mappedBytes, isCreator: true)
     }
 

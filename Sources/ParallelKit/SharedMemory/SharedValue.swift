@@ -83,11 +83,6 @@ extension SharedValue where Value: SharedAddable {
     /// Adds `delta` atomically (wrapping for integers) and returns the new value.
     @discardableResult
     public func add(_ delta: Value) -> Value {
-        if Value.addsAsWords { return Value.value(pk_atomic_add_u64(word, Value.word(delta))) }
-        var current = pk_atomic_load_u64(word)
-        while true {
-            let updated = Value.word(Value.sum(Value.value(current), delta))
-            if pk_atomic_cas_u64(word, &current, updated) != 0 { return Value.value(updated) }
-        }
+        atomicAdd(delta, to: word)
     }
 }
