@@ -1,86 +1,36 @@
-// Small C helpers for what Swift cannot import directly: macros (CPU_COUNT) and
-// a cheap cycle counter. Everything is static inline; the .c file exists only
-// because SwiftPM needs a source file in a C target.
+// Small C helpers for what Swift cannot import directly: macros (CPU_COUNT), variadic calls,
+// atomics on shared memory and a cheap cycle counter. Hot helpers are static inline here.
 #ifndef CPARALLELKIT_H
 #define CPARALLELKIT_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+// The header must not define _GNU_SOURCE: Swift imports it next to the system modules, and a
+// different feature set here makes glibc's structs (fd_set) disagree with SwiftGlibc's. Helpers
+// that need GNU extensions are declared here and defined in CParallelKit.c.
 #include <errno.h>
-#include <link.h>
 #include <pthread.h>
 #include <signal.h>
-#include <string.h>
-#include <sys/prctl.h>
-#include <sched.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 /// The number of CPUs this thread may run on (sched_getaffinity), or -1 with errno set.
-static inline int pk_affinity_cpu_count(void) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof(set), &set) != 0) {
-        return -1;
-    }
-    return CPU_COUNT(&set);
-}
+int pk_affinity_cpu_count(void);
 
 /// Names `thread` for debuggers and `ps -L` (Linux keeps at most 15 bytes).
-static inline void pk_set_thread_name(pthread_t thread, const char *name) {
-    char truncated[16];
-    int i = 0;
-    for (; i < 15 && name[i] != 0; i++) truncated[i] = name[i];
-    truncated[i] = 0;
-    pthread_setname_np(thread, truncated);
-}
+void pk_set_thread_name(pthread_t thread, const char *name);
+
+/// Copies the main executable's GNU build-id (up to `capacity` bytes) into `out`; returns its
+/// length, or 0 when the executable has none.
+size_t pk_executable_build_id(unsigned char *out, size_t capacity);
+
+/// Copies the calling thread's name into `out` (at least 16 bytes). Returns 0 or an error number.
+int pk_current_thread_name(char *out, size_t capacity);
 
 /// Asks the kernel to send `signal` to the calling process when its parent thread dies
 /// (`prctl(PR_SET_PDEATHSIG)`, which Swift cannot call: it is variadic). Returns 0 or -1.
 static inline int pk_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
-}
-
-struct pk_build_id_search {
-    unsigned char *out;
-    size_t capacity;
-    size_t length;
-};
-
-static inline int pk_build_id_callback(struct dl_phdr_info *info, size_t size, void *data) {
-    (void)size;
-    struct pk_build_id_search *search = (struct pk_build_id_search *)data;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *header = &info->dlpi_phdr[i];
-        if (header->p_type != PT_NOTE) continue;
-        const unsigned char *note = (const unsigned char *)(info->dlpi_addr + header->p_vaddr);
-        const unsigned char *end = note + header->p_memsz;
-        while (note + sizeof(ElfW(Nhdr)) <= end) {
-            const ElfW(Nhdr) *nhdr = (const ElfW(Nhdr) *)note;
-            size_t name_size = (nhdr->n_namesz + 3) & ~(size_t)3;
-            size_t desc_size = (nhdr->n_descsz + 3) & ~(size_t)3;
-            const unsigned char *name = note + sizeof(ElfW(Nhdr));
-            const unsigned char *desc = name + name_size;
-            if (desc + nhdr->n_descsz > end) break;
-            if (nhdr->n_type == NT_GNU_BUILD_ID && nhdr->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
-                size_t length = nhdr->n_descsz < search->capacity ? nhdr->n_descsz : search->capacity;
-                memcpy(search->out, desc, length);
-                search->length = length;
-                return 1;
-            }
-            note = desc + desc_size;
-        }
-    }
-    return 1; /* only the main executable, which dl_iterate_phdr reports first */
-}
-
-/// Copies the main executable's GNU build-id (up to `capacity` bytes) into `out`; returns its
-/// length, or 0 when the executable has none.
-static inline size_t pk_executable_build_id(unsigned char *out, size_t capacity) {
-    struct pk_build_id_search search = { out, capacity, 0 };
-    dl_iterate_phdr(pk_build_id_callback, &search);
-    return search.length;
 }
 
 /// Sequentially consistent atomics on 64-bit words in shared memory (Swift's `Atomic` cannot

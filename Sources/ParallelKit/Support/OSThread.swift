@@ -35,7 +35,7 @@ enum OSThread {
     /// The name of the calling thread, as the kernel reports it.
     static var currentName: String {
         var buffer = [CChar](repeating: 0, count: 32)
-        pthread_getname_np(pthread_self(), &buffer, buffer.count)
+        _ = pk_current_thread_name(&buffer, buffer.count)
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
