@@ -1,7 +1,11 @@
 // The helpers that need GNU extensions (CPU_COUNT, pthread_setname_np, dl_iterate_phdr).
 // _GNU_SOURCE is defined only in this translation unit, never in the imported header.
 #define _GNU_SOURCE
+#include <limits.h>
 #include <link.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sched.h>
 #include <string.h>
 #include "CParallelKit.h"
@@ -21,6 +25,16 @@ void pk_set_thread_name(pthread_t thread, const char *name) {
     for (; i < 15 && name[i] != 0; i++) truncated[i] = name[i];
     truncated[i] = 0;
     pthread_setname_np(thread, truncated);
+}
+
+int pk_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns) {
+    struct timespec timeout = { (time_t)(timeout_ns / 1000000000), (long)(timeout_ns % 1000000000) };
+    if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &timeout, NULL, 0) == 0) return 0;
+    return errno == EAGAIN ? 0 : errno;
+}
+
+void pk_futex_wake_all(uint32_t *word) {
+    syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 int pk_current_thread_name(char *out, size_t capacity) {

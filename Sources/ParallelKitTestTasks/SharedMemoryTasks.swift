@@ -65,3 +65,55 @@ public struct FillSharedArrayTask: WorkerTask {
         return input.array.count
     }
 }
+
+/// One value in the queue tests: which producer put it, and its place in that producer's order.
+public struct QueueItem: Codable, Sendable, Hashable {
+    public var producer: Int
+    public var sequence: Int
+    public init(producer: Int, sequence: Int) {
+        self.producer = producer
+        self.sequence = sequence
+    }
+}
+
+/// Puts `count` items tagged with `producer` into a shared queue, in sequence order.
+public struct ProduceTask: WorkerTask {
+    public struct Input: Codable, Sendable {
+        public var queue: ProcessQueue<QueueItem>
+        public var producer: Int
+        public var count: Int
+        public init(queue: ProcessQueue<QueueItem>, producer: Int, count: Int) {
+            self.queue = queue
+            self.producer = producer
+            self.count = count
+        }
+    }
+    public static func run(_ input: Input) throws -> Int {
+        for sequence in 0..<input.count { try input.queue.put(QueueItem(producer: input.producer, sequence: sequence)) }
+        return input.count
+    }
+}
+
+/// Takes items from a shared queue until every writer has gone, and returns them in order.
+public struct ConsumeTask: WorkerTask {
+    public static func run(_ queue: ProcessQueue<QueueItem>) throws -> [QueueItem] {
+        var items: [QueueItem] = []
+        while true {
+            do throws(ProcessQueueError) {
+                items.append(try queue.get())
+            } catch {
+                guard error == .writersGone else { throw error }
+                return items
+            }
+        }
+    }
+}
+
+/// Puts three items, then dies by SIGKILL while still a writer.
+public struct DieWhileWritingTask: WorkerTask {
+    public static func run(_ queue: ProcessQueue<QueueItem>) throws -> Bool {
+        for sequence in 0..<3 { try queue.put(QueueItem(producer: 9, sequence: sequence)) }
+        kill(getpid(), SIGKILL)
+        return false
+    }
+}

@@ -116,7 +116,7 @@ struct SharedMemoryTests {
         #expect(throws: DecodingError.self) { _ = try WireCoder.decode(SharedValue<Int>.self, from: handle) }
     }
 
-    @Test("segments are 0600 and nothing is left in /dev/shm after use, worker kills included")
+    @Test("segments are 0600 and nothing is left in /dev/shm after use (queues too), worker kills included")
     func noLeftovers() async {
         await #expect(processExitsWith: .success) {
             WorkerTasks.register(allTestTasks)
@@ -126,7 +126,12 @@ struct SharedMemoryTests {
                 var status = stat()
                 guard stat("/dev/shm/\(name)", &status) == 0, status.st_mode & 0o777 == 0o600 else { exit(3) }
                 let lock = try ProcessLock()
+                let queue = try ProcessQueue<QueueItem>()
                 let pool = try await ProcessPool(workers: 2, executable: testWorkerPath())
+                _ = try await pool.apply(ProduceTask.self, .init(queue: queue, producer: 1, count: 3))
+                let writer = WorkerProcess(DieWhileWritingTask.self, queue, executable: testWorkerPath())
+                writer.start()
+                _ = try? await writer.join()
                 _ = try await pool.map(IncrementTask.self, [.init(counter: value, times: 10)], chunkSize: 1)
                 let victim = WorkerProcess(DieHoldingLockTask.self, lock, executable: testWorkerPath())
                 victim.start()

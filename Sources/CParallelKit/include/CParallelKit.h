@@ -24,6 +24,14 @@ void pk_set_thread_name(pthread_t thread, const char *name);
 /// length, or 0 when the executable has none.
 size_t pk_executable_build_id(unsigned char *out, size_t capacity);
 
+/// Waits while the 32-bit word at `word` (in shared memory) holds `expected`, at most
+/// `timeout_ns` nanoseconds (a process-shared futex). Returns 0 when woken or when the word
+/// already differed, else an errno (ETIMEDOUT, EINTR).
+int pk_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns);
+
+/// Wakes every process and thread waiting on `word` with ``pk_futex_wait``.
+void pk_futex_wake_all(uint32_t *word);
+
 /// Copies the calling thread's name into `out` (at least 16 bytes). Returns 0 or an error number.
 int pk_current_thread_name(char *out, size_t capacity);
 
