@@ -117,3 +117,30 @@ public struct DieWhileWritingTask: WorkerTask {
         return false
     }
 }
+
+/// What a worker saw of a `SharedInputArray`: its sum, count, and whether it was mapped.
+public struct InputSummary: Codable, Sendable, Equatable {
+    public var sum: Double
+    public var count: Int
+    public var isShared: Bool
+    public init(sum: Double, count: Int, isShared: Bool) {
+        self.sum = sum
+        self.count = count
+        self.isShared = isShared
+    }
+}
+
+/// Sums a read-only input array.
+public struct SumInputTask: WorkerTask {
+    public static func run(_ input: SharedInputArray<Double>) -> InputSummary {
+        InputSummary(sum: input.withUnsafeBufferPointer { $0.reduce(0, +) }, count: input.count, isShared: input.isShared)
+    }
+}
+
+/// Writes into a read-only input through a raw pointer: the read-only mapping makes it crash.
+public struct WriteInputTask: WorkerTask {
+    public static func run(_ input: SharedInputArray<Double>) -> Bool {
+        input.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!).pointee = -1 }
+        return true
+    }
+}

@@ -101,12 +101,22 @@ final class SharedSegment: @unchecked Sendable {
         return SharedSegment(name: name, kind: kind, count: count, base: base, mappedBytes: mappedBytes, isCreator: true)
     }
 
-    /// Maps an existing segment, checking that it holds `count` elements of `kind`.
-    static func attach(name: String, kind: String, count: Int, payloadBytes: Int) throws(SharedMemoryError) -> SharedSegment {
+    /// Makes this process's mapping read-only (`mprotect`): a write through it is a crash
+    /// (SIGSEGV), not a silent change.
+    func makeReadOnly() {
+        let status = mprotect(base, mappedBytes, PROT_READ)
+        precondition(status == 0, "SharedSegment: mprotect failed with errno \(errno)")
+    }
+
+    /// Maps an existing segment, checking that it holds `count` elements of `kind`. A
+    /// `writable: false` mapping is opened `O_RDONLY` and mapped `PROT_READ`.
+    static func attach(
+        name: String, kind: String, count: Int, payloadBytes: Int, writable: Bool = true
+    ) throws(SharedMemoryError) -> SharedSegment {
         guard name.hasPrefix(namePrefix), !name.dropFirst().contains("/") else {
             throw .mismatch(name: name, expected: "a ParallelKit segment name", found: "another name")
         }
-        let fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)
+        let fd = shm_open(name, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0)
         guard fd >= 0 else {
             if errno == ENOENT { throw .notFound(name: name) }
             throw .system(call: "shm_open", errno: errno)
@@ -118,7 +128,8 @@ final class SharedSegment: @unchecked Sendable {
         guard Int(status.st_size) == mappedBytes else {
             throw .mismatch(name: name, expected: "\(mappedBytes) bytes", found: "\(status.st_size) bytes")
         }
-        guard let base = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), base != MAP_FAILED else {
+        let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ
+        guard let base = mmap(nil, mappedBytes, protection, MAP_SHARED, fd, 0), base != MAP_FAILED else {
             throw .system(call: "mmap", errno: errno)
         }
         let header = base.assumingMemoryBound(to: UInt64.self)
