@@ -37,9 +37,10 @@ struct BenchCase: Sendable {
     /// A latency row: `measure` returns the median seconds of one operation.
     init(
         workload: String, variant: String, workers: Int, baseline: String,
+        extras: (@Sendable () -> [(key: String, value: Double)])? = nil,
         measure: @escaping @Sendable () async throws(BenchError) -> Double
     ) {
-        self.extras = nil
+        self.extras = extras
         self.workload = workload
         self.variant = variant
         self.workers = workers

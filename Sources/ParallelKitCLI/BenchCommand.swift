@@ -72,6 +72,7 @@ struct BenchCommand: AsyncParsableCommand {
         (ProcessPoolBench.cpuTask, ProcessPoolBench.cpuTaskSummary, { quick, workers in ProcessPoolBench.cpuTaskCases(quick: quick, workers: workers) }),
         (ProcessPoolBench.memory, ProcessPoolBench.memorySummary, { quick, workers in ProcessPoolBench.memoryCases(quick: quick, workers: workers) }),
         (SharedMemoryBench.sharedSum, SharedMemoryBench.sharedSumSummary, { quick, workers in SharedMemoryBench.sharedSumCases(quick: quick, workers: workers) }),
+        (SharedMemoryBench.largeArray, SharedMemoryBench.largeArraySummary, { quick, workers in SharedMemoryBench.largeArrayCases(quick: quick, workers: workers) }),
         (SharedMemoryBench.lock, SharedMemoryBench.lockSummary, { quick, _ in SharedMemoryBench.lockCases(quick: quick) }),
         (MemoryProbe.workload, MemoryProbe.summary, { _, _ in [] }),
     ]

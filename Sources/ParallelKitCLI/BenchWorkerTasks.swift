@@ -3,7 +3,7 @@ import ParallelKit
 /// Tasks `parallelkit bench` runs in worker processes.
 let benchWorkerTasks: [any WorkerTask.Type] = [
     NoOpTask.self, SquareMapTask.self, CountInRangeMapTask.self, CPUTask.self, SharedSumNaiveTask.self,
-    SharedSumLocalTask.self,
+    SharedSumLocalTask.self, ArrayDigestTask.self, InputDigestTask.self,
 ]
 
 /// Returns its input: the cost of a round trip and nothing else.
@@ -58,4 +58,15 @@ func localSum(_ from: Int, _ to: Int, salt: Int) -> Int {
     var sum = 0
     for value in from...to { sum &+= value ^ salt }
     return sum
+}
+
+/// Count, first and last element of an array input: the least a task can do with it, so the
+/// `large-array` rows time the hand-off.
+struct ArrayDigestTask: WorkerTask {
+    static func run(_ input: [Double]) -> [Double] { [Double(input.count), input.first ?? 0, input.last ?? 0] }
+}
+
+/// `ArrayDigestTask` for a zero-copy input.
+struct InputDigestTask: WorkerTask {
+    static func run(_ input: SharedInputArray<Double>) -> [Double] { [Double(input.count), input.first ?? 0, input.last ?? 0] }
 }

@@ -1,4 +1,5 @@
 import ParallelKit
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -8,6 +9,8 @@ import Glibc
 enum SharedMemoryBench {
     static let sharedSum = "shared-sum"
     static let sharedSumSummary = "sum of 1…20,000,000 into one SharedValue by 2 processes: per-element adds vs one add each"
+    static let largeArray = "large-array"
+    static let largeArraySummary = "a 200 MB [Double] handed to a pool task: through the pipe vs SharedInputArray (time, parent's added peak RSS)"
     static let lock = "process-lock"
     static let lockSummary = "uncontended ProcessLock lock + unlock"
 
@@ -39,6 +42,48 @@ enum SharedMemoryBench {
         ]
     }
 
+    static func largeArrayCases(quick: Bool, workers: Workers) -> [BenchCase] {
+        let count = quick ? 2_500_000 : 25_000_000
+        let peaks = Mutex<[String: [Double]]>([:])
+        func row<Input: Sendable>(
+            _ variant: String, prepare: @escaping @Sendable () throws -> Input,
+            handOff: @escaping @Sendable (ProcessPool, Input) async throws -> [Double]
+        ) -> BenchCase {
+            BenchCase(
+                workload: largeArray, variant: variant, workers: 1, baseline: "pipe",
+                extras: { [("added_peak_rss_bytes", median(peaks.withLock { $0[variant] ?? [] }))] }
+            ) { () async throws(BenchError) -> Double in
+                let pool = try await ProcessPoolBench.pool(workers: workers)
+                let digest: [Double]
+                let elapsed: Double
+                do {
+                    let input = try prepare()
+                    let before = resetPeakResident()
+                    let start = ContinuousClock.now
+                    digest = try await handOff(pool, input)
+                    elapsed = seconds(ContinuousClock.now - start)
+                    peaks.withLock { $0[variant, default: []].append(peakResidentBytes() - before) }
+                } catch {
+                    throw .poolFailed("\(error)")
+                }
+                guard digest == [Double(count), 0, Double(count - 1)] else { throw .wrongResult(variant: variant) }
+                return elapsed
+            }
+        }
+        return [
+            row("pipe", prepare: { (0..<count).map(Double.init) }) { pool, values in
+                try await pool.apply(ArrayDigestTask.self, values)
+            },
+            row("zero-copy", prepare: {
+                try SharedInputArray<Double>(count: count) { buffer in
+                    for index in buffer.indices { buffer[index] = Double(index) }
+                }
+            }) { pool, values in
+                try await pool.apply(InputDigestTask.self, values)
+            },
+        ]
+    }
+
     static func lockCases(quick: Bool) -> [BenchCase] {
         let rounds = quick ? 10_000 : 1_000_000
         return [
@@ -55,4 +100,22 @@ enum SharedMemoryBench {
             }
         ]
     }
+}
+
+/// Resets this process's peak resident memory (VmHWM) to its current resident memory and
+/// returns that, in bytes.
+private func resetPeakResident() -> Double {
+    let fd = open("/proc/self/clear_refs", O_WRONLY)
+    if fd >= 0 {
+        _ = write(fd, "5", 1)
+        close(fd)
+    }
+    return ProcessPoolBench.residentBytes()
+}
+
+/// This process's peak resident memory (VmHWM) in bytes.
+private func peakResidentBytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+    return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
 }

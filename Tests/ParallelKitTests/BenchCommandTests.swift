@@ -64,7 +64,7 @@ struct BenchCommandTests {
     func processRows() throws {
         let run = try runCLI([
             "bench", "--quick", "--json", "--repetitions", "1", "--workload", "shared-sum", "--workload", "process-lock",
-            "--workload", "apply-roundtrip", "--workload", "cpu-task",
+            "--workload", "apply-roundtrip", "--workload", "cpu-task", "--workload", "large-array",
         ])
         #expect(run.status == 0, "stderr: \(run.error)")
         let rows = try benchRows(run.output)
@@ -72,9 +72,16 @@ struct BenchCommandTests {
         for expected in [
             "shared-sum/serial", "shared-sum/process-atomic-per-element", "shared-sum/process-local-then-add",
             "process-lock/uncontended", "apply-roundtrip/process-pool", "cpu-task/process-pool",
+            "large-array/pipe", "large-array/zero-copy",
         ] {
             #expect(variants.contains(expected), "missing \(expected)")
         }
+        // The pipe copies the 20 MB input at least once in the parent; zero-copy adds no copy.
+        let added = Dictionary(uniqueKeysWithValues: rows.filter { $0["workload"] as? String == "large-array" }.map {
+            ($0["variant"] as! String, $0["added_peak_rss_bytes"] as? Double ?? -1)
+        })
+        #expect(added["pipe"]! >= 20_000_000)
+        #expect(added["zero-copy"]! >= 0 && added["zero-copy"]! < 5_000_000)
     }
 
     @Test("the memory workload reports peak RSS for both variants")
