@@ -44,17 +44,13 @@ final class FrameChannel {
     }
 
     func send(_ message: WireMessage) throws(Failure) {
-        let payload: [UInt8]
+        let frame: [UInt8]
         do {
-            payload = try message.encoded()
+            frame = try message.framed()
         } catch {
             throw .undecodable("\(error)")
         }
-        guard payload.count <= Self.maximumFrameSize else { throw .oversized(UInt32(truncatingIfNeeded: payload.count)) }
-        var frame = [UInt8]()
-        frame.reserveCapacity(4 + payload.count)
-        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { frame.append(contentsOf: $0) }
-        frame.append(contentsOf: payload)
+        guard frame.count - 4 <= Self.maximumFrameSize else { throw .oversized(UInt32(truncatingIfNeeded: frame.count - 4)) }
         try writeAll(frame)
     }
 

@@ -17,7 +17,18 @@ extension WireMessage {
     /// and the payload as the rest. A fixed layout rather than `Codable` keyed containers: these
     /// messages are on every round trip.
     func encoded() throws(EncodingError) -> [UInt8] {
+        try encoded(lengthPrefixed: false)
+    }
+
+    /// The frame as it goes on the wire: a little-endian `UInt32` body length, then the body —
+    /// built in one buffer, so a large payload is not copied again to prefix it.
+    func framed() throws(EncodingError) -> [UInt8] {
+        try encoded(lengthPrefixed: true)
+    }
+
+    private func encoded(lengthPrefixed: Bool) throws(EncodingError) -> [UInt8] {
         let buffer = WireBuffer()
+        if lengthPrefixed { buffer.appendUInt32(0) }
         switch self {
         case .hello(let hello):
             buffer.append(1)
@@ -42,6 +53,7 @@ extension WireMessage {
             buffer.appendUInt64(id)
             buffer.bytes.append(contentsOf: try WireCoder.encode(failure))
         }
+        if lengthPrefixed { buffer.patchUInt32(UInt32(truncatingIfNeeded: buffer.bytes.count - 4), at: 0) }
         return buffer.bytes
     }
 
