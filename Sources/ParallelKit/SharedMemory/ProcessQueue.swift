@@ -190,16 +190,24 @@ public final class ProcessQueue<Element: Codable & Sendable>: Codable, Sendable 
     private func get(deadline: ContinuousClock.Instant?, cancelled: () -> Bool) throws(ProcessQueueError) -> Element {
         while true {
             if let value = try takeIfReady() { return value }
-            let signal: UInt32? = layout.locked {
-                if layout.state.pointee.messages > 0 { return nil }
-                return layout.pruneDeadWriters() == 0 ? nil : layout.dataSignal.pointee
+            let next: EmptyQueue = layout.locked {
+                if layout.state.pointee.messages > 0 { return .retry }  // put since we looked
+                return layout.pruneDeadWriters() == 0 ? .ended : .wait(layout.dataSignal.pointee)
             }
-            guard let signal else {
-                if count > 0 { continue }
-                throw .writersGone
+            switch next {
+            case .retry: continue
+            case .ended: throw .writersGone
+            case .wait(let signal): try wait(on: layout.dataSignal, while: signal, deadline: deadline, cancelled: cancelled)
             }
-            try wait(on: layout.dataSignal, while: signal, deadline: deadline, cancelled: cancelled)
         }
+    }
+
+    /// What a reader that found the queue empty does next.
+    private enum EmptyQueue {
+        case retry
+        case ended
+        /// Sleep until the data signal moves past this value.
+        case wait(UInt32)
     }
 
     /// Takes the head value if there is one.
