@@ -25,6 +25,7 @@ let package = Package(
             name: "ParallelKitCLI",
             dependencies: [
                 "ParallelKit",
+                "CParallelKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
