@@ -39,7 +39,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ParallelKitTests",
-            dependencies: ["ParallelKit", "ParallelKitCLI", "ParallelKitTestTasks", "ParallelKitTestWorker"]
+            dependencies: ["ParallelKit", "ParallelKitCLI", "ParallelKitTestTasks", "ParallelKitTestWorker"],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -57,6 +57,9 @@ struct CommandTemplate: Sendable {
         var repeatWords: Bool
         /// Column names from `--header`, mapped to argument positions (0-based).
         var names: [Bytes: Int]
+        /// Whether a template without replacement strings gets the arguments appended (not with
+        /// `--pipe`, where the input is the data on standard input).
+        var appendsArguments = true
     }
 
     /// Parses `words` (the command as given). Without `-q` the words are joined with spaces and
@@ -148,7 +151,7 @@ struct CommandTemplate: Sendable {
             }
             output.append(contentsOf: word.separator)
         }
-        if !hasReplacement {
+        if !hasReplacement, context.appendsArguments {
             output.append(0x20)
             for (index, argument) in context.arguments.enumerated() {
                 if index > 0 { output.append(0x20) }
@@ -214,7 +217,7 @@ struct CommandTemplate: Sendable {
                 appendArgvWord(word, context, only: nil, to: &argv)
             }
         }
-        if !hasReplacement { argv.append(contentsOf: context.arguments) }
+        if !hasReplacement, context.appendsArguments { argv.append(contentsOf: context.arguments) }
         return argv
     }
 

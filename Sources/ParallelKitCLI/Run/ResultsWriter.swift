@@ -68,7 +68,7 @@ final class ResultsWriter {
                 if let slash = name.lastIndex(of: UInt8(ascii: "/")) { _ = Self.makeDirectories(Array(name[..<slash])) }
                 Self.save(job.output, to: name)
                 Self.save(job.error, to: name + Array(".err".utf8))
-                Self.save(decimalBytes(record.sequence) + [0x0A], to: name + Array(".seq".utf8))
+                Self.save(decimalBytes(record.sequence), to: name + Array(".seq".utf8))
             }
         case .csv(_, let separator):
             if !wroteHeader {
@@ -110,7 +110,7 @@ final class ResultsWriter {
         _ = Self.makeDirectories(directory)
         Self.save(job.output, to: directory + Array("/stdout".utf8))
         Self.save(job.error, to: directory + Array("/stderr".utf8))
-        Self.save(decimalBytes(record.sequence) + [0x0A], to: directory + Array("/seq".utf8))
+        Self.save(decimalBytes(record.sequence), to: directory + Array("/seq".utf8))
     }
 
     /// A value as one path component: `/` written as `\_`, as GNU does.

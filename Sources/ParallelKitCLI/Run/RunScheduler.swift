@@ -301,7 +301,7 @@ final class RunScheduler {
     private func context(_ job: Job) -> CommandTemplate.Context {
         CommandTemplate.Context(
             arguments: job.spec.arguments, sequence: job.spec.sequence, slot: job.slot,
-            repeatWords: options.maxArguments != nil, names: names)
+            repeatWords: options.maxArguments != nil, names: names, appendsArguments: !options.pipe)
     }
 
     /// The command as GNU would show it, made once per job.
