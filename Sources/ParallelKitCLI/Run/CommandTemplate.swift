@@ -95,6 +95,10 @@ struct CommandTemplate: Sendable {
             if !word.isEmpty { rawWords.append((word, [])) }
             if let last = rawWords.last, last.0.isEmpty { rawWords.removeLast() }
         }
+        let whole = Array(given.joined(separator: [UInt8(ascii: " ")]))
+        if let open = whole.firstIndex(of: Array("{=".utf8)), whole.firstIndex(of: Array("=}".utf8), from: open + 2) != nil {
+            throw RunUsageError("perl expressions in replacement strings ({= … =}) are not supported by parallelkit run")
+        }
         var parsed: [Word] = []
         var anyReplacement = false
         var literalShell = false
@@ -288,12 +292,6 @@ struct CommandTemplate: Sendable {
                 literal.append(text[index])
                 index += 1
                 continue
-            }
-            if index + 1 < text.count, text[index + 1] == UInt8(ascii: "="),
-                text.firstIndex(of: Array("=}".utf8), from: index + 2) != nil
-            {
-                throw RunUsageError(
-                    "perl expressions in replacement strings ({= … =}) are not supported by parallelkit run")
             }
             guard let close = text[(index + 1)...].firstIndex(of: UInt8(ascii: "}")) else {
                 literal.append(text[index])

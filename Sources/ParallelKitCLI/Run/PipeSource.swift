@@ -93,8 +93,7 @@ final class PipeSource {
     private let records: Int?
     private var header: Bytes = []
     // --pipe
-    private var buffer: [UInt8] = []
-    private var atEnd = false
+    private let buffer = ReadBuffer(capacity: 1 << 20)
     // --pipepart
     private var file: SharedFile?
     private var fileSize = 0
@@ -122,99 +121,74 @@ final class PipeSource {
             if size < 0 { size = max(1, fileSize / max(1, -size * jobSlots) + 1) }
         }
         blockSize = max(size, 1)
-        if options.header != nil, file == nil {
-            header = readHeader(lines: Int(options.header!.text) ?? 1)
+        if let header = options.header, file == nil {
+            self.header = readHeader(lines: Int(header.text) ?? 1)
         }
     }
 
     private func readHeader(lines: Int) -> Bytes {
-        var taken = 0
         var end = 0
-        while taken < lines {
+        for _ in 0..<lines {
             while true {
-                let found = buffer.withUnsafeBytes { boundary.first(in: $0, from: end + 1, limit: $0.count) }
-                if let found {
+                if let found = boundary.first(in: buffer.bytes, from: end + 1, limit: buffer.count) {
                     end = found
                     break
                 }
-                if atEnd {
+                if buffer.atEnd {
                     end = buffer.count
                     break
                 }
-                fill(toAtLeast: buffer.count + 65536)
+                buffer.readOnce(from: 0)
             }
-            taken += 1
         }
-        let header = Array(buffer[..<end])
-        buffer.removeFirst(end)
-        return header
+        return buffer.take(end)
     }
 
     /// The next block, or `nil` at the end of the input.
     func next() throws(RunUsageError) -> PipeBlock? {
         if let file { return nextRange(file) }
         if let records { return nextRecords(records) }
-        fill(toAtLeast: blockSize + max(boundary.start.count, 1))
-        guard !buffer.isEmpty else { return nil }
+        buffer.fill(from: 0, toAtLeast: blockSize + max(boundary.start.count, 1))
+        guard buffer.count > 0 else { return nil }
         var cut: Int
-        if atEnd, buffer.count <= blockSize {
+        if buffer.atEnd, buffer.count <= blockSize {
             cut = buffer.count
         } else {
-            cut = buffer.withUnsafeBytes { boundary.last(in: $0, upTo: min(blockSize, $0.count)) } ?? 0
+            cut = boundary.last(in: buffer.bytes, upTo: min(blockSize, buffer.count)) ?? 0
             while cut == 0 {
                 // No boundary within a block: the block is the first whole record, however long.
-                if let found = buffer.withUnsafeBytes({ boundary.first(in: $0, from: 1, limit: $0.count) }) {
+                if let found = boundary.first(in: buffer.bytes, from: 1, limit: buffer.count) {
                     cut = found
-                } else if atEnd {
+                } else if buffer.atEnd {
                     cut = buffer.count
                 } else {
-                    fill(toAtLeast: buffer.count * 2)
+                    buffer.fill(from: 0, toAtLeast: buffer.count * 2)
                 }
             }
         }
-        return .bytes(take(cut))
+        return .bytes(buffer.take(cut, prefix: header))
     }
 
     private func nextRecords(_ count: Int) -> PipeBlock? {
         var end = 0
         var taken = 0
-        fill(toAtLeast: 65536)
-        guard !buffer.isEmpty else { return nil }
+        buffer.fill(from: 0, toAtLeast: 65536)
+        guard buffer.count > 0 else { return nil }
         while taken < count {
-            if let found = buffer.withUnsafeBytes({ boundary.first(in: $0, from: end + 1, limit: $0.count) }),
-                found < buffer.count || atEnd
+            if let found = boundary.first(in: buffer.bytes, from: end + 1, limit: buffer.count),
+                found < buffer.count || buffer.atEnd
             {
                 end = found
                 taken += 1
                 continue
             }
-            if atEnd {
+            if buffer.atEnd {
                 end = buffer.count
                 break
             }
-            fill(toAtLeast: buffer.count + 65536)
+            buffer.readOnce(from: 0)
         }
-        return .bytes(take(end))
-    }
-
-    private func take(_ count: Int) -> Bytes {
-        let block = header + buffer[..<count]
-        buffer.removeFirst(count)
-        return block
-    }
-
-    private func fill(toAtLeast wanted: Int) {
-        while !atEnd, buffer.count < wanted {
-            let old = buffer.count
-            let chunk = max(wanted - old, 65536)
-            buffer.append(contentsOf: repeatElement(0, count: chunk))
-            var got = 0
-            repeat {
-                got = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress! + old, chunk) }
-            } while got < 0 && errno == EINTR
-            buffer.removeLast(chunk - max(got, 0))
-            if got <= 0 { atEnd = true }
-        }
+        return .bytes(buffer.take(end, prefix: header))
     }
 
     private func nextRange(_ file: SharedFile) -> PipeBlock? {

@@ -1,3 +1,5 @@
+import CParallelKit
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -10,9 +12,7 @@ final class RecordReader {
     private let fd: Int32
     private let delimiter: Bytes
     private let closeWhenDone: Bool
-    private var buffer: [UInt8] = []
-    private var start = 0
-    private var atEnd = false
+    private let buffer = ReadBuffer()
 
     init(fd: Int32, delimiter: Bytes, closeWhenDone: Bool) {
         self.fd = fd
@@ -40,19 +40,19 @@ final class RecordReader {
 
     /// The next record without its delimiter, or `nil` at the end of the input.
     func next() -> Bytes? {
+        var searched = 0
         while true {
-            if let end = findDelimiter() {
-                let record = Array(buffer[start..<end])
-                start = end + delimiter.count
+            if let end = findDelimiter(from: searched) {
+                let record = buffer.take(end)
+                buffer.drop(delimiter.count)
                 return record
             }
-            if atEnd {
-                guard start < buffer.count else { return nil }
-                let record = Array(buffer[start...])
-                start = buffer.count
-                return record
+            if buffer.atEnd {
+                guard buffer.count > 0 else { return nil }
+                return buffer.take(buffer.count)
             }
-            fill()
+            searched = max(0, buffer.count - delimiter.count + 1)
+            buffer.readOnce(from: fd)
         }
     }
 
@@ -63,35 +63,19 @@ final class RecordReader {
         return records
     }
 
-    private func findDelimiter() -> Int? {
-        guard start < buffer.count else { return nil }
+    private func findDelimiter(from offset: Int) -> Int? {
+        let bytes = buffer.bytes
+        guard offset < bytes.count else { return nil }
         if delimiter.count == 1 {
-            let target = delimiter[0]
-            return buffer.withUnsafeBufferPointer { pointer in
-                guard let base = pointer.baseAddress,
-                    let found = memchr(base + start, Int32(target), pointer.count - start)
-                else { return nil }
-                return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            guard let found = memchr(bytes.baseAddress! + offset, Int32(delimiter[0]), bytes.count - offset) else {
+                return nil
             }
+            return bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
         }
-        return buffer.firstIndex(of: delimiter, from: start)
-    }
-
-    private func fill() {
-        if start > 0 {
-            buffer.removeFirst(start)
-            start = 0
+        return delimiter.withUnsafeBytes { needle -> Int? in
+            guard let found = pk_memmem(bytes.baseAddress! + offset, bytes.count - offset, needle.baseAddress, needle.count)
+            else { return nil }
+            return bytes.baseAddress!.distance(to: found)
         }
-        let chunk = 64 * 1024
-        let old = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
-        var got = 0
-        while true {
-            got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + old, chunk) }
-            if got < 0, errno == EINTR { continue }
-            break
-        }
-        buffer.removeLast(chunk - max(got, 0))
-        if got <= 0 { atEnd = true }
     }
 }

@@ -43,6 +43,11 @@ struct RunCommand: ParsableCommand {
 enum RunMain {
     static func main(_ arguments: [Bytes]) -> Int32 {
         ensureStandardDescriptors()
+        // A parent may have started the runner with these blocked; it must see them to stop its jobs.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         do throws(RunUsageError) {
             return try run(arguments)
         } catch {
