@@ -105,6 +105,20 @@ struct RunCommandTests {
         }
     }
 
+    @Test("--timeout N% ends a job that runs longer than N% of the median successful runtime")
+    func percentTimeout() throws {
+        try withTemporaryDirectory { directory in
+            let joblog = directory.appendingPathComponent("jl").path
+            let started = Date()
+            let run = try runCLI(["run", "-j1", "--timeout", "300%", "--joblog", joblog, "sleep", ":::", "0.1", "0.1", "0.1", "20"])
+            #expect(run.status == 1)
+            #expect(Date().timeIntervalSince(started) < 15)
+            let entries = joblogEntries(joblog)
+            #expect(entries.map(\.exit) == [0, 0, 0, -1])
+            #expect(entries.last?.signal == Int(SIGTERM))
+        }
+    }
+
     @Test("a job that starts a background child leaves nothing running")
     func backgroundChild() throws {
         let marker = "\(Int.random(in: 100_000...999_999))"

@@ -69,6 +69,9 @@ struct RunOptionParser {
             while position < argument.count {
                 let letter = String(UnicodeScalar(argument[position]))
                 guard let option = shortOptions[letter] else {
+                    if unsupportedShort.contains(letter) {
+                        throw RunUsageError("option -\(letter) is not supported by parallelkit run")
+                    }
                     throw RunUsageError("unknown option: -\(letter)")
                 }
                 switch option.action {
@@ -315,6 +318,9 @@ struct RunOptionParser {
         "memfree", "memsuspend", "noswap", "delay", "fg", "bg", "interactive", "files", "output-as-files",
         "template", "filter", "shebang", "hashbang", "shuf", "latest-line", "ll", "color", "ctag", "ctagstring",
     ]
+
+    /// Short options of GNU parallel that `parallelkit run` refuses with a clear message.
+    private static let unsupportedShort: Set<String> = ["X", "m", "S", "L", "l", "s", "x", "p", "E", "e", "i", "o", "g"]
 
     private static let longOptions: [String: Option] = {
         var table: [String: Option] = [:]
