@@ -25,6 +25,7 @@ let package = Package(
             name: "ParallelKitCLI",
             dependencies: [
                 "ParallelKit",
+                "CParallelKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,7 +39,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ParallelKitTests",
-            dependencies: ["ParallelKit", "ParallelKitCLI", "ParallelKitTestTasks", "ParallelKitTestWorker"]
+            dependencies: ["ParallelKit", "ParallelKitCLI", "ParallelKitTestTasks", "ParallelKitTestWorker"],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

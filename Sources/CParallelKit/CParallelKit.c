@@ -1,13 +1,14 @@
-// The helpers that need GNU extensions (CPU_COUNT, pthread_setname_np, dl_iterate_phdr).
+// The helpers that need GNU extensions (CPU_COUNT, pthread_setname_np, dl_iterate_phdr, …).
 // _GNU_SOURCE is defined only in this translation unit, never in the imported header.
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <limits.h>
 #include <link.h>
 #include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "CParallelKit.h"
 
 int pk_affinity_cpu_count(void) {
@@ -78,4 +79,60 @@ size_t pk_executable_build_id(unsigned char *out, size_t capacity) {
     struct pk_build_id_search search = { out, capacity, 0 };
     dl_iterate_phdr(pk_build_id_callback, &search);
     return search.length;
+}
+
+int pk_pidfd_open(int pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+static volatile sig_atomic_t pk_signal_fd = -1;
+
+static void pk_signal_to_pipe(int signal) {
+    int saved = errno;
+    unsigned char byte = (unsigned char)signal;
+    if (pk_signal_fd >= 0) {
+        ssize_t ignored = write(pk_signal_fd, &byte, 1);
+        (void)ignored;
+    }
+    errno = saved;
+}
+
+int pk_install_signal_pipe(int fd) {
+    pk_signal_fd = fd;
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = pk_signal_to_pipe;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    int signals[] = { SIGINT, SIGTERM, SIGHUP };
+    for (int i = 0; i < 3; i++) {
+        if (sigaction(signals[i], &action, NULL) != 0) return -1;
+    }
+    return 0;
+}
+
+void pk_restore_default_signals(void) {
+    int signals[] = { SIGINT, SIGTERM, SIGHUP };
+    for (int i = 0; i < 3; i++) signal(signals[i], SIG_DFL);
+}
+
+const void *pk_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
+    return memmem(haystack, haystack_length, needle, needle_length);
+}
+
+const void *pk_memrchr(const void *bytes, int byte, size_t length) {
+    return memrchr(bytes, byte, length);
+}
+
+int pk_open_tmpfile(const char *directory) {
+    return open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+}
+
+int pk_pipe_cloexec(int fds[2], int nonblocking) {
+    return pipe2(fds, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0));
 }

@@ -1,6 +1,10 @@
 import ArgumentParser
-import Foundation
+import CParallelKit
 import ParallelKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `map-memory` workload: peak resident memory of `parallelMap` against serial `map` over
 /// the same 10,000,000 Ints, each measured in a fresh child process (`memory-probe`).
@@ -31,24 +35,34 @@ enum MemoryProbe {
     }
 
     /// Runs `parallelkit memory-probe` in a child process and reads its time and peak RSS.
+    ///
+    /// Spawned without Foundation's `Process`: this executable does not link Foundation, so that
+    /// `parallelkit run` starts in a few milliseconds.
     private static func probe(variant: String, count: Int, workers: Int) throws(BenchError) -> (Double, Double) {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        child.arguments = ["memory-probe", "--variant", variant, "--count", "\(count)", "--workers", "\(workers)"]
-        let output = Pipe()
-        child.standardOutput = output
-        do {
-            try child.run()
+        var fds: [Int32] = [-1, -1]
+        guard pk_pipe_cloexec(&fds, 0) == 0 else { throw .probeFailed("could not make a pipe for the \(variant) probe") }
+        let arguments = ["/proc/self/exe", "memory-probe", "--variant", variant, "--count", "\(count)", "--workers", "\(workers)"]
+        let child: JobSpawner.Child
+        do throws(JobSpawner.Failure) {
+            child = try JobSpawner().spawn(
+                program: Array("/proc/self/exe".utf8), arguments: arguments.map { Array($0.utf8) }, environment: [],
+                input: nil, output: fds[1], error: nil)
         } catch {
-            throw .probeFailed("could not start \(variant) probe: \(error)")
+            close(fds[0])
+            close(fds[1])
+            throw .probeFailed("could not start \(variant) probe: \(String(cString: strerror(error.errno)))")
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        child.waitUntilExit()
-        let fields = String(decoding: data, as: UTF8.self).split(separator: " ")
-        guard child.terminationStatus == 0, fields.count == 2, let time = Double(fields[0]),
-            let peak = Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines))
+        close(fds[1])
+        let reader = RecordReader(fd: fds[0], delimiter: [0x0A], closeWhenDone: true)
+        let output = reader.readAll().first ?? []
+        if child.pidfd >= 0 { close(child.pidfd) }
+        var status: Int32 = 0
+        while waitpid(child.pid, &status, 0) < 0, errno == EINTR {}
+        let fields = output.text.split(separator: " ")
+        guard JobExit(waitStatus: status).succeeded, fields.count == 2, let time = Double(fields[0]),
+            let peak = Double(fields[1])
         else {
-            throw .probeFailed("\(variant) probe exited with status \(child.terminationStatus)")
+            throw .probeFailed("\(variant) probe exited with status \(JobExit(waitStatus: status).shellStatus)")
         }
         return (time, peak)
     }
@@ -74,7 +88,7 @@ struct MemoryProbeCommand: ParsableCommand {
         }
         let elapsed = seconds(ContinuousClock.now - start)
         guard output.count == count else { throw ExitCode.failure }
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let status = (try? RecordReader.open(Array("/proc/self/status".utf8), delimiter: [0]).next()?.text) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
         let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0
         print("\(elapsed) \(kilobytes * 1024)")

@@ -1,10 +1,23 @@
 import ArgumentParser
 import ParallelKit
 
-/// The entry point: worker processes of `parallelkit bench`'s process pool stop here.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The entry point: worker processes of `parallelkit bench`'s process pool stop here, and
+/// `parallelkit run` goes straight to its own parser (GNU parallel's syntax, byte arguments,
+/// and a start-up measured in milliseconds).
 @main
 enum Entry {
     static func main() async {
+        // `run` first: registering the bench's worker tasks costs ~1 ms of runtime type lookups,
+        // a fifth of the runner's start-up budget, and the runner never serves them.
+        if CommandLine.argc > 1, let first = CommandLine.unsafeArgv[1], strcmp(first, "run") == 0 {
+            exit(RunMain.main(Array(rawArguments().dropFirst(2))))
+        }
         WorkerTasks.serveIfWorker(benchWorkerTasks)
         await ParallelKitCommand.main()
     }
@@ -15,7 +28,7 @@ struct ParallelKitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parallelkit",
         abstract: "Parallel processing for Swift on Linux: benchmarks and tools.",
-        subcommands: [BenchCommand.self, WorkersCommand.self, MemoryProbeCommand.self]
+        subcommands: [RunCommand.self, BenchCommand.self, WorkersCommand.self, MemoryProbeCommand.self]
     )
 }
 

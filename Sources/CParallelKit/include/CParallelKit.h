@@ -41,6 +41,27 @@ static inline int pk_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
 }
 
+/// Opens a pidfd for `pid` (Linux 5.3+): a descriptor that poll() reports readable once the
+/// process has exited. Returns the descriptor, or -1 with errno set (ENOSYS on older kernels).
+int pk_pidfd_open(int pid);
+
+/// Makes SIGINT, SIGTERM and SIGHUP write their number as one byte to `fd` (a non-blocking pipe)
+/// instead of ending the process, so a poll() loop can react to them. Returns 0 or -1.
+int pk_install_signal_pipe(int fd);
+
+/// Puts SIGINT, SIGTERM and SIGHUP back to their default action.
+void pk_restore_default_signals(void);
+
+/// memmem(3) and memrchr(3), GNU extensions the imported header cannot declare.
+const void *pk_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+const void *pk_memrchr(const void *bytes, int byte, size_t length);
+
+/// pipe2(2) with close-on-exec (and O_NONBLOCK on both ends when `nonblocking`); 0 or -1.
+int pk_pipe_cloexec(int fds[2], int nonblocking);
+
+/// Opens an unnamed temporary file in `directory` (O_TMPFILE), or returns -1 with errno set.
+int pk_open_tmpfile(const char *directory);
+
 /// Sequentially consistent atomics on 64-bit words in shared memory (Swift's `Atomic` cannot
 /// live at an address another process maps).
 static inline uint64_t pk_atomic_load_u64(uint64_t *word) { return __atomic_load_n(word, __ATOMIC_SEQ_CST); }

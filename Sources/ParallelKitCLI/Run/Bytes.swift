@@ -1,0 +1,180 @@
+import CParallelKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A byte string. The runner keeps arguments, input lines and commands as bytes end to end, so
+/// a line that is not UTF-8 reaches its job unchanged (Swift's `String` would repair it).
+typealias Bytes = [UInt8]
+
+extension Array where Element == UInt8 {
+    /// The UTF-8 bytes of `text`.
+    init(_ text: String) { self = Array(text.utf8) }
+
+    /// The bytes as text, invalid UTF-8 repaired: for messages only, never for job data.
+    var text: String { String(decoding: self, as: UTF8.self) }
+
+    /// The first index at or after `start` where `needle` begins, or `nil`.
+    func firstIndex(of needle: Bytes, from start: Int = 0) -> Int? {
+        guard !needle.isEmpty, start <= count - needle.count else { return needle.isEmpty ? start : nil }
+        return withUnsafeBufferPointer { haystack in
+            needle.withUnsafeBufferPointer { pattern in
+                guard let base = haystack.baseAddress, let found = pk_memmem(
+                    base + start, count - start, pattern.baseAddress, pattern.count)
+                else { return nil }
+                return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+    }
+
+    /// Whether the bytes start with `prefix`.
+    func starts(with prefix: String) -> Bool { starts(with: prefix.utf8) }
+
+    /// The bytes split at every occurrence of `separator` (empty pieces kept).
+    func split(separator: Bytes) -> [Bytes] {
+        var pieces: [Bytes] = []
+        var start = 0
+        while let found = firstIndex(of: separator, from: start) {
+            pieces.append(Array(self[start..<found]))
+            start = found + separator.count
+        }
+        pieces.append(Array(self[start...]))
+        return pieces
+    }
+
+    /// The bytes without leading and trailing spaces and tabs.
+    var trimmingBlanks: Bytes {
+        var lower = startIndex
+        var upper = endIndex
+        while lower < upper, self[lower] == 0x20 || self[lower] == 0x09 { lower += 1 }
+        while upper > lower, self[upper - 1] == 0x20 || self[upper - 1] == 0x09 { upper -= 1 }
+        return Array(self[lower..<upper])
+    }
+}
+
+/// Decimal digits of a non-negative or negative integer, without going through `String`.
+@inline(__always)
+func decimalBytes(_ value: Int) -> Bytes { Array(String(value).utf8) }
+
+/// The bytes of one of this process's arguments, exactly as the kernel passed them.
+func rawArguments() -> [Bytes] {
+    (0..<Int(CommandLine.argc)).map { index in
+        guard let pointer = CommandLine.unsafeArgv[index] else { return [] }
+        return Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self),
+                                         count: strlen(pointer)))
+    }
+}
+
+/// Parsing of the small languages GNU parallel's options use.
+enum OptionValue {
+    /// C-style escapes in a delimiter (`\n`, `\t`, `\0`, `\\`, `\xHH`, `\ooo` …), as `-d` takes them.
+    static func unescape(_ text: Bytes) -> Bytes {
+        var result: Bytes = []
+        var index = 0
+        func hexValue(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        while index < text.count {
+            let byte = text[index]
+            guard byte == UInt8(ascii: "\\"), index + 1 < text.count else {
+                result.append(byte)
+                index += 1
+                continue
+            }
+            let next = text[index + 1]
+            index += 2
+            switch next {
+            case UInt8(ascii: "n"): result.append(0x0A)
+            case UInt8(ascii: "t"): result.append(0x09)
+            case UInt8(ascii: "r"): result.append(0x0D)
+            case UInt8(ascii: "a"): result.append(0x07)
+            case UInt8(ascii: "b"): result.append(0x08)
+            case UInt8(ascii: "f"): result.append(0x0C)
+            case UInt8(ascii: "v"): result.append(0x0B)
+            case UInt8(ascii: "\\"): result.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "x"):
+                var value: UInt8 = 0
+                var digits = 0
+                while digits < 2, index < text.count, let digit = hexValue(text[index]) {
+                    value = value &* 16 &+ digit
+                    index += 1
+                    digits += 1
+                }
+                result.append(digits == 0 ? UInt8(ascii: "x") : value)
+            case UInt8(ascii: "0")...UInt8(ascii: "7"):
+                var value = Int(next - UInt8(ascii: "0"))
+                var digits = 1
+                while digits < 3, index < text.count, (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(text[index]) {
+                    value = value * 8 + Int(text[index] - UInt8(ascii: "0"))
+                    index += 1
+                    digits += 1
+                }
+                result.append(UInt8(truncatingIfNeeded: value))
+            default:
+                result.append(UInt8(ascii: "\\"))
+                result.append(next)
+            }
+        }
+        return result
+    }
+
+    /// A size with GNU's unit prefixes: `k` = 1000, `K` = 1024, likewise `m/M`, `g/G`, `t/T`, `p/P`.
+    static func size(_ text: String) -> Int? {
+        var digits = Substring(text)
+        var multiplier = 1.0
+        if let last = digits.last, last.isLetter {
+            let powers: [Character: Double] = [
+                "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12, "p": 1e15,
+                "K": 1024, "M": 1_048_576, "G": 1_073_741_824, "T": 1_099_511_627_776,
+                "P": 1_125_899_906_842_624,
+            ]
+            guard let power = powers[last] else { return nil }
+            multiplier = power
+            digits = digits.dropLast()
+        }
+        guard let number = Double(digits), number.isFinite else { return nil }
+        let value = number * multiplier
+        guard abs(value) < 9e18 else { return nil }
+        return Int(value)
+    }
+
+    /// A duration in seconds with GNU's time suffixes (`s`, `m`, `h`, `d`, combinable: `1h30m`).
+    static func seconds(_ text: String) -> Double? {
+        var total = 0.0
+        var number = ""
+        var sawUnit = false
+        for character in text {
+            if character.isNumber || character == "." {
+                number.append(character)
+                continue
+            }
+            let unit: Double
+            switch character {
+            case "s": unit = 1
+            case "m": unit = 60
+            case "h": unit = 3600
+            case "d": unit = 86400
+            default: return nil
+            }
+            guard let value = Double(number) else { return nil }
+            total += value * unit
+            number = ""
+            sawUnit = true
+        }
+        if !number.isEmpty {
+            guard let value = Double(number) else { return nil }
+            total += value
+        } else if !sawUnit {
+            return nil
+        }
+        return total
+    }
+}

@@ -1,0 +1,125 @@
+/// One job to run, before it runs.
+struct JobSpec {
+    var sequence: Int
+    /// The job's arguments: the values of its input records, flattened.
+    var arguments: [Bytes]
+    /// The source values of its first record (for `--results`).
+    var sourceValues: [Bytes]
+    /// With `--pipe`: the data for the job's standard input.
+    var input: PipeBlock?
+    /// With `--retry-failed`: the command from the joblog, run as it stands.
+    var loggedCommand: Bytes?
+}
+
+/// Hands out jobs in sequence order: input records grouped by `-n`/`-N`, or `--pipe` blocks, or
+/// the failed jobs of a joblog (`--retry-failed`); skipping what `--resume` says is done.
+final class JobFeed {
+    private enum Source {
+        case records(InputCombinations)
+        case blocks(PipeSource)
+        case logged([(Int, Bytes)], Int)
+    }
+
+    private var source: Source
+    private let perJob: Int?
+    private let skipEmpty: Bool
+    private let skip: (Int) -> Bool
+    private var nextSequence = 1
+    private var exhausted = false
+    /// Jobs in total, once known (sequence numbers given out, skipped ones included).
+    private(set) var total: Int?
+    /// Jobs skipped because the joblog says they are done.
+    private(set) var skipped = 0
+
+    init(options: RunOptions, resume: JobLog.Entries?, jobSlots: Int) throws(RunUsageError) {
+        perJob = options.maxArguments
+        skipEmpty = options.skipEmpty
+        switch options.resume {
+        case .none:
+            skip = { _ in false }
+        case .skipLogged:
+            let logged = resume?.logged ?? []
+            skip = { logged.contains($0) }
+        case .rerunFailed:
+            let succeeded = resume?.succeeded ?? []
+            skip = { succeeded.contains($0) }
+        case .retryFailedFromLog:
+            skip = { _ in false }
+        }
+        if options.resume == .retryFailedFromLog {
+            let failed = (resume?.failed ?? [:]).sorted { $0.key < $1.key }
+            source = .logged(failed, 0)
+            total = failed.count
+        } else if options.pipe {
+            source = .blocks(try PipeSource(options: options, jobSlots: jobSlots))
+        } else {
+            let combinations = try InputCombinations(options: options)
+            source = .records(combinations)
+            if let records = combinations.total { total = Self.jobs(forRecords: records, perJob: perJob) }
+        }
+    }
+
+    /// Column names from `--header`.
+    var names: [Bytes: Int] {
+        if case .records(let combinations) = source { return combinations.names }
+        return [:]
+    }
+
+    private static func jobs(forRecords records: Int, perJob: Int?) -> Int {
+        guard let perJob, perJob > 1 else { return records }
+        return (records + perJob - 1) / perJob
+    }
+
+    /// The next job to run, or `nil` when there are no more.
+    func next() throws(RunUsageError) -> JobSpec? {
+        while !exhausted {
+            guard let spec = try produce() else {
+                exhausted = true
+                total = nextSequence - 1
+                return nil
+            }
+            if skip(spec.sequence) {
+                skipped += 1
+                continue
+            }
+            return spec
+        }
+        return nil
+    }
+
+    private func produce() throws(RunUsageError) -> JobSpec? {
+        switch source {
+        case .logged(let entries, let index):
+            guard index < entries.count else { return nil }
+            source = .logged(entries, index + 1)
+            nextSequence = entries[index].0 + 1
+            return JobSpec(
+                sequence: entries[index].0, arguments: [], sourceValues: [], input: nil,
+                loggedCommand: entries[index].1)
+        case .blocks(let pipe):
+            guard let block = try pipe.next() else { return nil }
+            defer { nextSequence += 1 }
+            return JobSpec(sequence: nextSequence, arguments: [], sourceValues: [], input: block, loggedCommand: nil)
+        case .records(let combinations):
+            var arguments: [Bytes] = []
+            var sourceValues: [Bytes] = []
+            let count = max(perJob ?? 1, 1)
+            var taken = 0
+            while taken < count {
+                guard let record = combinations.next() else { break }
+                if skipEmpty, record.values.allSatisfy({ $0.allSatisfy { $0 == 0x20 || $0 == 0x09 } }) { continue }
+                if taken == 0 { sourceValues = record.sourceValues }
+                if perJob != 0 { arguments.append(contentsOf: record.values) }
+                taken += 1
+            }
+            if let records = combinations.total, total == nil {
+                total = Self.jobs(forRecords: records, perJob: perJob)
+            }
+            guard taken > 0 else { return nil }
+            defer { nextSequence += 1 }
+            return JobSpec(
+                sequence: nextSequence, arguments: arguments, sourceValues: sourceValues, input: nil,
+                loggedCommand: nil)
+        }
+    }
+}

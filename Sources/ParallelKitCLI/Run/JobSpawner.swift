@@ -1,0 +1,208 @@
+import CParallelKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Starts job processes with `posix_spawn` (glibc starts it with a vfork-style clone, so the
+/// cost does not grow with the runner's memory), each in a process group of its own so that the
+/// whole group — everything the job started — can be signalled and nothing it started survives.
+final class JobSpawner {
+    /// A running child: its pid (also its process group) and a pidfd that polls readable when it exits.
+    struct Child {
+        var pid: pid_t
+        var pidfd: Int32
+    }
+
+    /// What a spawn failed on.
+    struct Failure: Error {
+        var program: Bytes
+        var errno: Int32
+    }
+
+    private let baseEnvironment: [UnsafeMutablePointer<CChar>?]
+    private var programs: [Bytes: Bytes?] = [:]
+    private let searchPath: [Bytes]
+    /// The shell that runs templates with shell syntax: `$PARALLEL_SHELL` or `/bin/sh`.
+    let shell: Bytes
+
+    init(extraEnvironment: [String: String] = [:]) {
+        var environment: [UnsafeMutablePointer<CChar>?] = []
+        var path: Bytes = Array("/usr/local/bin:/usr/bin:/bin".utf8)
+        var shell: Bytes = Array("/bin/sh".utf8)
+        var entry = environ
+        let replaced = Set(["PARALLEL_SEQ", "PARALLEL_JOBSLOT"]).union(extraEnvironment.keys)
+        while let pointer = entry.pointee {
+            let bytes = Array(UnsafeBufferPointer(
+                start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
+            let name = bytes.firstIndex(of: UInt8(ascii: "=")).map { String(decoding: bytes[..<$0], as: UTF8.self) }
+            if name == "PATH" { path = Array(bytes.dropFirst(5)) }
+            if name == "PARALLEL_SHELL", bytes.count > 15 { shell = Array(bytes.dropFirst(15)) }
+            if let name, replaced.contains(name) {
+                entry += 1
+                continue
+            }
+            environment.append(strdup(pointer))
+            entry += 1
+        }
+        for (name, value) in extraEnvironment.sorted(by: { $0.key < $1.key }) {
+            environment.append(strdup("\(name)=\(value)"))
+        }
+        baseEnvironment = environment
+        searchPath = path.split(separator: [UInt8(ascii: ":")]).map { $0.isEmpty ? [UInt8(ascii: ".")] : $0 }
+        self.shell = shell
+    }
+
+    deinit {
+        for pointer in baseEnvironment { free(pointer) }
+    }
+
+    /// The executable `name` runs, searched in `PATH` when it has no `/`; `nil` when there is none.
+    func resolve(_ name: Bytes) -> Bytes? {
+        if let cached = programs[name] { return cached }
+        var found: Bytes?
+        if name.isEmpty {
+            found = nil
+        } else if name.contains(UInt8(ascii: "/")) {
+            found = Self.isExecutableFile(name) ? name : nil
+        } else {
+            for directory in searchPath {
+                let candidate = directory + [UInt8(ascii: "/")] + name
+                if Self.isExecutableFile(candidate) {
+                    found = candidate
+                    break
+                }
+            }
+        }
+        if programs.count > 4096 { programs.removeAll() }
+        programs[name] = found
+        return found
+    }
+
+    private static func isExecutableFile(_ path: Bytes) -> Bool {
+        withCString(path) { pointer in
+            var info = stat()
+            guard stat(pointer, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+            return access(pointer, X_OK) == 0
+        }
+    }
+
+    /// Starts `program` with `arguments` (argv[0] included), standard input from `input` (or
+    /// `/dev/null`), standard output and error to `output` and `error` (or the runner's own).
+    func spawn(
+        program: Bytes, arguments: [Bytes], environment extra: [Bytes],
+        input: Int32?, output: Int32?, error: Int32?
+    ) throws(Failure) -> Child {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let input {
+            posix_spawn_file_actions_adddup2(&actions, input, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        if let output { posix_spawn_file_actions_adddup2(&actions, output, 1) }
+        if let error { posix_spawn_file_actions_adddup2(&actions, error, 2) }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+
+        var pid: pid_t = 0
+        let status = withCStringArray(arguments) { argv in
+            withCStringArray(extra) { extraPointers in
+                var environment = baseEnvironment
+                environment.append(contentsOf: extraPointers.dropLast())
+                environment.append(nil)
+                return withCString(program) { path in
+                    posix_spawn(&pid, path, &actions, &attributes, argv, environment)
+                }
+            }
+        }
+        guard status == 0 else { throw Failure(program: program, errno: status) }
+        return Child(pid: pid, pidfd: pk_pidfd_open(pid))
+    }
+}
+
+/// Calls `body` with a NUL-terminated copy of `bytes`.
+func withCString<R>(_ bytes: Bytes, _ body: (UnsafePointer<CChar>) -> R) -> R {
+    (bytes + [0]).withUnsafeBufferPointer { buffer in
+        buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { body($0) }
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings copied from `strings`, in one allocation.
+func withCStringArray<R>(_ strings: [Bytes], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    let total = strings.reduce(0) { $0 + $1.count + 1 }
+    let storage = UnsafeMutablePointer<CChar>.allocate(capacity: max(total, 1))
+    defer { storage.deallocate() }
+    var pointers: [UnsafeMutablePointer<CChar>?] = []
+    pointers.reserveCapacity(strings.count + 1)
+    var offset = 0
+    for string in strings {
+        let start = storage + offset
+        string.withUnsafeBytes { raw in
+            if let base = raw.baseAddress { UnsafeMutableRawPointer(start).copyMemory(from: base, byteCount: raw.count) }
+        }
+        start[string.count] = 0
+        pointers.append(start)
+        offset += string.count + 1
+    }
+    pointers.append(nil)
+    return body(pointers)
+}
+
+/// How a job ended, from its wait status.
+struct JobExit: Equatable {
+    /// The exit code (0 when a signal ended it).
+    var code: Int32
+    /// The signal that ended it, or 0.
+    var signal: Int32
+
+    init(waitStatus status: Int32) {
+        let low = status & 0x7f
+        if low == 0 {
+            code = (status >> 8) & 0xff
+            signal = 0
+        } else {
+            code = 0
+            signal = low
+        }
+    }
+
+    init(code: Int32, signal: Int32) {
+        self.code = code
+        self.signal = signal
+    }
+
+    var succeeded: Bool { code == 0 && signal == 0 }
+    /// The status a shell would report: the code, or 128 + the signal.
+    var shellStatus: Int32 { signal != 0 ? 128 + signal : code }
+}
+
+/// Monotonic and wall-clock time in the units the runner uses.
+enum RunClock {
+    static func nanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
+    }
+
+    static func wallSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,151 @@
+import CParallelKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The memory that all jobs' buffered output may use before jobs spill to temporary files.
+final class OutputBudget {
+    /// Bytes one job keeps in memory before it spills.
+    let perJob: Int
+    /// Bytes all jobs together keep in memory before the next one to grow spills.
+    let total: Int
+    /// The directory for spill files.
+    let directory: Bytes
+    private(set) var used = 0
+
+    init(perJob: Int = 1 << 20, total: Int = 16 << 20, directory: Bytes) {
+        self.perJob = perJob
+        self.total = total
+        self.directory = directory
+    }
+
+    func take(_ bytes: Int) -> Bool {
+        guard used + bytes <= total else { return false }
+        used += bytes
+        return true
+    }
+
+    func give(_ bytes: Int) { used -= bytes }
+}
+
+/// One job's standard output or error, held until the job's turn to print: in memory up to a
+/// bound, then in an unlinked temporary file (so a job printing gigabytes costs disk, not RAM).
+final class OutputBuffer {
+    private let budget: OutputBudget
+    private var memory: Bytes = []
+    private var spill: Int32 = -1
+    private var spilled = 0
+    /// Bytes of `memory` counted against the budget.
+    private var reserved = 0
+    /// Bytes received so far.
+    private(set) var count = 0
+
+    init(budget: OutputBudget) { self.budget = budget }
+
+    deinit { release() }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Appends `bytes`.
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        count += bytes.count
+        if spill < 0, memory.count + bytes.count <= budget.perJob, budget.take(bytes.count) {
+            memory.append(contentsOf: bytes)
+            reserved += bytes.count
+            return
+        }
+        if spill < 0, !openSpill() {
+            // No temporary file could be made: keep the output in memory rather than lose it.
+            memory.append(contentsOf: bytes)
+            return
+        }
+        writeFully(spill, bytes)
+        spilled += bytes.count
+    }
+
+    func append(_ bytes: Bytes) { bytes.withUnsafeBytes { append($0) } }
+
+    /// Counts `bytes` printed straight away (line-buffered output) without keeping them.
+    func countOnly(_ bytes: Int) { count += bytes }
+
+    /// Calls `body` with the contents in order, in pieces.
+    func forEachPiece(_ body: (UnsafeRawBufferPointer) -> Void) {
+        memory.withUnsafeBytes { body($0) }
+        guard spill >= 0 else { return }
+        var chunk = Bytes(repeating: 0, count: 256 * 1024)
+        var offset = 0
+        while offset < spilled {
+            let got = chunk.withUnsafeMutableBytes { pread(spill, $0.baseAddress, $0.count, off_t(offset)) }
+            if got < 0, errno == EINTR { continue }
+            guard got > 0 else { break }
+            chunk.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+            offset += got
+        }
+    }
+
+    /// The whole contents (for `--results` files and rows).
+    func contents() -> Bytes {
+        var all: Bytes = []
+        all.reserveCapacity(count)
+        forEachPiece { all.append(contentsOf: $0) }
+        return all
+    }
+
+    /// Forgets the contents and frees memory and file.
+    func release() {
+        budget.give(reserved)
+        reserved = 0
+        memory = []
+        if spill >= 0 {
+            close(spill)
+            spill = -1
+        }
+        spilled = 0
+        count = 0
+    }
+
+    private func openSpill() -> Bool {
+        spill = withCString(budget.directory) { pk_open_tmpfile($0) }
+        if spill < 0 {
+            var template = budget.directory + Array("/parallelkit.XXXXXX".utf8) + [0]
+            spill = template.withUnsafeMutableBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { name in
+                    let fd = mkstemp(name)
+                    if fd >= 0 { unlink(name) }
+                    return fd
+                }
+            }
+        }
+        return spill >= 0
+    }
+}
+
+/// Writes all of `bytes` to `fd`, retrying partial writes and `EINTR`. Returns false on an error
+/// (`errno` tells which).
+@discardableResult
+func writeFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let wrote = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+        if wrote < 0 {
+            if errno == EINTR { continue }
+            if errno == EAGAIN {
+                var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&descriptor, 1, 100)
+                continue
+            }
+            return false
+        }
+        offset += wrote
+    }
+    return true
+}
+
+@discardableResult
+func writeFully(_ fd: Int32, _ bytes: Bytes) -> Bool {
+    bytes.withUnsafeBytes { writeFully(fd, $0) }
+}

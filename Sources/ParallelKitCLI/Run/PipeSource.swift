@@ -1,0 +1,221 @@
+import CParallelKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The standard input of one `--pipe` job: bytes read from the runner's standard input, or a
+/// byte range of a file (`--pipepart`), read as it is written to the job.
+enum PipeBlock {
+    case bytes(Bytes)
+    case range(file: SharedFile, offset: Int, length: Int)
+
+    var count: Int {
+        switch self {
+        case .bytes(let bytes): return bytes.count
+        case .range(_, _, let length): return length
+        }
+    }
+}
+
+/// A file descriptor shared by the jobs that read ranges of it; closed with the last of them.
+final class SharedFile {
+    let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    deinit { close(fd) }
+}
+
+/// Where record boundaries are: after `--recend` (default a newline) and before `--recstart`;
+/// with both, where the two meet.
+struct RecordBoundary {
+    let end: Bytes
+    let start: Bytes
+
+    init(end: Bytes?, start: Bytes?) {
+        if end == nil, start == nil {
+            self.end = [0x0A]
+            self.start = []
+        } else {
+            self.end = end ?? []
+            self.start = start ?? []
+        }
+    }
+
+    var pattern: Bytes { end + start }
+    /// Neither a start nor an end: every byte is a boundary.
+    var isEmpty: Bool { end.isEmpty && start.isEmpty }
+
+    /// The first boundary at or after `from` within `buffer[..<limit]`, or `nil`. A boundary is
+    /// the position between `end` and `start`; position 0 is never one.
+    func first(in buffer: UnsafeRawBufferPointer, from: Int, limit: Int) -> Int? {
+        if isEmpty { return from < limit ? max(from, 1) : nil }
+        let pattern = self.pattern
+        var search = max(0, from - end.count)
+        while search + pattern.count <= limit {
+            guard let found = pattern.withUnsafeBytes({ needle -> Int? in
+                guard let hit = pk_memmem(buffer.baseAddress! + search, limit - search, needle.baseAddress, needle.count)
+                else { return nil }
+                return buffer.baseAddress!.distance(to: UnsafeRawPointer(hit))
+            }) else { return nil }
+            let boundary = found + end.count
+            if boundary >= max(from, 1) { return boundary }
+            search = found + 1
+        }
+        return nil
+    }
+
+    /// The last boundary at or before `limit` in `buffer`, if any.
+    func last(in buffer: UnsafeRawBufferPointer, upTo limit: Int) -> Int? {
+        if end == [0x0A], start.isEmpty {
+            guard limit > 0, let hit = pk_memrchr(buffer.baseAddress!, 0x0A, limit) else { return nil }
+            return buffer.baseAddress!.distance(to: UnsafeRawPointer(hit)) + 1
+        }
+        var best: Int?
+        var from = 1
+        let searchLimit = min(buffer.count, limit + start.count)
+        while let boundary = first(in: buffer, from: from, limit: searchLimit), boundary <= limit {
+            best = boundary
+            from = boundary + 1
+        }
+        return best
+    }
+}
+
+/// Cuts `--pipe` input into blocks at record boundaries: each block is the longest run of whole
+/// records that fits in `--block` bytes (a record longer than that is a block of its own), or
+/// exactly `-N` records. `--pipepart` instead cuts a file into byte ranges, each ending at the
+/// first boundary after a multiple of the block size, and never reads the data itself.
+final class PipeSource {
+    private let boundary: RecordBoundary
+    private let blockSize: Int
+    private let records: Int?
+    private var header: Bytes = []
+    // --pipe
+    private let buffer = ReadBuffer(capacity: 1 << 20)
+    // --pipepart
+    private var file: SharedFile?
+    private var fileSize = 0
+    private var offset = 0
+
+    init(options: RunOptions, jobSlots: Int = 1) throws(RunUsageError) {
+        boundary = RecordBoundary(end: options.recordEnd, start: options.recordStart)
+        records = options.maxArguments.map { max($0, 1) }
+        var size = options.blockSize
+        if options.pipePart {
+            guard case .file(let path) = options.sources.first(where: {
+                if case .file = $0.kind { true } else { false }
+            })?.kind else { throw RunUsageError("--pipepart needs a file given with -a or ::::") }
+            let fd = withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
+            guard fd >= 0 else {
+                throw RunUsageError("cannot open input file '\(path.text)': \(String(cString: strerror(errno)))")
+            }
+            var info = stat()
+            guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                close(fd)
+                throw RunUsageError("--pipepart needs a regular file, and '\(path.text)' is not one")
+            }
+            file = SharedFile(fd: fd)
+            fileSize = Int(info.st_size)
+            if size < 0 { size = max(1, fileSize / max(1, -size * jobSlots) + 1) }
+        }
+        blockSize = max(size, 1)
+        if let header = options.header, file == nil {
+            self.header = readHeader(lines: Int(header.text) ?? 1)
+        }
+    }
+
+    private func readHeader(lines: Int) -> Bytes {
+        var end = 0
+        for _ in 0..<lines {
+            while true {
+                if let found = boundary.first(in: buffer.bytes, from: end + 1, limit: buffer.count) {
+                    end = found
+                    break
+                }
+                if buffer.atEnd {
+                    end = buffer.count
+                    break
+                }
+                buffer.readOnce(from: 0)
+            }
+        }
+        return buffer.take(end)
+    }
+
+    /// The next block, or `nil` at the end of the input.
+    func next() throws(RunUsageError) -> PipeBlock? {
+        if let file { return nextRange(file) }
+        if let records { return nextRecords(records) }
+        buffer.fill(from: 0, toAtLeast: blockSize + max(boundary.start.count, 1))
+        guard buffer.count > 0 else { return nil }
+        var cut: Int
+        if buffer.atEnd, buffer.count <= blockSize {
+            cut = buffer.count
+        } else {
+            cut = boundary.last(in: buffer.bytes, upTo: min(blockSize, buffer.count)) ?? 0
+            while cut == 0 {
+                // No boundary within a block: the block is the first whole record, however long.
+                if let found = boundary.first(in: buffer.bytes, from: 1, limit: buffer.count) {
+                    cut = found
+                } else if buffer.atEnd {
+                    cut = buffer.count
+                } else {
+                    buffer.fill(from: 0, toAtLeast: buffer.count * 2)
+                }
+            }
+        }
+        return .bytes(buffer.take(cut, prefix: header))
+    }
+
+    private func nextRecords(_ count: Int) -> PipeBlock? {
+        var end = 0
+        var taken = 0
+        buffer.fill(from: 0, toAtLeast: 65536)
+        guard buffer.count > 0 else { return nil }
+        while taken < count {
+            if let found = boundary.first(in: buffer.bytes, from: end + 1, limit: buffer.count),
+                found < buffer.count || buffer.atEnd
+            {
+                end = found
+                taken += 1
+                continue
+            }
+            if buffer.atEnd {
+                end = buffer.count
+                break
+            }
+            buffer.readOnce(from: 0)
+        }
+        return .bytes(buffer.take(end, prefix: header))
+    }
+
+    private func nextRange(_ file: SharedFile) -> PipeBlock? {
+        guard offset < fileSize else { return nil }
+        let end = boundaryInFile(file, atOrAfter: offset + blockSize)
+        defer { offset = end }
+        return .range(file: file, offset: offset, length: end - offset)
+    }
+
+    /// The first record boundary in the file at or after `target` (the file's end if none).
+    private func boundaryInFile(_ file: SharedFile, atOrAfter target: Int) -> Int {
+        guard target < fileSize else { return fileSize }
+        let back = boundary.end.count
+        var windowStart = max(0, target - back)
+        var window = Bytes(repeating: 0, count: 65536 + boundary.pattern.count)
+        while windowStart < fileSize {
+            let got = window.withUnsafeMutableBytes { pread(file.fd, $0.baseAddress, $0.count, off_t(windowStart)) }
+            guard got > 0 else { return fileSize }
+            let found = window.withUnsafeBytes { raw in
+                boundary.first(in: UnsafeRawBufferPointer(rebasing: raw[0..<got]), from: target - windowStart, limit: got)
+            }
+            if let found, windowStart + found < fileSize || got < window.count {
+                return min(windowStart + found, fileSize)
+            }
+            if got < window.count { return fileSize }
+            windowStart += got - boundary.pattern.count
+        }
+        return fileSize
+    }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import ParallelKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// `parallelkit run`: a GNU-parallel-compatible command runner.
+///
+/// `Entry` hands `run` to ``RunMain`` before ArgumentParser sees the arguments: GNU's syntax
+/// needs a hand-written parser, values after `:::` may be bytes that are not UTF-8, and skipping
+/// the general parser keeps start-up short. This type exists so that `parallelkit --help` lists
+/// the subcommand and `parallelkit help run` explains it.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a command for every input, in parallel, as GNU parallel does.",
+        discussion: """
+            parallelkit run [options] command [arguments] [::: values …] [:::: files …]
+
+            Inputs: standard input lines, ::: lists (every combination), :::+ (linked), :::: or -a files,
+            -0, -d, --colsep, --header, -n/-N. Replacement strings: {} {.} {/} {//} {/.} {#} {%} {n} {n.} …
+            Jobs: -j N|N%|+N|-N|0. Output: grouped (default), --line-buffer, -u, -k, --tag, --tagstring.
+            Failures: --halt, --timeout, --retries, --retry-delay, --termseq. Records: --joblog, --resume,
+            --resume-failed, --retry-failed, --results, --dry-run. Progress: --bar, --eta, --progress.
+            Streams: --pipe, --block, --recend, --recstart, --pipepart. See Guides/CommandRunner.md.
+            """
+    )
+
+    @Argument(parsing: .captureForPassthrough, help: "GNU parallel options, the command and its inputs.")
+    var arguments: [String] = []
+
+    func run() throws {
+        // Reached only when `run` is not the first argument (e.g. after a global option).
+        Glibc.exit(RunMain.main(arguments.map { Array($0.utf8) }))
+    }
+}
+
+/// The runner's entry point: parse, plan, run, and map every usage error to one line on
+/// standard error and exit status 255, as GNU parallel does.
+enum RunMain {
+    static func main(_ arguments: [Bytes]) -> Int32 {
+        ensureStandardDescriptors()
+        // A parent may have started the runner with these blocked; it must see them to stop its jobs.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+        do throws(RunUsageError) {
+            return try run(arguments)
+        } catch {
+            writeFully(2, Array("parallelkit run: \(error.message)\n".utf8))
+            return 255
+        }
+    }
+
+    private static func run(_ arguments: [Bytes]) throws(RunUsageError) -> Int32 {
+        let options = try RunOptionParser.parse(arguments)
+        if options.shellQuoteOnly { return try shellQuote(options) }
+        if options.pipe, options.command.isEmpty { throw RunUsageError("--pipe needs a command to send the blocks to") }
+        let template: CommandTemplate? = try options.command.isEmpty ? nil : CommandTemplate(
+            words: options.command, quoteWords: options.quoteCommand, replaceString: options.replaceString,
+            header: options.header != nil)
+        var resume: JobLog.Entries?
+        if options.resume != .none, let path = options.joblog {
+            resume = JobLog.read(path.first == UInt8(ascii: "+") ? Array(path.dropFirst()) : path)
+        }
+        let jobs = jobSlots(options.jobs)
+        let feed = try JobFeed(options: options, resume: resume, jobSlots: jobs)
+        let scheduler = try RunScheduler(options: options, feed: feed, template: template, maxJobs: jobs)
+        return try scheduler.run()
+    }
+
+    /// The number of jobs to run at once: `-j` against the usable cores (`Workers`).
+    static func jobSlots(_ jobs: RunOptions.Jobs?, cores: Int = Workers.all.count) -> Int {
+        switch jobs {
+        case .none: return cores
+        case .count(let count): return max(1, count)
+        case .percent(let percent): return max(1, Int(Double(cores) * percent / 100))
+        case .plus(let plus): return cores + plus
+        case .minus(let minus): return max(1, cores - minus)
+        case .unlimited:
+            // As many as descriptors allow: each job holds up to four (two pipes, a pidfd, input).
+            var limit = rlimit()
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            let descriptors = limit.rlim_cur > 65536 ? 65536 : Int(limit.rlim_cur)
+            return max(1, min((descriptors - 16) / 4, 4096))
+        }
+    }
+
+    /// `--shell-quote`: print each input (or each job's command) quoted for a shell, run nothing.
+    private static func shellQuote(_ options: RunOptions) throws(RunUsageError) -> Int32 {
+        let template: CommandTemplate? = try options.command.isEmpty ? nil : CommandTemplate(
+            words: options.command, quoteWords: options.quoteCommand, replaceString: options.replaceString,
+            header: options.header != nil)
+        let feed = try JobFeed(options: options, resume: nil, jobSlots: 1)
+        let writer = OutputWriter()
+        while let spec = try feed.next() {
+            var line: Bytes
+            if let template {
+                let context = CommandTemplate.Context(
+                    arguments: spec.arguments, sequence: spec.sequence, slot: 1,
+                    repeatWords: options.maxArguments != nil, names: feed.names)
+                line = ShellQuote.quote(template.shellText(context))
+            } else {
+                line = Array(spec.arguments.map(ShellQuote.quote).joined(separator: [0x20]))
+            }
+            line.append(0x0A)
+            writer.write(line, stream: 0)
+        }
+        writer.flush()
+        return 0
+    }
+
+    /// Makes sure descriptors 0, 1 and 2 are open, so pipes never take their numbers.
+    private static func ensureStandardDescriptors() {
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) < 0 {
+            _ = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+        }
+    }
+}

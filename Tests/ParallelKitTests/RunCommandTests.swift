@@ -1,0 +1,248 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Processes (not zombies) whose command line contains `marker`.
+func processes(withCommandLineContaining marker: String) -> [Int32] {
+    var found: [Int32] = []
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = Int32(entry), pid != getpid(),
+            let raw = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+        else { continue }
+        let commandLine = String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+        guard commandLine.contains(marker), !processIsGone(pid) else { continue }
+        found.append(pid)
+    }
+    return found
+}
+
+/// Waits up to `seconds` for `condition`, checking every 20 ms.
+func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(20_000)
+    }
+    return condition()
+}
+
+/// The joblog at `path`: sequence number → (exit value, signal), header skipped.
+func joblogEntries(_ path: String) -> [(sequence: Int, exit: Int, signal: Int)] {
+    let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    return text.split(separator: "\n").dropFirst().compactMap { line in
+        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count >= 9, let sequence = Int(fields[0]), let exit = Int(fields[6]), let signal = Int(fields[7])
+        else { return nil }
+        return (sequence, exit, signal)
+    }
+}
+
+/// A fresh directory, removed when `body` returns.
+func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pk-run-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try body(directory)
+}
+
+@Suite("parallelkit run", .serialized)
+struct RunCommandTests {
+    @Test("--resume after the runner was killed with kill -9 loses and re-runs no finished job")
+    func resumeAfterKill() throws {
+        try withTemporaryDirectory { directory in
+            let joblog = directory.appendingPathComponent("jl").path
+            let marker = "pk-resume-\(UUID().uuidString.prefix(8))"
+            // Each job counts its runs in runs.N, then sleeps; its line is logged when it ends.
+            let job = "echo run >> runs.{}; sleep 0.2 # \(marker)"
+            let runner = Process()
+            runner.executableURL = URL(fileURLWithPath: cliPath())
+            runner.arguments = ["run", "-j2", "--joblog", joblog, job, ":::"] + (1...30).map(String.init)
+            runner.currentDirectoryURL = directory
+            runner.standardOutput = FileHandle.nullDevice
+            try runner.run()
+            #expect(eventually(within: 30) { joblogEntries(joblog).count >= 6 })
+            kill(runner.processIdentifier, SIGKILL)
+            runner.waitUntilExit()
+            let logged = Set(joblogEntries(joblog).map(\.sequence))
+            #expect(logged.count >= 6 && logged.count < 30)
+            // Jobs that were running when the runner died finish on their own (GNU's jobs do too).
+            #expect(eventually(within: 10) { processes(withCommandLineContaining: marker).isEmpty })
+
+            let resumed = try runCLI(
+                ["run", "-j2", "--resume", "--joblog", joblog, "cd '\(directory.path)'; " + job, ":::"]
+                    + (1...30).map(String.init))
+            #expect(resumed.status == 0, "\(resumed.error)")
+            let entries = joblogEntries(joblog)
+            #expect(entries.count == 30, "every job logged exactly once")
+            #expect(Set(entries.map(\.sequence)) == Set(1...30))
+            for sequence in logged {
+                let runs = (try? String(contentsOf: directory.appendingPathComponent("runs.\(sequence)"), encoding: .utf8))
+                #expect(runs == "run\n", "job \(sequence) finished before the kill and must not run again")
+            }
+        }
+    }
+
+    @Test("--timeout ends a job that ignores SIGTERM with the rest of --termseq")
+    func timeoutIgnoringTerm() throws {
+        try withTemporaryDirectory { directory in
+            let joblog = directory.appendingPathComponent("jl").path
+            let marker = "\(Int.random(in: 100_000...999_999))"
+            let started = Date()
+            let run = try runCLI([
+                "run", "--timeout", "0.5", "--termseq", "TERM,300,TERM,300,KILL,25", "--joblog", joblog,
+                "trap '' TERM; sleep 30.\(marker); echo not reached", ":::", "1",
+            ])
+            #expect(Date().timeIntervalSince(started) < 20)
+            #expect(run.status == 1)
+            #expect(!run.output.contains("not reached"))
+            let entries = joblogEntries(joblog)
+            #expect(entries.count == 1)
+            #expect(entries.first?.exit == -1 && entries.first?.signal == Int(SIGKILL))
+            #expect(processes(withCommandLineContaining: "sleep 30.\(marker)").isEmpty)
+        }
+    }
+
+    @Test("--timeout N% ends a job that runs longer than N% of the median successful runtime")
+    func percentTimeout() throws {
+        try withTemporaryDirectory { directory in
+            let joblog = directory.appendingPathComponent("jl").path
+            let started = Date()
+            let run = try runCLI(["run", "-j1", "--timeout", "300%", "--joblog", joblog, "sleep", ":::", "0.1", "0.1", "0.1", "20"])
+            #expect(run.status == 1)
+            #expect(Date().timeIntervalSince(started) < 15)
+            let entries = joblogEntries(joblog)
+            #expect(entries.map(\.exit) == [0, 0, 0, -1])
+            #expect(entries.last?.signal == Int(SIGTERM))
+        }
+    }
+
+    @Test("a job that starts a background child leaves nothing running")
+    func backgroundChild() throws {
+        let marker = "\(Int.random(in: 100_000...999_999))"
+        let started = Date()
+        let run = try runCLI(["run", "sleep 60.\(marker) & echo started {}", ":::", "1"])
+        #expect(run.status == 0)
+        #expect(run.output == "started 1\n")
+        #expect(Date().timeIntervalSince(started) < 30, "the runner must not wait for the background child")
+        #expect(eventually(within: 5) { processes(withCommandLineContaining: "sleep 60.\(marker)").isEmpty })
+    }
+
+    @Test("SIGTERM to the runner ends every job's process group")
+    func terminateRunner() throws {
+        let marker = "\(Int.random(in: 100_000...999_999))"
+        let runner = Process()
+        runner.executableURL = URL(fileURLWithPath: cliPath())
+        runner.arguments = ["run", "-j3", "sleep 40.\(marker) & sleep 50.\(marker)", ":::", "1", "2", "3"]
+        runner.standardOutput = FileHandle.nullDevice
+        try runner.run()
+        #expect(eventually(within: 20) { processes(withCommandLineContaining: "sleep 40.\(marker)").count >= 3 })
+        kill(runner.processIdentifier, SIGTERM)
+        runner.waitUntilExit()
+        #expect(runner.terminationStatus == 128 + SIGTERM)
+        #expect(eventually(within: 5) { processes(withCommandLineContaining: ".\(marker)").isEmpty })
+    }
+
+    @Test("--pipe output equals a serial run on a 100 MB input, and so does --pipepart")
+    func pipeLargeInput() throws {
+        try withTemporaryDirectory { directory in
+            let input = directory.appendingPathComponent("in").path
+            let script = """
+                seq 1 14000000 | head -c 100000000 > '\(input)'
+                tr 0-9 a-j < '\(input)' | cksum > serial
+                '\(cliPath())' run --pipe -k --block 2M tr 0-9 a-j < '\(input)' | cksum > piped
+                '\(cliPath())' run --pipepart -a '\(input)' -k --block 3M tr 0-9 a-j | cksum > parts
+                wc -c < '\(input)'
+                cat serial piped parts
+                """
+            let run = Process()
+            run.executableURL = URL(fileURLWithPath: "/bin/sh")
+            run.arguments = ["-c", script]
+            run.currentDirectoryURL = directory
+            let pipe = Pipe()
+            run.standardOutput = pipe
+            try run.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            run.waitUntilExit()
+            let lines = output.split(separator: "\n")
+            #expect(lines.count == 4)
+            #expect(lines.first == "100000000")
+            #expect(lines.count == 4 && lines[1] == lines[2] && lines[1] == lines[3], "\(output)")
+        }
+    }
+
+    @Test("a job's output larger than the in-memory bound spills to a file and arrives whole, in order")
+    func spilledOutput() throws {
+        let run = try runCLI(["run", "-k", "-j2", "head -c {} /dev/zero | tr '\\0' x; echo", ":::", "3000000", "10"])
+        #expect(run.status == 0)
+        #expect(run.output == String(repeating: "x", count: 3_000_000) + "\nxxxxxxxxxx\n")
+    }
+
+    @Test("--bar, --eta and --progress draw on standard error and leave standard output alone")
+    func progressOutput() throws {
+        let run = try runCLI(["run", "-k", "--bar", "--eta", "--progress", "echo", ":::", "a", "b", "c"])
+        #expect(run.status == 0)
+        #expect(run.output == "a\nb\nc\n")
+        #expect(run.error.contains("3/3 done"))
+        #expect(run.error.contains("100%"))
+    }
+
+    @Test("--retry-delay waits, doubling, between attempts")
+    func retryDelay() throws {
+        try withTemporaryDirectory { directory in
+            let started = Date()
+            let run = try runCLI([
+                "run", "--retries", "3", "--retry-delay", "0.3", "date +%s.%N >> '\(directory.path)/t'; exit 1", ":::", "a",
+            ])
+            #expect(run.status == 1)
+            let stamps = try String(contentsOf: directory.appendingPathComponent("t"), encoding: .utf8)
+                .split(separator: "\n").compactMap { Double($0) }
+            #expect(stamps.count == 3)
+            if stamps.count == 3 {
+                // Lower bounds only: a busy machine may wait longer, never shorter.
+                #expect(stamps[1] - stamps[0] >= 0.29)
+                #expect(stamps[2] - stamps[1] >= 0.59)
+            }
+            #expect(Date().timeIntervalSince(started) >= 0.89)
+        }
+    }
+
+    @Test("a template with no shell syntax runs without a shell; -q runs its words as given")
+    func directExecution() throws {
+        // cat reads its own /proc entry: field 4 of stat is its parent, which must be the runner.
+        let runner = Process()
+        runner.executableURL = URL(fileURLWithPath: cliPath())
+        runner.arguments = ["run", "-k", "cat", "/proc/self/stat", ":::", "/dev/null"]
+        let pipe = Pipe()
+        runner.standardOutput = pipe
+        try runner.run()
+        let stat = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        runner.waitUntilExit()
+        let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+        #expect(fields.count > 2 && Int32(fields[1]) == runner.processIdentifier, "\(stat)")
+
+        let quoted = try runCLI(["run", "-q", "sh", "-c", "echo \"$0|$1\"", "first word", ":::", "x"])
+        #expect(quoted.output == "first word|x\n")
+    }
+
+    @Test("usage errors are one line on standard error with status 255", arguments: [
+        ["--frobnicate", "echo", ":::", "a"], ["-j", "foo", "echo", ":::", "a"], ["-a", "/nonexistent", "echo"],
+        ["--halt", "bogus", "echo"], ["--timeout", "x", "echo"], ["-j"], ["echo", "{= $_ =}", ":::", "a"],
+        ["--termseq", "BOGUS", "echo"], ["--retries", "x", "echo"], ["--pipepart", "cat"],
+    ])
+    func usageErrors(_ arguments: [String]) throws {
+        let run = try runCLI(["run"] + arguments)
+        #expect(run.status == 255)
+        #expect(run.output.isEmpty)
+        #expect(run.error.split(separator: "\n").count == 1)
+        #expect(run.error.hasPrefix("parallelkit run: "))
+    }
+
+    @Test("parallelkit --help lists run")
+    func helpListsRun() throws {
+        let run = try runCLI(["--help"])
+        #expect(run.output.contains("run"))
+    }
+}
