@@ -44,15 +44,6 @@ extension Array where Element == UInt8 {
         pieces.append(Array(self[start...]))
         return pieces
     }
-
-    /// The bytes without leading and trailing spaces and tabs.
-    var trimmingBlanks: Bytes {
-        var lower = startIndex
-        var upper = endIndex
-        while lower < upper, self[lower] == 0x20 || self[lower] == 0x09 { lower += 1 }
-        while upper > lower, self[upper - 1] == 0x20 || self[upper - 1] == 0x09 { upper -= 1 }
-        return Array(self[lower..<upper])
-    }
 }
 
 /// Decimal digits of a non-negative or negative integer, without going through `String`.

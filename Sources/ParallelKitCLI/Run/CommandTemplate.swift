@@ -45,8 +45,6 @@ struct CommandTemplate: Sendable {
     let needsShell: Bool
     /// `-q`: the words were given one per argument and are quoted when a shell is needed.
     let quoteWords: Bool
-    /// Whether any word holds a `{name}` replacement (needs the header).
-    let usesNames: Bool
 
     /// The job-specific values a template is rendered with.
     struct Context {
@@ -102,7 +100,6 @@ struct CommandTemplate: Sendable {
         var parsed: [Word] = []
         var anyReplacement = false
         var literalShell = false
-        var names = false
         for (position, (text, separator)) in rawWords.enumerated() {
             let pieces = try Self.pieces(text, replaceString: replaceString, header: header)
             var repeats = false
@@ -113,7 +110,6 @@ struct CommandTemplate: Sendable {
                 case .replacement(let value, _):
                     anyReplacement = true
                     if case .all = value { repeats = true }
-                    if case .named = value { names = true }
                 }
             }
             parsed.append(Word(pieces: pieces, separator: separator, repeatsPerArgument: repeats))
@@ -126,7 +122,6 @@ struct CommandTemplate: Sendable {
         words = parsed
         hasReplacement = anyReplacement
         needsShell = literalShell
-        usesNames = names
     }
 
     /// Whether `text` holds a replacement string (for `--results` templates).

@@ -4,14 +4,6 @@ import Glibc
 import Musl
 #endif
 
-/// The values of one job's worth of input: one combination of the input sources.
-struct InputRecord {
-    /// Every value, sources in order, each split into columns with `--colsep`.
-    var values: [Bytes]
-    /// Each source's value before column splitting (for `--results` paths and columns).
-    var sourceValues: [Bytes]
-}
-
 /// Combines the input sources the way GNU parallel does: every combination of the sources, the
 /// last source varying fastest (`::: a b ::: 1 2` → a 1, a 2, b 1, b 2); a source linked with
 /// `:::+` pairs up with the one before it, the shortest deciding the length; `--link` links all,
@@ -124,8 +116,9 @@ final class InputCombinations {
         return 1
     }
 
-    /// The next combination, or `nil` when all have been given out.
-    func next() -> InputRecord? {
+    /// The values of the next combination — sources in order, each split into columns with
+    /// `--colsep` — or `nil` when all have been given out.
+    func next() -> [Bytes]? {
         if firstDone { return nil }
         if currentFirst == nil || !advanceOdometer() {
             guard let tuple = nextFirst() else {
@@ -148,7 +141,7 @@ final class InputCombinations {
                 values.append(Self.trimmed(value, trim))
             }
         }
-        return InputRecord(values: values, sourceValues: sourceValues)
+        return values
     }
 
     /// Moves the odometer over the loaded groups one step; false when it wrapped around.

@@ -3,8 +3,6 @@ struct JobSpec {
     var sequence: Int
     /// The job's arguments: the values of its input records, flattened.
     var arguments: [Bytes]
-    /// The source values of its first record (for `--results`).
-    var sourceValues: [Bytes]
     /// With `--pipe`: the data for the job's standard input.
     var input: PipeBlock?
     /// With `--retry-failed`: the command from the joblog, run as it stands.
@@ -94,22 +92,20 @@ final class JobFeed {
             source = .logged(entries, index + 1)
             nextSequence = entries[index].0 + 1
             return JobSpec(
-                sequence: entries[index].0, arguments: [], sourceValues: [], input: nil,
+                sequence: entries[index].0, arguments: [], input: nil,
                 loggedCommand: entries[index].1)
         case .blocks(let pipe):
             guard let block = try pipe.next() else { return nil }
             defer { nextSequence += 1 }
-            return JobSpec(sequence: nextSequence, arguments: [], sourceValues: [], input: block, loggedCommand: nil)
+            return JobSpec(sequence: nextSequence, arguments: [], input: block, loggedCommand: nil)
         case .records(let combinations):
             var arguments: [Bytes] = []
-            var sourceValues: [Bytes] = []
             let count = max(perJob ?? 1, 1)
             var taken = 0
             while taken < count {
                 guard let record = combinations.next() else { break }
-                if skipEmpty, record.values.allSatisfy({ $0.allSatisfy { $0 == 0x20 || $0 == 0x09 } }) { continue }
-                if taken == 0 { sourceValues = record.sourceValues }
-                if perJob != 0 { arguments.append(contentsOf: record.values) }
+                if skipEmpty, record.allSatisfy({ $0.allSatisfy { $0 == 0x20 || $0 == 0x09 } }) { continue }
+                if perJob != 0 { arguments.append(contentsOf: record) }
                 taken += 1
             }
             if let records = combinations.total, total == nil {
@@ -118,7 +114,7 @@ final class JobFeed {
             guard taken > 0 else { return nil }
             defer { nextSequence += 1 }
             return JobSpec(
-                sequence: nextSequence, arguments: arguments, sourceValues: sourceValues, input: nil,
+                sequence: nextSequence, arguments: arguments, input: nil,
                 loggedCommand: nil)
         }
     }

@@ -76,7 +76,8 @@ final class RunScheduler {
             if options.progress.bar { style.insert(.bar) }
             if options.progress.eta { style.insert(.eta) }
             if options.progress.progress { style.insert(.counts) }
-            progress = ProgressBar(style: style, total: options.totalJobsHint ?? feed.total)
+            let known = options.resume == .none ? feed.total : nil
+            progress = ProgressBar(style: style, total: options.totalJobsHint ?? known)
         } else {
             progress = nil
         }
@@ -96,7 +97,7 @@ final class RunScheduler {
             waitForEvents()
             if writer.brokenPipe { stopForBrokenPipe() }
         }
-        flushWaitingOutput()
+        flushWaitingOutput(final: true)
         writer.flush()
         progress?.finish()
         if let signalled { return 128 + signalled }
@@ -129,7 +130,7 @@ final class RunScheduler {
             guard !feedDone else { break }
             guard let spec = try feed.next() else {
                 feedDone = true
-                progress?.setTotal(feed.total ?? started)
+                progress?.setTotal((feed.total ?? started) - feed.skipped)
                 break
             }
             let job = Job(spec: spec, printIndex: printIndexCounter, budget: budget)
@@ -279,8 +280,10 @@ final class RunScheduler {
         if job.exit != nil { for fd in [outputPipe[0], errorPipe[0], inputPipe[1]] where fd >= 0 { close(fd) } }
         if let timeout = timeoutNanoseconds() { job.deadline = job.startTime &+ timeout } else { job.deadline = nil }
         running.append(job)
-        started += 1
-        progress?.started()
+        if job.attempt == 1 {
+            started += 1
+            progress?.started()
+        }
     }
 
     /// How this job runs: directly when the template allows, else under the shell.
@@ -570,13 +573,23 @@ final class RunScheduler {
     }
 
     /// Prints the jobs waiting their turn (`-k`), in order, as far as they are complete.
-    private func flushWaitingOutput() {
+    private func flushWaitingOutput(final: Bool = false) {
         while let job = waitingToPrint.removeValue(forKey: nextPrintIndex) {
             emit(job)
         }
-        if feedDone, running.isEmpty, retryQueue.isEmpty {
-            // Jobs that will never come (killed by --halt now): print the rest in order.
-            for key in waitingToPrint.keys.sorted() { emit(waitingToPrint.removeValue(forKey: key)!) }
+        guard final else { return }
+        for key in waitingToPrint.keys.sorted() {
+            let job = waitingToPrint.removeValue(forKey: key)!
+            if haltStatus != nil, options.halt.when == .now {
+                // GNU drops output still waiting for its turn when --halt now stops the run, and
+                // logs only what it printed; the job then runs again on --resume.
+                if let message = job.haltMessage { writer.message(message) }
+                job.output.release()
+                job.error.release()
+            } else {
+                // Turns that will never come (jobs ended by a signal to the runner): in order.
+                emit(job)
+            }
         }
     }
 
