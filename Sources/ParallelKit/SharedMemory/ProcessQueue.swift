@@ -75,8 +75,7 @@ public final class ProcessQueue<Element: Codable & Sendable>: Codable, Sendable 
     public init(capacity: Int = 1 << 20) throws(SharedMemoryError) {
         precondition(capacity >= 16, "ProcessQueue(capacity: \(capacity)): at least 16 bytes")
         segment = try .create(kind: Self.kind, count: capacity, payloadBytes: QueueLayout.headerBytes + capacity)
-        layout = QueueLayout(segment.payload, capacity: capacity)
-        layout.initialize()
+        layout = QueueLayout(segment.payload, capacity: capacity, initialize: true)
         writerSlot = Mutex(-1)
         _ = try? registerWriter()
     }
@@ -161,7 +160,7 @@ public final class ProcessQueue<Element: Codable & Sendable>: Codable, Sendable 
         let handle = try SharedHandle(from: decoder)
         segment = try SharedSegment.attach(
             name: handle.name, kind: Self.kind, count: handle.count, payloadBytes: QueueLayout.headerBytes + handle.count)
-        layout = QueueLayout(segment.payload, capacity: handle.count)
+        layout = QueueLayout(segment.payload, capacity: handle.count, initialize: false)
         writerSlot = Mutex(-1)
     }
 
@@ -174,16 +173,21 @@ public final class ProcessQueue<Element: Codable & Sendable>: Codable, Sendable 
         guard needed <= capacity else { throw .tooLarge(bytes: bytes.count, capacity: capacity) }
         try registerWriter()
         while true {
-            let signal: UInt32? = layout.locked {
-                guard layout.freeBytes >= needed else { return layout.spaceSignal.pointee }
+            let next: FullQueue = layout.locked {
+                guard layout.freeBytes >= needed else {
+                    layout.state.pointee.writersWaiting += 1
+                    return .wait(layout.spaceSignal.pointee)
+                }
                 layout.append(bytes)
-                return nil
+                return .appended(wakeReaders: layout.state.pointee.readersWaiting > 0)
             }
-            guard let signal else {
-                pk_futex_wake_all(layout.dataSignal)
+            switch next {
+            case .appended(let wakeReaders):
+                if wakeReaders { pk_futex_wake_all(layout.dataSignal) }
                 return
+            case .wait(let signal):
+                try wait(on: layout.spaceSignal, while: signal, waiting: \.writersWaiting, deadline: deadline, cancelled: { false })
             }
-            try wait(on: layout.spaceSignal, while: signal, deadline: deadline, cancelled: { false })
         }
     }
 
@@ -192,12 +196,15 @@ public final class ProcessQueue<Element: Codable & Sendable>: Codable, Sendable 
             if let value = try takeIfReady() { return value }
             let next: EmptyQueue = layout.locked {
                 if layout.state.pointee.messages > 0 { return .retry }  // put since we looked
-                return layout.pruneDeadWriters() == 0 ? .ended : .wait(layout.dataSignal.pointee)
+                guard layout.pruneDeadWriters() > 0 else { return .ended }
+                layout.state.pointee.readersWaiting += 1
+                return .wait(layout.dataSignal.pointee)
             }
             switch next {
             case .retry: continue
             case .ended: throw .writersGone
-            case .wait(let signal): try wait(on: layout.dataSignal, while: signal, deadline: deadline, cancelled: cancelled)
+            case .wait(let signal):
+                try wait(on: layout.dataSignal, while: signal, waiting: \.readersWaiting, deadline: deadline, cancelled: cancelled)
             }
         }
     }
@@ -210,19 +217,32 @@ public final class ProcessQueue<Element: Codable & Sendable>: Codable, Sendable 
         case wait(UInt32)
     }
 
+    /// What a writer did with a full or roomy queue.
+    private enum FullQueue {
+        case appended(wakeReaders: Bool)
+        /// Sleep until the space signal moves past this value.
+        case wait(UInt32)
+    }
+
     /// Takes the head value if there is one.
     private func takeIfReady() throws(ProcessQueueError) -> Element? {
-        guard let bytes = layout.locked({ layout.takeFirst() }) else { return nil }
-        pk_futex_wake_all(layout.spaceSignal)
+        let taken: (bytes: [UInt8], wakeWriters: Bool)? = layout.locked {
+            guard let bytes = layout.takeFirst() else { return nil }
+            return (bytes, layout.state.pointee.writersWaiting > 0)
+        }
+        guard let (bytes, wakeWriters) = taken else { return nil }
+        if wakeWriters { pk_futex_wake_all(layout.spaceSignal) }
         do { return try WireCoder.decode(Element.self, from: bytes) } catch { throw .coding("\(error)") }
     }
 
     /// Sleeps until `signal` moves past `value`, for at most 50 ms at a time so that dead
-    /// writers, deadlines and cancellation are noticed.
+    /// writers, deadlines and cancellation are noticed. The caller counted itself in
+    /// `waiting` under the lock; the count is taken back here.
     private func wait(
-        on signal: UnsafeMutablePointer<UInt32>, while value: UInt32,
+        on signal: UnsafeMutablePointer<UInt32>, while value: UInt32, waiting: WritableKeyPath<QueueLayout.State, UInt32>,
         deadline: ContinuousClock.Instant?, cancelled: () -> Bool
     ) throws(ProcessQueueError) {
+        defer { layout.locked { layout.state.pointee[keyPath: waiting] -= 1 } }
         if cancelled() { throw .cancelled }
         var slice: Duration = .milliseconds(50)
         if let deadline {

@@ -23,6 +23,11 @@ struct QueueLayout: @unchecked Sendable {
         var head: UInt64
         var tail: UInt64
         var messages: UInt64
+        /// Readers and writers sleeping (or about to) on the signals: a put or take makes the
+        /// wake-up system call only when someone waits. A waiter that dies leaves its count
+        /// behind, which costs spare wake-ups, never a missed one.
+        var readersWaiting: UInt32
+        var writersWaiting: UInt32
     }
 
     let mutex: RobustMutex
@@ -35,19 +40,17 @@ struct QueueLayout: @unchecked Sendable {
     private let ring: UnsafeMutablePointer<UInt8>
     private let capacity: Int
 
-    init(_ base: UnsafeMutableRawPointer, capacity: Int) {
-        mutex = RobustMutex(at: base, initialize: false)
+    /// A view of a segment's payload; `initialize` sets up the mutex of a fresh, zero-filled
+    /// segment.
+    init(_ base: UnsafeMutableRawPointer, capacity: Int, initialize: Bool) {
+        assert(MemoryLayout<State>.size <= Self.signalsOffset - Self.stateOffset)
+        mutex = RobustMutex(at: base, initialize: initialize)
         state = (base + Self.stateOffset).assumingMemoryBound(to: State.self)
         dataSignal = (base + Self.signalsOffset).assumingMemoryBound(to: UInt32.self)
         spaceSignal = (base + Self.signalsOffset + 4).assumingMemoryBound(to: UInt32.self)
         writers = (base + Self.writersOffset).assumingMemoryBound(to: Int64.self)
         ring = (base + Self.headerBytes).assumingMemoryBound(to: UInt8.self)
         self.capacity = capacity
-    }
-
-    /// Sets up a fresh (zero-filled) segment.
-    func initialize() {
-        _ = RobustMutex(at: UnsafeMutableRawPointer(mutex.pointer), initialize: true)
     }
 
     func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
@@ -109,6 +112,7 @@ struct QueueLayout: @unchecked Sendable {
     }
 
     private func copyIn(_ source: UnsafeRawBufferPointer, at position: UInt64) {
+        guard source.count > 0 else { return }
         let start = Int(position % UInt64(capacity))
         let first = min(source.count, capacity - start)
         UnsafeMutableRawPointer(ring + start).copyMemory(from: source.baseAddress!, byteCount: first)
@@ -119,8 +123,8 @@ struct QueueLayout: @unchecked Sendable {
 
     private func copyOut(_ destination: UnsafeMutableRawBufferPointer, at position: UInt64) {
         let start = Int(position % UInt64(capacity))
+        guard destination.count > 0 else { return }
         let first = min(destination.count, capacity - start)
-        guard first > 0 || destination.count > 0 else { return }
         destination.baseAddress!.copyMemory(from: ring + start, byteCount: first)
         if first < destination.count {
             (destination.baseAddress! + first).copyMemory(from: ring, byteCount: destination.count - first)
