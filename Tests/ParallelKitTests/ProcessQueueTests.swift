@@ -81,6 +81,11 @@ struct ProcessQueueTests {
         #expect(try small.get(timeout: .seconds(1)) == Int.max)
         try small.put(0, timeout: .seconds(1))
         #expect(small.count == fitted)
+        // A struct without stored properties goes through too.
+        struct Nothing: Codable, Sendable, Equatable {}
+        let empties = try ProcessQueue<Nothing>(capacity: 64)
+        try empties.put(Nothing())
+        #expect(try blockingGet(empties) == Nothing())
         let handle = try WireCoder.encode(queue)
         #expect(throws: DecodingError.self) { _ = try WireCoder.decode(ProcessQueue<String>.self, from: handle) }
         #expect(try WireCoder.decode(ProcessQueue<[Int]>.self, from: handle).capacity == 4096)

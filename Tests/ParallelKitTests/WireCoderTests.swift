@@ -27,6 +27,15 @@ struct Sample: Codable, Equatable {
     var nested: [Sample]
 }
 
+struct Empty: Codable, Equatable {}
+
+struct EmptyHolder: Codable, Equatable {
+    var before: Int
+    var empty: Empty
+    var after: [Empty]
+    var last: String
+}
+
 @Suite("WireCoder")
 struct WireCoderTests {
     static let sample = Sample(
@@ -46,6 +55,12 @@ struct WireCoderTests {
         #expect(try WireCoder.decode([Bool].self, from: WireCoder.encode([true, false])) == [true, false])
         #expect(try WireCoder.decode(String?.self, from: WireCoder.encode(String?.none)) == nil)
         #expect(try WireCoder.decode([Int?].self, from: WireCoder.encode([1, nil, 3])) == [1, nil, 3])
+        // A struct without stored properties encodes an empty keyed container its synthesized
+        // decoder never opens: alone, in an array and as a field.
+        #expect(try WireCoder.decode(Empty.self, from: WireCoder.encode(Empty())) == Empty())
+        #expect(try WireCoder.decode([Empty].self, from: WireCoder.encode([Empty(), Empty()])) == [Empty(), Empty()])
+        let holder = EmptyHolder(before: 1, empty: Empty(), after: [Empty()], last: "x")
+        #expect(try WireCoder.decode(EmptyHolder.self, from: WireCoder.encode(holder)) == holder)
     }
 
     @Test("arrays of plain numbers travel as one packed block: 8 bytes an Int")

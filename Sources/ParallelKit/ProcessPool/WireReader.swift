@@ -88,7 +88,19 @@ final class WireReader {
             offset += 1
             return try packed.readPacked(from: self, codingPath: codingPath) as! T
         }
-        return try T(from: WireDecoder(reader: self, codingPath: codingPath))
+        let start = offset
+        let value = try T(from: WireDecoder(reader: self, codingPath: codingPath))
+        if offset == start { try skipEmptyKeyedContainer() }
+        return value
+    }
+
+    /// Steps over an empty keyed container that a decoder never opened: a struct without
+    /// stored properties encodes one (`{}`), but its synthesized `init(from:)` reads nothing.
+    private func skipEmptyKeyedContainer() throws {
+        guard remaining >= 5, try peekTag() == .keyed else { return }
+        let start = offset
+        offset += 1
+        if try uint32() != 0 { offset = start }
     }
 }
 
