@@ -88,9 +88,6 @@ struct MemoryProbeCommand: ParsableCommand {
         }
         let elapsed = seconds(ContinuousClock.now - start)
         guard output.count == count else { throw ExitCode.failure }
-        let status = (try? RecordReader.open(Array("/proc/self/status".utf8), delimiter: [0]).next()?.text) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-        print("\(elapsed) \(kilobytes * 1024)")
+        print("\(elapsed) \(ResidentMemory.peak)")
     }
 }

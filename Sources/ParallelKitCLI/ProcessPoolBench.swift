@@ -107,24 +107,17 @@ enum ProcessPoolBench {
                     for try await value in pool.imap(SquareMapTask.self, 0..<total, chunkSize: 10_000) {
                         checksum &+= value
                         consumed += 1
-                        if consumed == first { MemoryMarks.record(first: residentBytes()) }
+                        if consumed == first { MemoryMarks.record(first: ResidentMemory.current) }
                     }
                 } catch {
                     throw .poolFailed("\(error)")
                 }
-                MemoryMarks.record(last: residentBytes())
+                MemoryMarks.record(last: ResidentMemory.current)
                 guard consumed == total, checksum == (0..<total).reduce(0, { $0 &+ $1 &* $1 }) else {
                     throw .wrongResult(variant: "process-pool-imap")
                 }
             }
         ]
-    }
-
-    /// The parent's resident memory now, from /proc/self/statm.
-    static func residentBytes() -> Double {
-        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let pages = Double(statm.split(separator: " ").dropFirst().first ?? "0") ?? 0
-        return pages * Double(sysconf(Int32(_SC_PAGESIZE)))
     }
 }
 

@@ -58,11 +58,11 @@ enum SharedMemoryBench {
                 let elapsed: Double
                 do {
                     let input = try prepare()
-                    let before = resetPeakResident()
+                    let before = ResidentMemory.resetPeak()
                     let start = ContinuousClock.now
                     digest = try await handOff(pool, input)
                     elapsed = seconds(ContinuousClock.now - start)
-                    peaks.withLock { $0[variant, default: []].append(peakResidentBytes() - before) }
+                    peaks.withLock { $0[variant, default: []].append(ResidentMemory.peak - before) }
                 } catch {
                     throw .poolFailed("\(error)")
                 }
@@ -100,22 +100,4 @@ enum SharedMemoryBench {
             }
         ]
     }
-}
-
-/// Resets this process's peak resident memory (VmHWM) to its current resident memory and
-/// returns that, in bytes.
-private func resetPeakResident() -> Double {
-    let fd = open("/proc/self/clear_refs", O_WRONLY)
-    if fd >= 0 {
-        _ = write(fd, "5", 1)
-        close(fd)
-    }
-    return ProcessPoolBench.residentBytes()
-}
-
-/// This process's peak resident memory (VmHWM) in bytes.
-private func peakResidentBytes() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-    return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
 }
