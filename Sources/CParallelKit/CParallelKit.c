@@ -111,6 +111,9 @@ int pk_install_signal_pipe(int fd) {
     action.sa_flags = SA_RESTART;
     int signals[] = { SIGINT, SIGTERM, SIGHUP };
     for (int i = 0; i < 3; i++) {
+        struct sigaction current;
+        if (sigaction(signals[i], NULL, &current) != 0) return -1;
+        if (current.sa_handler == SIG_IGN) continue;  /* nohup, trap '' INT: keep ignoring */
         if (sigaction(signals[i], &action, NULL) != 0) return -1;
     }
     return 0;

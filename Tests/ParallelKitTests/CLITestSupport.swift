@@ -49,3 +49,8 @@ func runCLI(_ arguments: [String], prefix: [String] = [], environment: [String: 
         status: process.terminationStatus, output: try String(contentsOf: outputURL, encoding: .utf8),
         error: try String(contentsOf: errorURL, encoding: .utf8))
 }
+
+/// Runs a /bin/sh `script` in which `$1` is the `parallelkit` executable.
+func runScript(_ script: String) throws -> CLIResult {
+    try runCLI([], prefix: ["/bin/sh", "-c", script, "sh"])
+}

@@ -173,6 +173,25 @@ struct RunCommandTests {
         }
     }
 
+    @Test("-j beyond the descriptor limit runs fewer jobs at once, says so, and loses no --pipe block")
+    func descriptorLimit() throws {
+        // 40 descriptors leave room for (40 - 16) / 6 = 4 jobs; 30 would run out of pipes.
+        let run = try runScript("ulimit -n 40; seq 12 | \"$1\" run -j 30 -k --pipe -N1 'cat; echo .'")
+        #expect(run.status == 0)
+        #expect(run.output == (1...12).map { "\($0)\n.\n" }.joined())
+        #expect(run.error == "parallelkit run: only enough file descriptors to run 4 jobs at once\n")
+    }
+
+    @Test("signals ignored by the runner's parent (nohup) stay ignored: a hangup ends nothing")
+    func ignoredHangup() throws {
+        let run = try runScript("""
+            trap '' HUP
+            "$1" run 'sleep 1; echo done {}' ::: 1 & runner=$!
+            sleep 0.3; kill -HUP $runner; wait $runner; echo rc=$?
+            """)
+        #expect(run.output == "done 1\nrc=0\n")
+    }
+
     @Test("a job's output larger than the in-memory bound spills to a file and arrives whole, in order")
     func spilledOutput() throws {
         let run = try runCLI(["run", "-k", "-j2", "head -c {} /dev/zero | tr '\\0' x; echo", ":::", "3000000", "10"])

@@ -49,6 +49,8 @@ struct RunParsingTests {
         #expect(RunMain.jobSlots(.plus(2), cores: 4) == 6)
         #expect(RunMain.jobSlots(.minus(9), cores: 4) == 1)
         #expect(RunMain.jobSlots(.unlimited, cores: 4) > 4)
+        #expect(RunMain.jobSlots(.unlimited, cores: 4, descriptorCapacity: 10) == 10)
+        #expect(RunMain.descriptorCapacity() >= 1)
     }
 
     @Test("long options may be abbreviated when unique; ambiguity and unknown options are errors")

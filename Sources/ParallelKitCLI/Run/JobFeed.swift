@@ -90,7 +90,7 @@ final class JobFeed {
         case .logged(let entries, let index):
             guard index < entries.count else { return nil }
             source = .logged(entries, index + 1)
-            nextSequence = entries[index].0 + 1
+            nextSequence += 1
             return JobSpec(
                 sequence: entries[index].0, arguments: [], input: nil,
                 loggedCommand: entries[index].1)

@@ -115,7 +115,10 @@ final class OutputBuffer {
             spill = template.withUnsafeMutableBufferPointer { buffer in
                 buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { name in
                     let fd = mkstemp(name)
-                    if fd >= 0 { unlink(name) }
+                    if fd >= 0 {
+                        unlink(name)
+                        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // jobs started later must not inherit it
+                    }
                     return fd
                 }
             }

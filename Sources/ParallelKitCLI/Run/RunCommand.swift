@@ -67,27 +67,43 @@ enum RunMain {
         if options.resume != .none, let path = options.joblog {
             resume = JobLog.read(path.first == UInt8(ascii: "+") ? Array(path.dropFirst()) : path)
         }
-        let jobs = jobSlots(options.jobs)
+        let capacity = descriptorCapacity()
+        var jobs = jobSlots(options.jobs, descriptorCapacity: capacity)
+        if jobs > capacity {
+            // As GNU does: fewer jobs at once rather than jobs that cannot get their pipes.
+            writeFully(2, Array("parallelkit run: only enough file descriptors to run \(capacity) jobs at once\n".utf8))
+            jobs = capacity
+        }
         let feed = try JobFeed(options: options, resume: resume, jobSlots: jobs)
         let scheduler = try RunScheduler(options: options, feed: feed, template: template, maxJobs: jobs)
         return try scheduler.run()
     }
 
     /// The number of jobs to run at once: `-j` against the usable cores (`Workers`).
-    static func jobSlots(_ jobs: RunOptions.Jobs?, cores: Int = Workers.all.count) -> Int {
+    static func jobSlots(_ jobs: RunOptions.Jobs?, cores: Int = Workers.all.count, descriptorCapacity: Int = 4096) -> Int {
         switch jobs {
         case .none: return cores
         case .count(let count): return max(1, count)
         case .percent(let percent): return max(1, Int(Double(cores) * percent / 100))
         case .plus(let plus): return cores + plus
         case .minus(let minus): return max(1, cores - minus)
-        case .unlimited:
-            // As many as descriptors allow: each job holds up to four (two pipes, a pidfd, input).
-            var limit = rlimit()
-            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-            let descriptors = limit.rlim_cur > 65536 ? 65536 : Int(limit.rlim_cur)
-            return max(1, min((descriptors - 16) / 4, 4096))
+        case .unlimited: return min(descriptorCapacity, 4096)
         }
+    }
+
+    /// How many jobs the descriptor limit allows at once, after raising the soft limit to the
+    /// hard one: each job holds up to six (output and error pipes, a pidfd, its --pipe input,
+    /// two spill files), and the runner keeps 16 for itself.
+    static func descriptorCapacity() -> Int {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        let descriptors = limit.rlim_cur > 1 << 20 ? 1 << 20 : Int(limit.rlim_cur)
+        return max(1, (descriptors - 16) / 6)
     }
 
     /// `--shell-quote`: print each input (or each job's command) quoted for a shell, run nothing.

@@ -222,6 +222,7 @@ final class RunScheduler {
 
     private func launch(_ job: Job) {
         job.slot = takeSlot()
+        job.pid = 0  // until spawned: a retried job must not signal its last attempt's group
         job.exit = nil
         job.killedByRunner = false
         job.timedOut = false
@@ -240,13 +241,16 @@ final class RunScheduler {
         var outputPipe: [Int32] = [-1, -1]
         var errorPipe: [Int32] = [-1, -1]
         var inputPipe: [Int32] = [-1, -1]
+        var pipeFailure: Int32 = 0
         if options.outputMode != .ungrouped {
-            pk_pipe_cloexec(&outputPipe, 0)
-            pk_pipe_cloexec(&errorPipe, 0)
+            if pk_pipe_cloexec(&outputPipe, 0) != 0 || pk_pipe_cloexec(&errorPipe, 0) != 0 { pipeFailure = errno }
         }
-        if job.spec.input != nil {
-            pk_pipe_cloexec(&inputPipe, 0)
-            _ = fcntl(inputPipe[1], F_SETFL, fcntl(inputPipe[1], F_GETFL) | O_NONBLOCK)
+        if job.spec.input != nil, pipeFailure == 0 {
+            if pk_pipe_cloexec(&inputPipe, 0) != 0 {
+                pipeFailure = errno
+            } else {
+                _ = fcntl(inputPipe[1], F_SETFL, fcntl(inputPipe[1], F_GETFL) | O_NONBLOCK)
+            }
         }
         let environment = [
             Array("PARALLEL_SEQ=".utf8) + decimalBytes(job.spec.sequence),
@@ -259,19 +263,27 @@ final class RunScheduler {
         }
         job.startWall = RunClock.wallSeconds()
         job.startTime = RunClock.nanoseconds()
-        do throws(JobSpawner.Failure) {
-            let child = try spawner.spawn(
-                program: program, arguments: arguments, environment: environment,
-                input: inputPipe[0] >= 0 ? inputPipe[0] : nil,
-                output: outputPipe[1] >= 0 ? outputPipe[1] : nil,
-                error: errorPipe[1] >= 0 ? errorPipe[1] : nil)
-            job.pid = child.pid
-            job.pidfd = child.pidfd
-            if child.pidfd < 0 { noPidfd = true }
-        } catch {
-            writer.message("cannot start \(error.program.text): \(String(cString: strerror(error.errno)))")
+        if pipeFailure != 0 {
+            // Out of descriptors: the job fails visibly rather than running ungrouped or without
+            // its --pipe block (`-j` is capped by the descriptor limit, so this is a last resort).
+            writer.message("cannot create a pipe for job \(job.spec.sequence): \(String(cString: strerror(pipeFailure)))")
             job.exit = JobExit(code: 127, signal: 0)
             job.endTime = job.startTime
+        } else {
+            do throws(JobSpawner.Failure) {
+                let child = try spawner.spawn(
+                    program: program, arguments: arguments, environment: environment,
+                    input: inputPipe[0] >= 0 ? inputPipe[0] : nil,
+                    output: outputPipe[1] >= 0 ? outputPipe[1] : nil,
+                    error: errorPipe[1] >= 0 ? errorPipe[1] : nil)
+                job.pid = child.pid
+                job.pidfd = child.pidfd
+                if child.pidfd < 0 { noPidfd = true }
+            } catch {
+                writer.message("cannot start \(error.program.text): \(String(cString: strerror(error.errno)))")
+                job.exit = JobExit(code: 127, signal: 0)
+                job.endTime = job.startTime
+            }
         }
         for fd in [outputPipe[1], errorPipe[1], inputPipe[0]] where fd >= 0 { close(fd) }
         job.outputFD = job.exit == nil ? outputPipe[0] : -1
@@ -491,7 +503,8 @@ final class RunScheduler {
 
     /// Sends the next signal of `--termseq` to the job's process group.
     private func stepTermination(_ job: Job, now: UInt64) {
-        if kill(-job.pid, 0) != 0 {
+        // kill(-0, …) would signal the runner's own process group.
+        if job.pid <= 0 || kill(-job.pid, 0) != 0 {
             job.termNext = nil
             return
         }
@@ -567,7 +580,7 @@ final class RunScheduler {
         job.output.release()
         job.error.release()
         guard job.exit == nil || job.termNext == nil else { return }
-        if let signal { kill(-job.pid, signal) }
+        if let signal, job.pid > 0 { kill(-job.pid, signal) }
         job.termStep = 0
         job.termNext = RunClock.nanoseconds()
     }
