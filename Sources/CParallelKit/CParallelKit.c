@@ -91,9 +91,11 @@ int pk_pidfd_open(int pid) {
 }
 
 static volatile sig_atomic_t pk_signal_fd = -1;
+static volatile sig_atomic_t pk_signal_received = 0;
 
 static void pk_signal_to_pipe(int signal) {
     int saved = errno;
+    pk_signal_received = 1;
     unsigned char byte = (unsigned char)signal;
     if (pk_signal_fd >= 0) {
         ssize_t ignored = write(pk_signal_fd, &byte, 1);
@@ -108,7 +110,9 @@ int pk_install_signal_pipe(int fd) {
     memset(&action, 0, sizeof(action));
     action.sa_handler = pk_signal_to_pipe;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
+    /* No SA_RESTART: a read blocked on standard input must return (EINTR) so the runner can
+       stop its jobs; every other call site retries EINTR itself. */
+    action.sa_flags = 0;
     int signals[] = { SIGINT, SIGTERM, SIGHUP };
     for (int i = 0; i < 3; i++) {
         struct sigaction current;
@@ -117,6 +121,10 @@ int pk_install_signal_pipe(int fd) {
         if (sigaction(signals[i], &action, NULL) != 0) return -1;
     }
     return 0;
+}
+
+int pk_signal_was_received(void) {
+    return pk_signal_received;
 }
 
 void pk_restore_default_signals(void) {

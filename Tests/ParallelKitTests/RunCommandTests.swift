@@ -182,6 +182,21 @@ struct RunCommandTests {
         #expect(run.error == "parallelkit run: only enough file descriptors to run 4 jobs at once\n")
     }
 
+    @Test("SIGTERM reaches a runner blocked reading standard input")
+    func terminateWhileReading() throws {
+        // The script holds the fifo open for writing, so the runner's read blocks until killed.
+        let run = try runScript("""
+            d=$(mktemp -d); mkfifo "$d/in"
+            "$1" run 'echo got {}' < "$d/in" & runner=$!
+            exec 3>"$d/in"; echo 1 >&3; sleep 0.5
+            kill -TERM $runner
+            i=0; while kill -0 $runner 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+            kill -0 $runner 2>/dev/null && echo still-running || echo stopped
+            exec 3>&-; wait $runner; echo rc=$?; rm -r "$d"
+            """)
+        #expect(run.output.hasSuffix("stopped\nrc=143\n"), "\(run.output)")
+    }
+
     @Test("signals ignored by the runner's parent (nohup) stay ignored: a hangup ends nothing")
     func ignoredHangup() throws {
         let run = try runScript("""

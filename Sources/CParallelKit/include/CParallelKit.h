@@ -46,8 +46,12 @@ static inline int pk_set_parent_death_signal(int signal) {
 int pk_pidfd_open(int pid);
 
 /// Makes SIGINT, SIGTERM and SIGHUP write their number as one byte to `fd` (a non-blocking pipe)
-/// instead of ending the process, so a poll() loop can react to them. Returns 0 or -1.
+/// instead of ending the process, so a poll() loop can react to them; signals the process
+/// inherited as ignored stay ignored. Handlers do not restart interrupted calls. Returns 0 or -1.
 int pk_install_signal_pipe(int fd);
+
+/// Whether one of those signals has arrived since ``pk_install_signal_pipe``: 1 or 0.
+int pk_signal_was_received(void);
 
 /// Puts SIGINT, SIGTERM and SIGHUP back to their default action.
 void pk_restore_default_signals(void);

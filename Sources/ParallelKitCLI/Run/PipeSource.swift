@@ -166,6 +166,7 @@ final class PipeSource {
                 }
             }
         }
+        guard !buffer.interrupted else { return nil }
         return .bytes(buffer.take(cut, prefix: header))
     }
 
@@ -188,6 +189,7 @@ final class PipeSource {
             }
             buffer.readOnce(from: 0)
         }
+        guard !buffer.interrupted else { return nil }
         return .bytes(buffer.take(end, prefix: header))
     }
 

@@ -1,3 +1,5 @@
+import CParallelKit
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -12,8 +14,11 @@ final class ReadBuffer {
     private var capacity: Int
     private var start = 0
     private var end = 0
-    /// Whether a read returned end of file (or an error).
+    /// Whether a read returned end of file (or an error), or was interrupted.
     private(set) var atEnd = false
+    /// Whether a read was interrupted by a signal that stops the runner (SIGINT, SIGTERM,
+    /// SIGHUP): the input then ends here, and what is held is not a complete record.
+    private(set) var interrupted = false
 
     init(capacity: Int = 64 * 1024) {
         self.capacity = max(capacity, 4096)
@@ -33,7 +38,10 @@ final class ReadBuffer {
         while !atEnd, count < wanted {
             reserve(max(wanted - count, 64 * 1024))
             let got = read(fd, storage + end, capacity - end)
-            if got < 0, errno == EINTR { continue }
+            if got < 0, errno == EINTR {
+                if stopSignalArrived() { break }
+                continue
+            }
             if got <= 0 {
                 atEnd = true
             } else {
@@ -49,7 +57,10 @@ final class ReadBuffer {
         reserve(chunk)
         while true {
             let got = read(fd, storage + end, capacity - end)
-            if got < 0, errno == EINTR { continue }
+            if got < 0, errno == EINTR {
+                if stopSignalArrived() { return false }
+                continue
+            }
             if got <= 0 {
                 atEnd = true
                 return false
@@ -57,6 +68,14 @@ final class ReadBuffer {
             end += got
             return true
         }
+    }
+
+    /// Ends the input when a stopping signal interrupted a read (else the read is retried).
+    private func stopSignalArrived() -> Bool {
+        guard pk_signal_was_received() != 0 else { return false }
+        interrupted = true
+        atEnd = true
+        return true
     }
 
     /// Copies out the first `length` bytes (after `prefix`) and drops them from the buffer.

@@ -48,7 +48,7 @@ final class RecordReader {
                 return record
             }
             if buffer.atEnd {
-                guard buffer.count > 0 else { return nil }
+                guard buffer.count > 0, !buffer.interrupted else { return nil }
                 return buffer.take(buffer.count)
             }
             searched = max(0, buffer.count - delimiter.count + 1)
