@@ -130,6 +130,17 @@ struct RunCommandTests {
         #expect(eventually(within: 5) { processes(withCommandLineContaining: "sleep 60.\(marker)").isEmpty })
     }
 
+    @Test("a leftover that ignores SIGTERM and holds no pipe still gets the rest of --termseq")
+    func stubbornLeftover() throws {
+        let marker = "\(Int.random(in: 100_000...999_999))"
+        let started = Date()
+        let run = try runCLI(["run", "(trap '' TERM; exec sleep 60.\(marker)) >/dev/null 2>&1 & echo started {}", ":::", "1"])
+        #expect(run.status == 0)
+        #expect(run.output == "started 1\n")
+        #expect(Date().timeIntervalSince(started) < 30, "the leftover ran to its end instead of being killed")
+        #expect(eventually(within: 5) { processes(withCommandLineContaining: "sleep 60.\(marker)").isEmpty })
+    }
+
     @Test("SIGTERM to the runner ends every job's process group")
     func terminateRunner() throws {
         let marker = "\(Int.random(in: 100_000...999_999))"

@@ -44,6 +44,9 @@ final class RunScheduler {
     private var scratch = Bytes(repeating: 0, count: 64 * 1024)
     private var started = 0
     private var noPidfd = false
+    /// Process groups of finished jobs whose leftover processes are still being ended, and
+    /// where their `--termseq` stands: followed to the end even after the job is printed.
+    private var leftovers: [(group: pid_t, step: Int, next: UInt64)] = []
 
     init(options: RunOptions, feed: JobFeed, template: CommandTemplate?, maxJobs: Int) throws(RunUsageError) {
         self.options = options
@@ -93,7 +96,7 @@ final class RunScheduler {
         defer { removeSignalPipe() }
         while true {
             try startJobs()
-            if running.isEmpty && retryQueue.isEmpty && (feedDone || stopStarting) { break }
+            if running.isEmpty && retryQueue.isEmpty && leftovers.isEmpty && (feedDone || stopStarting) { break }
             waitForEvents()
             if writer.brokenPipe { stopForBrokenPipe() }
         }
@@ -190,6 +193,7 @@ final class RunScheduler {
         while index < running.count {
             if running[index].isDone {
                 let job = running.remove(at: index)
+                if let next = job.termNext, job.pid > 0 { leftovers.append((job.pid, job.termStep, next)) }
                 finish(job)
             } else {
                 index += 1
@@ -207,6 +211,7 @@ final class RunScheduler {
             if let drain = job.drainDeadline { nearest = min(nearest, drain) }
         }
         for (ready, _) in retryQueue { nearest = min(nearest, ready) }
+        for leftover in leftovers { nearest = min(nearest, leftover.next) }
         var timeout: Int32 = -1
         if running.contains(where: \.isDone) { return 0 }
         if nearest != .max {
@@ -466,6 +471,11 @@ final class RunScheduler {
 
     private func checkDeadlines() {
         let now = RunClock.nanoseconds()
+        leftovers = leftovers.compactMap { leftover in
+            guard leftover.next <= now else { return leftover }
+            guard let next = terminationStep(group: leftover.group, step: leftover.step, now: now) else { return nil }
+            return (leftover.group, leftover.step + 1, next)
+        }
         for job in running {
             if job.exit == nil, let deadline = job.deadline, deadline <= now, !job.timedOut {
                 job.timedOut = true
@@ -503,16 +513,19 @@ final class RunScheduler {
 
     /// Sends the next signal of `--termseq` to the job's process group.
     private func stepTermination(_ job: Job, now: UInt64) {
-        // kill(-0, …) would signal the runner's own process group.
-        if job.pid <= 0 || kill(-job.pid, 0) != 0 {
-            job.termNext = nil
-            return
-        }
-        let steps = options.termSequence.steps
-        let step = steps[min(job.termStep, steps.count - 1)]
-        kill(-job.pid, step.signal)
+        job.termNext = terminationStep(group: job.pid, step: job.termStep, now: now)
         job.termStep += 1
-        job.termNext = now &+ UInt64(max(step.waitMilliseconds, 1)) * 1_000_000
+    }
+
+    /// Sends step `step` of `--termseq` to process `group`; returns when the next step is due,
+    /// or nil when the group is gone.
+    private func terminationStep(group: pid_t, step: Int, now: UInt64) -> UInt64? {
+        // kill(-0, …) would signal the runner's own process group.
+        guard group > 0, kill(-group, 0) == 0 else { return nil }
+        let steps = options.termSequence.steps
+        let current = steps[min(step, steps.count - 1)]
+        kill(-group, current.signal)
+        return now &+ UInt64(max(current.waitMilliseconds, 1)) * 1_000_000
     }
 
     // MARK: - Finishing a job
