@@ -163,7 +163,7 @@ public final class ProgressBar: Sendable {
     /// ```swift
     /// ProgressBar.render(.init(total: 200, started: 60, finished: 50, failed: 1, elapsed: 5),
     ///                    style: [.bar, .counts], width: 60)
-    /// // " 25% 50/200 done, 10 running, 1 failed |██████                  |"
+    /// // "  25% 50/200 done, 10 running, 1 failed |██████                  |"
     /// ```
     public static func render(_ snapshot: Snapshot, style: Style, width: Int) -> String {
         var parts: [String] = []

@@ -46,7 +46,7 @@ extension Array where Element == UInt8 {
     }
 }
 
-/// Decimal digits of a non-negative or negative integer, without going through `String`.
+/// The decimal digits of an integer (with a minus sign when negative), as bytes.
 @inline(__always)
 func decimalBytes(_ value: Int) -> Bytes { Array(String(value).utf8) }
 

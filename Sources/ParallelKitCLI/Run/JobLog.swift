@@ -15,14 +15,12 @@ struct JobRecord {
     var exitValue: Int32
     var signal: Int32
     var command: Bytes
-
-    var failed: Bool { exitValue != 0 || signal != 0 }
 }
 
 /// `--joblog FILE`: GNU parallel's tab-separated columns (Seq, Host, Starttime, JobRuntime, Send,
-/// Receive, Exitval, Signal, Command), one line per job written with a single `write` as the job
-/// is accounted for, so a runner killed with `kill -9` leaves a log of exactly the jobs it
-/// finished.
+/// Receive, Exitval, Signal, Command), one line per job written with a single `write` when its
+/// output has been printed (as GNU does), so a runner killed with `kill -9` leaves a log of
+/// exactly the jobs whose output was printed.
 final class JobLog {
     static let header = Array("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n".utf8)
     private let fd: Int32

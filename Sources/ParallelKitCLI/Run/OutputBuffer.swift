@@ -47,8 +47,6 @@ final class OutputBuffer {
 
     deinit { release() }
 
-    var isEmpty: Bool { count == 0 }
-
     /// Appends `bytes`.
     func append(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }

@@ -16,9 +16,6 @@ final class ResultsWriter {
     private var wroteHeader = false
     private let names: [Int: Bytes]
 
-    /// Whether the saved output replaces printing it (GNU prints nothing but `-.csv`/`-.json` rows).
-    let replacesOutput = true
-
     init(_ mode: RunOptions.Results, options: RunOptions, names: [Bytes: Int]) throws(RunUsageError) {
         self.mode = mode
         var byPosition: [Int: Bytes] = [:]

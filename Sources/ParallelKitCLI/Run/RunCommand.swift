@@ -60,12 +60,10 @@ enum RunMain {
         let options = try RunOptionParser.parse(arguments)
         if options.shellQuoteOnly { return try shellQuote(options) }
         if options.pipe, options.command.isEmpty { throw RunUsageError("--pipe needs a command to send the blocks to") }
-        let template: CommandTemplate? = try options.command.isEmpty ? nil : CommandTemplate(
-            words: options.command, quoteWords: options.quoteCommand, replaceString: options.replaceString,
-            header: options.header != nil)
+        let template = try commandTemplate(options)
         var resume: JobLog.Entries?
         if options.resume != .none, let path = options.joblog {
-            resume = JobLog.read(path.first == UInt8(ascii: "+") ? Array(path.dropFirst()) : path)
+            resume = JobLog.read(path)
         }
         let capacity = descriptorCapacity()
         var jobs = jobSlots(options.jobs, descriptorCapacity: capacity)
@@ -108,9 +106,7 @@ enum RunMain {
 
     /// `--shell-quote`: print each input (or each job's command) quoted for a shell, run nothing.
     private static func shellQuote(_ options: RunOptions) throws(RunUsageError) -> Int32 {
-        let template: CommandTemplate? = try options.command.isEmpty ? nil : CommandTemplate(
-            words: options.command, quoteWords: options.quoteCommand, replaceString: options.replaceString,
-            header: options.header != nil)
+        let template = try commandTemplate(options)
         let feed = try JobFeed(options: options, resume: nil, jobSlots: 1)
         let writer = OutputWriter()
         while let spec = try feed.next() {
@@ -128,6 +124,14 @@ enum RunMain {
         }
         writer.flush()
         return 0
+    }
+
+    /// The command's template, or nil when the inputs are the commands.
+    private static func commandTemplate(_ options: RunOptions) throws(RunUsageError) -> CommandTemplate? {
+        guard !options.command.isEmpty else { return nil }
+        return try CommandTemplate(
+            words: options.command, quoteWords: options.quoteCommand, replaceString: options.replaceString,
+            header: options.header != nil)
     }
 
     /// Makes sure descriptors 0, 1 and 2 are open, so pipes never take their numbers.

@@ -223,7 +223,6 @@ struct RunOptionParser {
         }),
         Option(names: ["max-replace-args", "N"], action: .value { options, value throws(RunUsageError) in
             options.maxArguments = try integer(value, "-N")
-            options.replaceArguments = true
         }),
         Option(names: ["replace", "I"], action: .value { options, value throws(RunUsageError) in
             guard !value.isEmpty else { throw RunUsageError("-I needs a replacement string") }
@@ -261,7 +260,11 @@ struct RunOptionParser {
             }
             options.termSequence = sequence
         }),
-        Option(names: ["joblog", "jl"], action: .value { options, value in options.joblog = value }),
+        Option(names: ["joblog", "jl"], action: .value { options, value in
+            // `+FILE` appends to FILE.
+            options.joblogAppends = value.first == UInt8(ascii: "+")
+            options.joblog = options.joblogAppends ? Array(value.dropFirst()) : value
+        }),
         Option(names: ["resume"], action: .flag { $0.resume = .skipLogged }),
         Option(names: ["resume-failed"], action: .flag { $0.resume = .rerunFailed }),
         Option(names: ["retry-failed"], action: .flag { $0.resume = .retryFailedFromLog }),

@@ -75,9 +75,8 @@ struct RunOptions: Sendable {
     var delimiter: Bytes = [0x0A]
     var columnSeparator: Bytes?
     var header: Bytes?
-    /// `-n`: arguments per job; `-N` also sets `replaceArguments`.
+    /// `-n` / `-N`: arguments per job (both: a word holding `{}` repeats per argument).
     var maxArguments: Int?
-    var replaceArguments = false
     var jobs: Jobs?
     var outputMode: OutputMode = .grouped
     var keepOrder = false
@@ -89,6 +88,8 @@ struct RunOptions: Sendable {
     var retryDelay: Double = 0
     var termSequence = TermSequence.standard
     var joblog: Bytes?
+    /// `--joblog +FILE`: append to FILE instead of starting it afresh.
+    var joblogAppends = false
     var resume: Resume = .none
     var results: Results?
     var dryRun = false

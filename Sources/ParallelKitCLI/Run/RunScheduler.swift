@@ -42,7 +42,6 @@ final class RunScheduler {
     private var signalPipe: (read: Int32, write: Int32) = (-1, -1)
     private var successfulRuntimes = RuntimeSample()
     private var scratch = Bytes(repeating: 0, count: 64 * 1024)
-    private var started = 0
     private var noPidfd = false
     /// Process groups of finished jobs whose leftover processes are still being ended, and
     /// where their `--termseq` stands: followed to the end even after the job is printed.
@@ -66,8 +65,7 @@ final class RunScheduler {
         if options.tmpdir == nil, let tmp = getenv("TMPDIR") { directory = Array(String(cString: tmp).utf8) }
         budget = OutputBudget(directory: directory)
         if let path = options.joblog, !options.dryRun {
-            let append = options.resume != .none || path.first == UInt8(ascii: "+")
-            joblog = try JobLog(path: path.first == UInt8(ascii: "+") ? Array(path.dropFirst()) : path, append: append)
+            joblog = try JobLog(path: path, append: options.resume != .none || options.joblogAppends)
         } else {
             joblog = nil
         }
@@ -133,7 +131,7 @@ final class RunScheduler {
             guard !feedDone else { break }
             guard let spec = try feed.next() else {
                 feedDone = true
-                progress?.setTotal((feed.total ?? started) - feed.skipped)
+                progress?.setTotal((feed.total ?? printIndexCounter) - feed.skipped)
                 break
             }
             let job = Job(spec: spec, printIndex: printIndexCounter, budget: budget)
@@ -238,8 +236,12 @@ final class RunScheduler {
         job.live = options.outputMode == .lineBuffered && (!options.keepOrder || job.printIndex == nextPrintIndex)
         let command = command(for: job)
         if options.verbose { writer.write(shownCommand(job) + [0x0A], stream: 1) }
-        if options.verboseToStandardOutput, options.outputMode == .grouped {
-            job.output.append(shownCommand(job) + [0x0A])
+        if options.verboseToStandardOutput {
+            if options.outputMode == .grouped {
+                job.output.append(shownCommand(job) + [0x0A])
+            } else {
+                writer.write(shownCommand(job) + [0x0A], stream: 0)
+            }
         }
         writer.flush()
 
@@ -297,10 +299,7 @@ final class RunScheduler {
         if job.exit != nil { for fd in [outputPipe[0], errorPipe[0], inputPipe[1]] where fd >= 0 { close(fd) } }
         if let timeout = timeoutNanoseconds() { job.deadline = job.startTime &+ timeout } else { job.deadline = nil }
         running.append(job)
-        if job.attempt == 1 {
-            started += 1
-            progress?.started()
-        }
+        if job.attempt == 1 { progress?.started() }
     }
 
     /// How this job runs: directly when the template allows, else under the shell.
@@ -621,7 +620,8 @@ final class RunScheduler {
 
     private func emit(_ job: Job) {
         let tag = self.tag(for: job)
-        if results?.replacesOutput != true {
+        // With --results GNU prints nothing of the jobs' output (only `-.csv`/`-.json` rows).
+        if results == nil {
             if options.outputMode == .lineBuffered {
                 if !job.live {
                     writer.write(job.output, stream: 0, tag: tag)
@@ -637,9 +637,11 @@ final class RunScheduler {
         }
         if let message = job.haltMessage { writer.message(message) }
         writer.flush()
-        let record = job.record(command: shownCommand(job))
-        joblog?.write(record)
-        results?.write(record, job: job, context: context(job))
+        if joblog != nil || results != nil {
+            let record = job.record(command: shownCommand(job))
+            joblog?.write(record)
+            results?.write(record, job: job, context: context(job))
+        }
         job.output.release()
         job.error.release()
         if job.printIndex == nextPrintIndex { advancePrintIndex() }
@@ -653,12 +655,8 @@ final class RunScheduler {
         else { return }
         for (stream, buffer) in [head.output, head.error].enumerated() {
             let contents = buffer.contents()
-            if stream == 0 {
-                buffer.release()
-                buffer.countOnly(contents.count)
-            } else {
-                buffer.release()
-            }
+            buffer.release()
+            if stream == 0 { buffer.countOnly(contents.count) }  // the joblog's Receive column
             contents.withUnsafeBytes { emitLines(head, stream: stream, bytes: $0) }
         }
         head.live = true
