@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import ParallelKitCLI
@@ -123,13 +124,23 @@ struct RunParsingTests {
     @Test("quoted values are data to /bin/sh, whatever bytes they hold")
     func quotingRoundTrip() throws {
         let values: [Bytes] = [[0xFF, 0xFE], Array("`id`;$(id)\n\t'\"\\".utf8), [0x2D, 0x6E], [], Array(0x01...0x7F)]
-        for value in values {
-            var script = Array("printf %s ".utf8)
-            ShellQuote.append(value, to: &script)
-            let run = try runCLI(["run", "-q", "sh", "-c", String(decoding: script, as: UTF8.self), ":::", "x"])
-            // The shell script travels as a UTF-8 argument here, so check the UTF-8 values only.
-            if String(validating: value, as: UTF8.self) != nil {
-                #expect(Array(run.output.utf8) == value, "\(value)")
+        try withTemporaryDirectory { directory in
+            for value in values {
+                // The script goes to the shell as a file, so non-UTF-8 bytes reach it unchanged.
+                var script = Array("printf %s ".utf8)
+                ShellQuote.append(value, to: &script)
+                let path = directory.appendingPathComponent("script").path
+                #expect(FileManager.default.createFile(atPath: path, contents: Data(script)))
+                let shell = Process()
+                shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+                shell.arguments = [path]
+                let output = Pipe()
+                shell.standardOutput = output
+                try shell.run()
+                let printed = output.fileHandleForReading.readDataToEndOfFile()
+                shell.waitUntilExit()
+                #expect(shell.terminationStatus == 0, "\(value)")
+                #expect(Array(printed) == value, "\(value)")
             }
         }
     }
