@@ -358,7 +358,7 @@ final class RunScheduler {
         case .none: return nil
         case .seconds(let seconds): return UInt64(seconds * 1e9)
         case .percentOfMedian(let percent):
-            guard let median = successfulRuntimes.median else { return nil }
+            guard let median = successfulRuntimes.median() else { return nil }
             return UInt64(median * percent / 100 * 1e9)
         }
     }
@@ -550,7 +550,9 @@ final class RunScheduler {
             return
         }
         if failed { tally.failed += 1 } else { tally.succeeded += 1 }
-        if !failed { successfulRuntimes.add(Double(job.endTime &- job.startTime) / 1e9) }
+        if !failed, case .percentOfMedian = options.timeout {
+            successfulRuntimes.add(Double(job.endTime &- job.startTime) / 1e9)
+        }
         progress?.finished(failed: failed)
         checkHalt(job, failed: failed, exit: exit)
         if options.keepOrder {
@@ -710,9 +712,12 @@ struct RuntimeSample {
     private var values: [Double] = []
     private var seen = 0
     private var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    /// The median of `values` as last computed; nil after a change.
+    private var cachedMedian: Double?
 
     mutating func add(_ value: Double) {
         seen += 1
+        cachedMedian = nil
         if values.count < 1001 {
             values.append(value)
             return
@@ -722,10 +727,12 @@ struct RuntimeSample {
         if index < values.count { values[index] = value }
     }
 
-    /// The median, once three jobs have succeeded.
-    var median: Double? {
+    /// The median, once three jobs have succeeded (sorted once per change, not per job start).
+    mutating func median() -> Double? {
         guard values.count >= 3 else { return nil }
+        if let cachedMedian { return cachedMedian }
         let sorted = values.sorted()
-        return sorted[sorted.count / 2]
+        cachedMedian = sorted[sorted.count / 2]
+        return cachedMedian
     }
 }
