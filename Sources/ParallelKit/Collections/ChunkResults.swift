@@ -71,10 +71,8 @@ extension RandomAccessCollection where Self: Sendable {
                 let context = Context.at(raw)
                 let base = context.base
                 var values: [T] = []
-                var index = base.index(base.startIndex, offsetBy: range.lowerBound)
-                for _ in range {
-                    try gather(base[index], &values)
-                    base.formIndex(after: &index)
+                try base.forEachElement(atOffsets: range) { (_, element) throws(Failure) in
+                    try gather(element, &values)
                 }
                 context.output.add(values, start: range.lowerBound)
                 return true

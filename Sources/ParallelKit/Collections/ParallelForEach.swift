@@ -27,10 +27,8 @@ extension RandomAccessCollection where Self: Sendable {
             try ParallelLoop.run(count: count, workers: workers, chunking: chunking, context: pointer) {
                 (range, raw) throws(Failure) -> Bool in
                 let base = raw.assumingMemoryBound(to: Self.self).pointee
-                var index = base.index(base.startIndex, offsetBy: range.lowerBound)
-                for _ in range {
-                    try body(base[index])
-                    base.formIndex(after: &index)
+                try base.forEachElement(atOffsets: range) { (_, element) throws(Failure) in
+                    try body(element)
                 }
                 return true
             }

@@ -46,16 +46,14 @@ extension RandomAccessCollection where Self: Sendable {
                         let context = Context.at(raw)
                         let base = context.base
                         let output = context.output.buffer
-                        var index = base.index(base.startIndex, offsetBy: range.lowerBound)
-                        var offset = range.lowerBound
+                        var written = range.lowerBound
                         do throws(Failure) {
-                            while offset < range.upperBound {
-                                (output + offset).initialize(to: try transform(base[index]))
-                                base.formIndex(after: &index)
-                                offset += 1
+                            try base.forEachElement(atOffsets: range) { (offset, element) throws(Failure) in
+                                (output + offset).initialize(to: try transform(element))
+                                written = offset + 1
                             }
                         } catch {
-                            (output + range.lowerBound).deinitialize(count: offset - range.lowerBound)
+                            (output + range.lowerBound).deinitialize(count: written - range.lowerBound)
                             throw error
                         }
                         context.output.finished?.add(range)

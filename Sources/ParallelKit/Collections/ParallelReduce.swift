@@ -37,11 +37,9 @@ extension RandomAccessCollection where Self: Sendable {
                 (range, raw) throws(Failure) -> Bool in
                 let context = Context.at(raw)
                 let base = context.base
-                var index = base.index(base.startIndex, offsetBy: range.lowerBound)
                 var accumulated = context.output.identity
-                for _ in range {
-                    accumulated = try combine(accumulated, try transform(base[index]))
-                    base.formIndex(after: &index)
+                try base.forEachElement(atOffsets: range) { (_, element) throws(Failure) in
+                    accumulated = try combine(accumulated, try transform(element))
                 }
                 context.output.partials.add(accumulated, start: range.lowerBound)
                 return true
