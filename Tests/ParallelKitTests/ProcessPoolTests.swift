@@ -289,6 +289,36 @@ struct ProcessPoolTests {
         #expect(ContinuousClock.now - start < .seconds(5))
     }
 
+    @Test("apply from the calling thread: long tasks, more calls than workers, close and terminate mid-call")
+    func applyOnCallingThread() async throws {
+        let pool = try await testPool()
+        // More concurrent calls than workers: some drive an idle worker, the rest are queued.
+        let squares = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for value in 0..<40 { group.addTask { (value, try await pool.apply(SquareTask.self, value)) } }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        #expect(squares == Dictionary(uniqueKeysWithValues: (0..<40).map { ($0, $0 * $0) }))
+        // Longer than the caller polls: the answer is awaited on a thread of its own.
+        #expect(try await pool.apply(SleepTask.self, 50) == 50)
+        // close() while such a call runs: it still finishes, and join() waits for it.
+        let running = Task { try await pool.apply(SleepTask.self, 300) }
+        try await Task.sleep(for: .milliseconds(100))
+        pool.close()
+        await pool.join()
+        #expect(try await running.value == 300)
+        #expect(pool.workerPIDs.isEmpty)
+
+        // terminate() while such a call runs: it fails with .closed at once, never hangs.
+        let busy = try await testPool()
+        let stopped = Task { () async throws(ProcessPoolError) -> Int in try await busy.apply(SleepTask.self, 30_000) }
+        try await Task.sleep(for: .milliseconds(200))
+        let start = ContinuousClock.now
+        busy.terminate()
+        await #expect(throws: ProcessPoolError.closed) { _ = try await stopped.value }
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(busy.workerPIDs.isEmpty)
+    }
+
     @Test("withProcessPool cleans up on return and on a thrown error")
     func structured() async throws {
         WorkerTasks.register(allTestTasks)

@@ -63,9 +63,42 @@ final class FrameChannel {
         let deadline = timeout.map { Ticks.monotonicNanoseconds() &+ UInt64(max(0, nanoseconds($0))) }
         try spinForData()
         try fill(4, deadline: deadline)
+        let length = try bufferedFrameLength()!
+        try fill(4 + length, deadline: deadline)
+        return try takeFrame(length: length)
+    }
+
+    /// The next message if a whole one arrives within `spinningMicroseconds` of polling without
+    /// blocking (no yielding: the caller means to keep its CPU that long); `nil` if not, with
+    /// whatever part arrived kept for the next receive.
+    func receiveIfReady(spinningMicroseconds: Double) throws(Failure) -> WireMessage? {
+        let end = Ticks.now() &+ Ticks.fromMicroseconds(spinningMicroseconds)
+        while true {
+            let length = try bufferedFrameLength()
+            if let length, tail - head >= 4 + length { return try takeFrame(length: length) }
+            makeRoom(for: 4 + (length ?? 0))
+            let got = recv(fd, storage + tail, capacity - tail, Int32(MSG_DONTWAIT))
+            if got > 0 {
+                tail += got
+                continue
+            }
+            if got == 0 { throw .closed }
+            if errno == ECONNRESET { throw .closed }
+            if errno != EAGAIN && errno != EINTR { throw .system(errno) }
+            if Ticks.now() >= end { return nil }
+        }
+    }
+
+    /// The length of the buffered frame, once its 4-byte prefix is buffered.
+    private func bufferedFrameLength() throws(Failure) -> Int? {
+        guard tail - head >= 4 else { return nil }
         let length = Int(UInt32(littleEndian: storage.loadUnaligned(fromByteOffset: head, as: UInt32.self)))
         guard length <= Self.maximumFrameSize else { throw .oversized(UInt32(length)) }
-        try fill(4 + length, deadline: deadline)
+        return length
+    }
+
+    /// Decodes and consumes the buffered frame of `length` bytes.
+    private func takeFrame(length: Int) throws(Failure) -> WireMessage {
         let payload = [UInt8](UnsafeRawBufferPointer(start: storage + head + 4, count: length))
         head += 4 + length
         if head == tail {
@@ -101,20 +134,24 @@ final class FrameChannel {
         } while Ticks.now() < spinEnd
     }
 
+    /// Makes room for `count` unconsumed bytes from `head`: moves what is left to the front,
+    /// growing the buffer if a frame needs it.
+    private func makeRoom(for count: Int) {
+        guard count > capacity - head || tail == capacity else { return }
+        let needed = max(count, capacity)
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: needed, alignment: 16)
+        grown.copyMemory(from: storage + head, byteCount: tail - head)
+        storage.deallocate()
+        storage = grown
+        capacity = needed
+        tail -= head
+        head = 0
+    }
+
     /// Reads until at least `count` unconsumed bytes are buffered.
     private func fill(_ count: Int, deadline: UInt64?) throws(Failure) {
         while tail - head < count {
-            if count > capacity - head {
-                // Move what is left to the front, growing the buffer if the frame needs it.
-                let needed = max(count, capacity)
-                let grown = UnsafeMutableRawPointer.allocate(byteCount: needed, alignment: 16)
-                grown.copyMemory(from: storage + head, byteCount: tail - head)
-                storage.deallocate()
-                storage = grown
-                capacity = needed
-                tail -= head
-                head = 0
-            }
+            makeRoom(for: count)
             if let deadline {
                 let now = Ticks.monotonicNanoseconds()
                 guard now < deadline else { throw .timedOut }

@@ -27,7 +27,7 @@ import Musl
 public final class ProcessPool: Sendable {
     /// The number of worker processes.
     public let workerCount: Int
-    /// One thread per worker: it owns that worker's connection while it runs a batch.
+    /// One thread per worker, each running one batch at a time on a worker it checks out.
     let dispatchers: ThreadPool
     let supervisor: WorkerSupervisor
 
@@ -70,15 +70,14 @@ public final class ProcessPool: Sendable {
             initializer: initializer.map { ($0.task, $0.payload) })
         dispatchers = ThreadPool(threads: count)
         supervisor = WorkerSupervisor(
-            launch: launch, maxTasksPerWorker: maxTasksPerWorker, taskTimeout: taskTimeout, retries: retries)
-        // Start the workers on the dispatcher threads: a worker is told to die when the thread
-        // that started it ends, and these threads live as long as the pool.
+            launch: launch, workers: count, maxTasksPerWorker: maxTasksPerWorker, taskTimeout: taskTimeout, retries: retries)
+        // Start the workers from the dispatcher threads, so that their handshakes overlap.
         var starts: [Future<Void, ProcessPoolError>] = []
         for _ in 0..<count {
             let supervisor = self.supervisor
             guard
                 let start = try? dispatchers.submit({ () throws(ProcessPoolError) in
-                    try supervisor.startWorkerForThisThread(of: count)
+                    try supervisor.startInitialWorker(of: count)
                 })
             else {
                 break
@@ -122,17 +121,7 @@ public final class ProcessPool: Sendable {
             let started = Ticks.monotonicNanoseconds()
             let outputs = try supervisor.run(job)
             let seconds = Double(Ticks.monotonicNanoseconds() &- started) / 1e9
-            do {
-                let decoded = try WireCoder.decode([Task.Output].self, from: outputs)
-                guard decoded.count == inputs.count else {
-                    throw ProcessPoolError.undecodable(tasks: range, detail: "\(decoded.count) results for \(inputs.count) tasks")
-                }
-                return BatchOutcome(outputs: decoded, seconds: seconds)
-            } catch let error as ProcessPoolError {
-                throw error
-            } catch {
-                throw .undecodable(tasks: range, detail: "results could not be decoded: \(error)")
-            }
+            return BatchOutcome(outputs: try Self.decode(outputs, of: Task.self, range: range), seconds: seconds)
         }
         guard let submitted else {
             future.finish(.failure(.failed(.closed)))
@@ -143,8 +132,25 @@ public final class ProcessPool: Sendable {
         return future
     }
 
+    /// The outputs of a batch covering `range`, decoded and counted.
+    static func decode<Task: WorkerTask>(
+        _ bytes: [UInt8], of task: Task.Type, range: Range<Int>
+    ) throws(ProcessPoolError) -> [Task.Output] {
+        let decoded: [Task.Output]
+        do {
+            decoded = try WireCoder.decode([Task.Output].self, from: bytes)
+        } catch {
+            throw .undecodable(tasks: range, detail: "results could not be decoded: \(error)")
+        }
+        guard decoded.count == range.count else {
+            throw .undecodable(tasks: range, detail: "\(decoded.count) results for \(range.count) tasks")
+        }
+        return decoded
+    }
+
     /// Stops accepting work; queued and running work still finishes (Python's `close()`).
     public func close() {
+        supervisor.close()
         dispatchers.shutdown(cancelPending: false)
     }
 

@@ -35,8 +35,20 @@ final class WorkerConnection {
     }
 
     /// Starts a worker, checks its handshake and runs the initializer.
-    static func start(_ launch: Launch) throws(ProcessPoolError) -> WorkerConnection {
-        let connection = try spawn(launch)
+    ///
+    /// - Parameter spawner: the thread to start the process on, when it is not the calling
+    ///   thread: a worker is told to die when the thread that started it ends.
+    static func start(_ launch: Launch, spawner: ThreadPool? = nil) throws(ProcessPoolError) -> WorkerConnection {
+        let connection: WorkerConnection
+        if let spawner {
+            do {
+                connection = try spawner.submit { () throws(ProcessPoolError) in try spawn(launch) }.wait()
+            } catch {
+                throw (error as? FutureError<ProcessPoolError>)?.processPoolError ?? .closed
+            }
+        } else {
+            connection = try spawn(launch)
+        }
         let first: WireMessage
         do throws(FrameChannel.Failure) {
             first = try connection.channel.receive(timeout: launch.handshakeTimeout)
@@ -90,21 +102,49 @@ final class WorkerConnection {
 
     /// Sends one batch and waits for its answer.
     func run(task: String, payload: [UInt8], timeout: Duration?) throws(RunFailure) -> [UInt8] {
+        let id = try send(task: task, payload: payload)
+        return try answer(to: id, timeout: timeout)
+    }
+
+    /// Sends one batch; returns the request's ID for ``answer(to:timeout:)``.
+    func send(task: String, payload: [UInt8]) throws(RunFailure) -> UInt64 {
         let id = nextID
         nextID += 1
-        do {
+        do throws(FrameChannel.Failure) {
             try channel.send(.run(id: id, task: task, payload: payload))
-            switch try channel.receive(timeout: timeout) {
-            case .result(id, let outputs): return outputs
-            case .failure(id, let failure): throw RunFailure.batch(failure)
-            default: throw RunFailure.worker(.undecodable("an answer for another request"))
-            }
-        } catch let error as RunFailure {
-            throw error
-        } catch let error as FrameChannel.Failure {
-            throw .worker(error)
         } catch {
-            throw .worker(.undecodable("\(error)"))
+            throw .worker(error)
+        }
+        return id
+    }
+
+    /// Waits for the answer to request `id`.
+    func answer(to id: UInt64, timeout: Duration?) throws(RunFailure) -> [UInt8] {
+        let message: WireMessage
+        do throws(FrameChannel.Failure) {
+            message = try channel.receive(timeout: timeout)
+        } catch {
+            throw .worker(error)
+        }
+        return try Self.outputs(of: message, id: id)
+    }
+
+    /// The answer to request `id` if it arrives within `spinningMicroseconds`, else `nil`.
+    func answerIfReady(to id: UInt64, spinningMicroseconds: Double) throws(RunFailure) -> [UInt8]? {
+        let message: WireMessage?
+        do throws(FrameChannel.Failure) {
+            message = try channel.receiveIfReady(spinningMicroseconds: spinningMicroseconds)
+        } catch {
+            throw .worker(error)
+        }
+        return try message.map { (message) throws(RunFailure) in try Self.outputs(of: message, id: id) }
+    }
+
+    private static func outputs(of message: WireMessage, id: UInt64) throws(RunFailure) -> [UInt8] {
+        switch message {
+        case .result(id, let outputs): return outputs
+        case .failure(id, let failure): throw .batch(failure)
+        default: throw .worker(.undecodable("an answer for another request"))
         }
     }
 
