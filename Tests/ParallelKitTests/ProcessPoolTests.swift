@@ -268,6 +268,14 @@ struct ProcessPoolTests {
         let result = await call.result
         #expect(throws: ProcessPoolError.cancelled) { try result.get() }
         #expect(ContinuousClock.now - start < .seconds(2))
+
+        // An apply from a task already cancelled sends nothing: a PID task would answer.
+        let applied = Task { () async throws(ProcessPoolError) -> Int32 in
+            while !Task.isCancelled { await Task.yield() }
+            return try await pool.apply(PIDTask.self, 0)
+        }
+        applied.cancel()
+        await #expect(throws: ProcessPoolError.cancelled) { _ = try await applied.value }
     }
 
     @Test("close refuses new work, join waits for the rest, terminate stops now")

@@ -43,6 +43,7 @@ extension ProcessPool {
     private func applyFromCallingThread<Task: WorkerTask>(
         _ task: Task.Type, _ input: Task.Input
     ) async throws(ProcessPoolError) -> Task.Output? {
+        if _Concurrency.Task.isCancelled { throw .cancelled }  // as the queued path: nothing is dispatched
         guard let payload = try? WireCoder.encode([input]), payload.count <= Self.callingThreadPayloadLimit else {
             return nil  // an input that cannot be encoded gets its error from the queued path
         }
