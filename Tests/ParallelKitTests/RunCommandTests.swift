@@ -208,6 +208,29 @@ struct RunCommandTests {
         #expect(run.output.hasSuffix("stopped\nrc=143\n"), "\(run.output)")
     }
 
+    @Test("while standard input is quiet, running jobs are still served: --timeout, output, -n")
+    func quietInput() throws {
+        // The input stays open 3 s after its only record: the job is killed at its 1 s timeout.
+        let timedOut = try runScript("""
+            d=$(mktemp -d)
+            (echo 10; sleep 3) | "$1" run --timeout 1 --joblog "$d/jl" sleep; echo rc=$?
+            awk -F'\t' 'NR == 2 { print ($4 < 2.5 ? "killed-on-time" : "killed-late"), "signal=" $8 }' "$d/jl"
+            rm -r "$d"
+            """)
+        #expect(timedOut.output == "rc=1\nkilled-on-time signal=15\n", "\(timedOut.output)")
+        // A finished job's output is printed before the next record arrives; a job of -n 2
+        // waits for its second record without losing the first.
+        let served = try runScript("""
+            d=$(mktemp -d); mkfifo "$d/in"
+            "$1" run -k -n 2 echo < "$d/in" > "$d/out" & runner=$!
+            exec 3>"$d/in"; echo a >&3; echo b >&3; echo c >&3
+            i=0; while ! grep -q 'a b' "$d/out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+            grep -q 'a b' "$d/out" && echo early || echo late
+            echo d >&3; exec 3>&-; wait $runner; echo rc=$?; cat "$d/out"; rm -r "$d"
+            """)
+        #expect(served.output == "early\nrc=0\na b\nc d\n", "\(served.output)")
+    }
+
     @Test("signals ignored by the runner's parent (nohup) stay ignored: a hangup ends nothing")
     func ignoredHangup() throws {
         let run = try runScript("""

@@ -144,6 +144,14 @@ final class InputCombinations {
         return values
     }
 
+    /// The descriptor to wait on when ``next()`` would block for the next record of a streamed
+    /// first source (standard input that is quiet); `nil` when it would not block.
+    func descriptorToWaitFor() -> Int32? {
+        guard !firstDone, case .reader(let reader) = first else { return nil }
+        let pullsFirst = currentFirst == nil || zip(odometer, rest).allSatisfy { $0 == $1.count - 1 }
+        return pullsFirst && reader.isWaitingForInput() ? reader.descriptor : nil
+    }
+
     /// Moves the odometer over the loaded groups one step; false when it wrapped around.
     private func advanceOdometer() -> Bool {
         var index = odometer.count - 1

@@ -68,54 +68,76 @@ final class JobFeed {
         return (records + perJob - 1) / perJob
     }
 
-    /// The next job to run, or `nil` when there are no more.
+    /// What ``next(waiting:)`` found.
+    enum Next {
+        case job(JobSpec)
+        /// No more jobs.
+        case end
+        /// The next job's input has not arrived; poll this descriptor, then ask again.
+        case inputPending(Int32)
+    }
+
+    /// The next job to run, or `nil` when there are no more; waits for input as long as it takes.
     func next() throws(RunUsageError) -> JobSpec? {
+        guard case .job(let spec) = try next(waiting: true) else { return nil }
+        return spec
+    }
+
+    /// The next job; without `waiting`, ``Next/inputPending(_:)`` instead of waiting for a quiet
+    /// standard input — so that the runner can go on serving running jobs (their output,
+    /// `--timeout`) meanwhile. Records already taken for the next job are kept for the next call.
+    func next(waiting: Bool) throws(RunUsageError) -> Next {
         while !exhausted {
-            guard let spec = try produce() else {
+            guard let produced = try produce(waiting: waiting) else {
                 exhausted = true
                 total = nextSequence - 1
-                return nil
+                return .end
             }
+            guard case .job(let spec) = produced else { return produced }
             if skip(spec.sequence) {
                 skipped += 1
                 continue
             }
-            return spec
+            return .job(spec)
         }
-        return nil
+        return .end
     }
 
-    private func produce() throws(RunUsageError) -> JobSpec? {
+    /// Records taken for a job whose other records have not arrived yet (`-n` above 1).
+    private var partial: (arguments: [Bytes], taken: Int) = ([], 0)
+
+    private func produce(waiting: Bool) throws(RunUsageError) -> Next? {
         switch source {
         case .logged(let entries, let index):
             guard index < entries.count else { return nil }
             source = .logged(entries, index + 1)
             nextSequence += 1
-            return JobSpec(
+            return .job(JobSpec(
                 sequence: entries[index].0, arguments: [], input: nil,
-                loggedCommand: entries[index].1)
+                loggedCommand: entries[index].1))
         case .blocks(let pipe):
             guard let block = try pipe.next() else { return nil }
             defer { nextSequence += 1 }
-            return JobSpec(sequence: nextSequence, arguments: [], input: block, loggedCommand: nil)
+            return .job(JobSpec(sequence: nextSequence, arguments: [], input: block, loggedCommand: nil))
         case .records(let combinations):
-            var arguments: [Bytes] = []
             let count = max(perJob ?? 1, 1)
-            var taken = 0
-            while taken < count {
+            while partial.taken < count {
+                if !waiting, let fd = combinations.descriptorToWaitFor() { return .inputPending(fd) }
                 guard let record = combinations.next() else { break }
                 if skipEmpty, record.allSatisfy({ $0.allSatisfy { $0 == 0x20 || $0 == 0x09 } }) { continue }
-                if perJob != 0 { arguments.append(contentsOf: record) }
-                taken += 1
+                if perJob != 0 { partial.arguments.append(contentsOf: record) }
+                partial.taken += 1
             }
             if let records = combinations.total, total == nil {
                 total = Self.jobs(forRecords: records, perJob: perJob)
             }
+            let (arguments, taken) = partial
+            partial = ([], 0)
             guard taken > 0 else { return nil }
             defer { nextSequence += 1 }
-            return JobSpec(
+            return .job(JobSpec(
                 sequence: nextSequence, arguments: arguments, input: nil,
-                loggedCommand: nil)
+                loggedCommand: nil))
         }
     }
 }

@@ -56,6 +56,21 @@ final class RecordReader {
         }
     }
 
+    /// Whether the next record has not arrived: no delimiter among the bytes held, the input
+    /// not at its end, and nothing more to read without waiting. Reads once what is waiting
+    /// before answering, so a `true` means ``next()`` would block and `fd` is worth polling.
+    func isWaitingForInput() -> Bool {
+        func ready() -> Bool { buffer.atEnd || findDelimiter(from: 0) != nil }
+        if ready() { return false }
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, 0) > 0 else { return true }
+        buffer.readOnce(from: fd)
+        return !ready()
+    }
+
+    /// The descriptor records are read from.
+    var descriptor: Int32 { fd }
+
     /// Every remaining record.
     func readAll() -> [Bytes] {
         var records: [Bytes] = []

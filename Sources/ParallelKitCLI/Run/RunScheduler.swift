@@ -36,6 +36,8 @@ final class RunScheduler {
     private var printIndexCounter = 0
     private var tally = HaltPolicy.Tally()
     private var feedDone = false
+    /// Standard input, while the next job's record has not arrived and jobs are running.
+    private var inputToWaitFor: Int32?
     private var stopStarting = false
     private var haltStatus: Int32?
     private var signalled: Int32?
@@ -98,6 +100,7 @@ final class RunScheduler {
             waitForEvents()
             if writer.brokenPipe { stopForBrokenPipe() }
         }
+        readSignals()  // a stopping signal that ended a wait for input, with no job left to stop
         flushWaitingOutput(final: true)
         writer.flush()
         progress?.finish()
@@ -121,6 +124,7 @@ final class RunScheduler {
     }
 
     private func startJobs() throws(RunUsageError) {
+        inputToWaitFor = nil
         let now = RunClock.nanoseconds()
         while !stopStarting, running.count < maxJobs {
             if let index = retryQueue.firstIndex(where: { $0.ready <= now }) {
@@ -129,10 +133,19 @@ final class RunScheduler {
                 continue
             }
             guard !feedDone else { break }
-            guard let spec = try feed.next() else {
+            // Wait for input only when nothing else needs the runner meanwhile.
+            let idle = running.isEmpty && retryQueue.isEmpty && leftovers.isEmpty
+            let spec: JobSpec
+            switch try feed.next(waiting: idle) {
+            case .job(let next):
+                spec = next
+            case .end:
                 feedDone = true
                 progress?.setTotal((feed.total ?? printIndexCounter) - feed.skipped)
-                break
+                return
+            case .inputPending(let fd):
+                inputToWaitFor = fd
+                return
             }
             let job = Job(spec: spec, printIndex: printIndexCounter, budget: budget)
             printIndexCounter += 1
@@ -148,6 +161,11 @@ final class RunScheduler {
         descriptors.reserveCapacity(running.count * 3 + 1)
         descriptors.append(pollfd(fd: signalPipe.read, events: Int16(POLLIN), revents: 0))
         owners.append((-1, -1))
+        if let inputToWaitFor {
+            // Polled only to wake up: the next `startJobs` reads what arrived.
+            descriptors.append(pollfd(fd: inputToWaitFor, events: Int16(POLLIN), revents: 0))
+            owners.append((-2, -1))
+        }
         for (index, job) in running.enumerated() {
             if job.outputFD >= 0 {
                 descriptors.append(pollfd(fd: job.outputFD, events: Int16(POLLIN), revents: 0))
@@ -172,6 +190,7 @@ final class RunScheduler {
         if ready > 0 {
             for (index, descriptor) in descriptors.enumerated() where descriptor.revents != 0 {
                 let (owner, stream) = owners[index]
+                if owner == -2 { continue }
                 guard owner >= 0 else {
                     readSignals()
                     continue
