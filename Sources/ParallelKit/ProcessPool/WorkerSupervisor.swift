@@ -96,8 +96,9 @@ final class WorkerSupervisor: @unchecked Sendable {
         return connection
     }
 
-    /// An idle, living worker for the caller alone, starting one when fewer than the pool's
-    /// count are alive; `nil` when every worker is busy and `waiting` is false.
+    /// An idle, living worker for the caller alone. With `waiting`, waits for one, or starts
+    /// one when fewer than the pool's count are alive; without, returns `nil` instead — starting
+    /// a worker takes milliseconds, which is the queued path's to spend, not a caller's thread.
     private func checkOut(waiting: Bool) throws(ProcessPoolError) -> WorkerConnection? {
         lock.lock()
         while true {
@@ -118,15 +119,20 @@ final class WorkerSupervisor: @unchecked Sendable {
                 live[connection.pid] = nil
                 batchesRun[connection.pid] = nil
             }
-            if live.count + starting < workerCount {
-                starting += 1
-                lock.unlock()
-                defer { lock.withLock { starting -= 1 } }
-                return try startWorker()
-            }
             guard waiting else {
                 lock.unlock()
                 return nil
+            }
+            if live.count + starting < workerCount {
+                starting += 1
+                lock.unlock()
+                defer {
+                    lock.withLock {
+                        starting -= 1
+                        lock.broadcast()  // a failed start leaves room for a waiter to try
+                    }
+                }
+                return try startWorker()
             }
             lock.wait()
         }
