@@ -191,7 +191,7 @@ final class WorkerSupervisor: @unchecked Sendable {
     ///
     /// Why: a round trip through a dispatcher thread costs two thread hand-offs on top of the
     /// worker's, and on 2 cores the caller, the dispatcher and the worker compete for them
-    /// (measured: 28–41 µs per `apply` of a no-op against 11–14 µs driven from the caller).
+    /// (measured: 28–41 µs per `apply` of a no-op against 11–15 µs driven from the caller).
     func runOnCallingThread(_ job: BatchJob) throws(ProcessPoolError) -> DirectRun? {
         let admitted = lock.withLock { () -> Bool in
             guard !closing, !killed else { return false }
