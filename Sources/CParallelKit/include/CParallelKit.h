@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/prctl.h>
@@ -40,6 +41,11 @@ int pk_current_thread_name(char *out, size_t capacity);
 static inline int pk_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
 }
+
+/// Sets `attributes` (initialized by the caller) so that a spawned child starts with no signal
+/// blocked, with the `count` signals in `defaults` back at their default action, and — when
+/// `own_process_group` is non-zero — in a process group of its own. Returns 0 or an error number.
+int pk_spawnattr_set_signals(posix_spawnattr_t *attributes, const int *defaults, int count, int own_process_group);
 
 /// Opens a pidfd for `pid` (Linux 5.3+): a descriptor that poll() reports readable once the
 /// process has exited. Returns the descriptor, or -1 with errno set (ENOSYS on older kernels).

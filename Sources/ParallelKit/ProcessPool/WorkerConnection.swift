@@ -1,3 +1,5 @@
+import CParallelKit
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -220,14 +222,8 @@ final class WorkerConnection {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let defaults = [SIGINT, SIGTERM, SIGPIPE, SIGCHLD]
+        _ = pk_spawnattr_set_signals(&attributes, defaults, Int32(defaults.count), 0)
 
         var environment = currentEnvironment().filter {
             !$0.hasPrefix(WorkerTasks.socketVariable + "=") && !$0.hasPrefix(WorkerTasks.parentVariable + "=")

@@ -109,18 +109,10 @@ final class JobSpawner {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
         // Caught signals reset themselves at exec; SIGPIPE is the one the runner ignores. Other
         // ignored signals (`nohup`, `trap '' INT`) stay ignored in jobs, as with GNU and xargs.
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        let defaults = [SIGPIPE]
+        _ = pk_spawnattr_set_signals(&attributes, defaults, Int32(defaults.count), 1)
 
         var pid: pid_t = 0
         let status = withCStringArray(arguments) { argv in
