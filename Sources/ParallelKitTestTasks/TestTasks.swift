@@ -77,6 +77,22 @@ public struct SleepTask: WorkerTask {
     }
 }
 
+/// Sleeps this many milliseconds; returns when it started and ended (monotonic nanoseconds,
+/// the same clock in every process).
+public struct IntervalTask: WorkerTask {
+    public static func run(_ input: Int) -> [UInt64] {
+        let start = now()
+        usleep(UInt32(input) * 1000)
+        return [start, now()]
+    }
+
+    private static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+}
+
 /// Returns the worker's process ID.
 public struct PIDTask: WorkerTask {
     public static func run(_ input: Int) -> Int32 { getpid() }
@@ -112,7 +128,7 @@ public struct ReadInitializedTask: WorkerTask {
 
 /// Every task of the test worker.
 public let allTestTasks: [any WorkerTask.Type] = [
-    SquareTask.self, CountInRangeTask.self, EvenOnlyTask.self, CrashTask.self, SleepTask.self, PIDTask.self,
+    SquareTask.self, CountInRangeTask.self, EvenOnlyTask.self, CrashTask.self, SleepTask.self, IntervalTask.self, PIDTask.self,
     CorruptReplyTask.self, InitializeTask.self, ReadInitializedTask.self, AddRangeTask.self, IncrementTask.self,
     DieHoldingLockTask.self, FillSharedArrayTask.self, ProduceTask.self, ConsumeTask.self, DieWhileWritingTask.self,
     SumInputTask.self, WriteInputTask.self,

@@ -327,6 +327,48 @@ struct ProcessPoolTests {
         #expect(busy.workerPIDs.isEmpty)
     }
 
+    @Test("a map with no more batches than idle workers is sent from the calling thread: concurrent, ordered, failures as queued")
+    func mapOnCallingThread() async throws {
+        let pool = try await testPool(retries: 1)
+        defer { pool.terminate() }
+        let workers = pool.workerPIDs
+        // Both batches start before either ends: they were sent at once, not one after the other.
+        let intervals = try await pool.map(IntervalTask.self, [300, 300])
+        #expect(intervals.count == 2)
+        #expect(max(intervals[0][0], intervals[1][0]) < min(intervals[0][1], intervals[1][1]))
+        #expect(try await pool.map(SquareTask.self, [3, 4]) == [9, 16])
+        #expect(try await pool.map(SquareTask.self, [1, 2, 3, 4], chunkSize: 2) == [1, 4, 9, 16])
+        // A task that throws fails the call with its index; both workers are lent again.
+        await #expect {
+            _ = try await pool.map(EvenOnlyTask.self, [2, 7])
+        } throws: { error in
+            guard case .taskFailed(let remote, let task) = error as? ProcessPoolError else { return false }
+            return task == 1 && remote.message == "odd input 7"
+        }
+        #expect(pool.workerPIDs == workers)
+        #expect(try await pool.map(PIDTask.self, [0, 1]).sorted() == workers)
+        // One worker busy: the map is queued instead, and still correct.
+        let busy = Task { try await pool.apply(SleepTask.self, 300) }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await pool.map(SquareTask.self, [5, 6]) == [25, 36])
+        #expect(try await busy.value == 300)
+        // A crash is retried (retries: 1) on a replacement, after the other batch's answer.
+        await #expect(throws: ProcessPoolError.self) {
+            _ = try await pool.map(CrashTask.self, [.init(value: 1, mode: .none), .init(value: 2, mode: .exitCode)])
+        }
+        #expect(try await pool.map(SquareTask.self, [7, 8]) == [49, 64])
+
+        // terminate() during a handed-over map: it fails with .closed at once, never hangs.
+        let doomed = try await testPool()
+        let stopped = Task { () async throws(ProcessPoolError) -> [Int] in try await doomed.map(SleepTask.self, [30_000, 30_000]) }
+        try await Task.sleep(for: .milliseconds(200))
+        let start = ContinuousClock.now
+        doomed.terminate()
+        await #expect(throws: ProcessPoolError.closed) { _ = try await stopped.value }
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(doomed.workerPIDs.isEmpty)
+    }
+
     @Test("withProcessPool cleans up on return and on a thrown error")
     func structured() async throws {
         WorkerTasks.register(allTestTasks)

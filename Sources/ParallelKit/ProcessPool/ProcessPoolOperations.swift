@@ -16,7 +16,7 @@ extension ProcessPool {
     ///   with the remote error's type and description), its worker died or timed out, the pool is
     ///   closed, or the calling task was cancelled.
     public func apply<Task: WorkerTask>(_ task: Task.Type, _ input: Task.Input) async throws(ProcessPoolError) -> Task.Output {
-        if let output = try await applyFromCallingThread(task, input) { return output }
+        if let outputs = try await runFromCallingThread(task, [input], batchSize: 1) { return outputs[0] }
         let cancellation = CancellationFlag()
         let batch = submitBatch(task, [input][...], firstIndex: 0, cancellation: cancellation)
         do {
@@ -33,35 +33,46 @@ extension ProcessPool {
         }
     }
 
-    /// The largest encoded input ``apply(_:_:)`` sends from the calling thread: it fits a socket
-    /// buffer, so sending never waits for the worker.
+    /// The largest encoded batch the calling thread sends itself (``apply(_:_:)``, and a
+    /// ``map(_:_:chunkSize:)`` that fits the workers at once): it fits a socket buffer, so
+    /// sending never waits for the worker.
     static let callingThreadPayloadLimit = 64 * 1024
 
-    /// `apply` without a dispatcher thread when a worker is idle and the input small: the caller
-    /// sends the task and polls briefly for the answer; a longer task is awaited on a thread of
-    /// its own. `nil` when the task must be queued instead.
-    private func applyFromCallingThread<Task: WorkerTask>(
-        _ task: Task.Type, _ input: Task.Input
-    ) async throws(ProcessPoolError) -> Task.Output? {
+    /// Runs `inputs`, `batchSize` per batch, without a dispatcher thread when there are at most
+    /// as many batches as idle workers and each is small: the caller sends them and polls
+    /// briefly for the answers; longer tasks are awaited on one thread of their own. Returns the
+    /// outputs in input order, or `nil` when the batches must be queued instead.
+    private func runFromCallingThread<Task: WorkerTask>(
+        _ task: Task.Type, _ inputs: [Task.Input], batchSize: Int
+    ) async throws(ProcessPoolError) -> [Task.Output]? {
         if _Concurrency.Task.isCancelled { throw .cancelled }  // as the queued path: nothing is dispatched
-        guard let payload = try? WireCoder.encode([input]), payload.count <= Self.callingThreadPayloadLimit else {
-            return nil  // an input that cannot be encoded gets its error from the queued path
+        var jobs: [BatchJob] = []
+        for start in stride(from: 0, to: inputs.count, by: batchSize) {
+            let range = start..<min(start + batchSize, inputs.count)
+            guard let payload = try? WireCoder.encode(Array(inputs[range])), payload.count <= Self.callingThreadPayloadLimit else {
+                return nil  // an input that cannot be encoded gets its error from the queued path
+            }
+            jobs.append(BatchJob(task: Task.name, signature: Task.signature, payload: payload, range: range))
         }
-        let job = BatchJob(task: Task.name, signature: Task.signature, payload: payload, range: 0..<1)
-        let outputs: [UInt8]
-        switch try supervisor.runOnCallingThread(job) {
+        let answers: [[UInt8]]
+        switch try supervisor.runOnCallingThread(jobs) {
         case nil:
             return nil
-        case .finished(let answer):
-            outputs = answer
+        case .finished(let finished):
+            answers = finished
         case .handedOver(let future):
             do {
-                outputs = try await future.value
+                answers = try await future.value
             } catch {
                 throw error.processPoolError
             }
         }
-        return try Self.decode(outputs, of: Task.self, range: 0..<1)[0]
+        var outputs: [Task.Output] = []
+        outputs.reserveCapacity(inputs.count)
+        for (job, answer) in zip(jobs, answers) {
+            outputs.append(contentsOf: try Self.decode(answer, of: Task.self, range: job.range))
+        }
+        return outputs
     }
 
     /// Starts `task` with `input` and returns at once with a future (Python's `apply_async`).
@@ -104,6 +115,10 @@ extension ProcessPool {
     /// later one is sized so that it takes about ``BatchSizer/targetBatchSeconds`` on its worker,
     /// growing at most 16× per step and never above what keeps every worker busy to the end.
     ///
+    /// A map with no more batches than the pool has workers (as many inputs, or fewer, without
+    /// `chunkSize`) is sent from the calling thread when enough workers are idle, as ``apply(_:_:)``
+    /// is: every batch starts at once, with no dispatcher thread in between.
+    ///
     /// ```swift
     /// let squares = try await pool.map(Square.self, Array(0..<10_000_000))
     /// ```
@@ -116,6 +131,12 @@ extension ProcessPool {
     ) async throws(ProcessPoolError) -> [Task.Output] {
         precondition(chunkSize.map { $0 >= 1 } ?? true, "ProcessPool.map(chunkSize:) must be 1 or more")
         let inputs = Array(inputs)
+        let batchSize = chunkSize ?? 1
+        if !inputs.isEmpty, (inputs.count + batchSize - 1) / batchSize <= workerCount,
+            let outputs = try await runFromCallingThread(task, inputs, batchSize: batchSize)
+        {
+            return outputs
+        }
         let cancellation = CancellationFlag()
         do {
             return try await withTaskCancellationHandler {

@@ -96,10 +96,9 @@ final class WorkerSupervisor: @unchecked Sendable {
         return connection
     }
 
-    /// An idle, living worker for the caller alone. With `waiting`, waits for one, or starts
-    /// one when fewer than the pool's count are alive; without, returns `nil` instead — starting
-    /// a worker takes milliseconds, which is the queued path's to spend, not a caller's thread.
-    private func checkOut(waiting: Bool) throws(ProcessPoolError) -> WorkerConnection? {
+    /// An idle, living worker for the caller alone: waits for one, or starts one when fewer
+    /// than the pool's count are alive.
+    private func checkOut() throws(ProcessPoolError) -> WorkerConnection {
         lock.lock()
         while true {
             if killed {
@@ -110,18 +109,9 @@ final class WorkerSupervisor: @unchecked Sendable {
                 lock.unlock()
                 throw broken
             }
-            while let connection = idle.popLast() {
-                if connection.reap(blocking: false) == nil {
-                    lock.unlock()
-                    return connection
-                }
-                // It died while idle (killed, OOM): forget it; a replacement follows.
-                live[connection.pid] = nil
-                batchesRun[connection.pid] = nil
-            }
-            guard waiting else {
+            if let connection = popLivingIdle() {
                 lock.unlock()
-                return nil
+                return connection
             }
             if live.count + starting < workerCount {
                 starting += 1
@@ -136,6 +126,35 @@ final class WorkerSupervisor: @unchecked Sendable {
             }
             lock.wait()
         }
+    }
+
+    /// `count` idle, living workers for the caller alone, or `nil` (taking none) when fewer are
+    /// idle now. It never waits or starts a worker: starting one takes milliseconds, which is
+    /// the queued path's to spend, not a caller's thread.
+    private func checkOutIdle(_ count: Int) throws(ProcessPoolError) -> [WorkerConnection]? {
+        try lock.withLock { () throws(ProcessPoolError) -> [WorkerConnection]? in
+            if killed { throw .closed }
+            if let broken { throw broken }
+            var taken: [WorkerConnection] = []
+            while taken.count < count, let connection = popLivingIdle() { taken.append(connection) }
+            guard taken.count == count else {
+                idle.append(contentsOf: taken.reversed())
+                return nil
+            }
+            return taken
+        }
+    }
+
+    /// The last idle worker that is still alive; dead ones found on the way are forgotten (a
+    /// replacement follows). The lock must be held.
+    private func popLivingIdle() -> WorkerConnection? {
+        while let connection = idle.popLast() {
+            if connection.reap(blocking: false) == nil { return connection }
+            // It died while idle (killed, OOM).
+            live[connection.pid] = nil
+            batchesRun[connection.pid] = nil
+        }
+        return nil
     }
 
     /// Puts a worker back: idle again, or retired after `maxTasksPerWorker` batches.
@@ -167,32 +186,51 @@ final class WorkerSupervisor: @unchecked Sendable {
     private func run(_ job: BatchJob, attemptsLeft: Int) throws(ProcessPoolError) -> [UInt8] {
         var attemptsLeft = attemptsLeft
         while true {
-            guard let connection = try checkOut(waiting: true) else { preconditionFailure("checkOut(waiting:) returned nil") }
+            let connection = try checkOut()
             if let outputs = try send(job, to: connection, attemptsLeft: &attemptsLeft) {
                 return outputs
             }
         }
     }
 
-    /// How long `apply`'s caller polls for the answer before it hands the wait to a thread.
+    /// How long a caller polls for the answers of the batches it sent before it hands the wait
+    /// to a thread.
     static let callingThreadSpinMicroseconds = 200.0
 
-    /// The outcome of ``runOnCallingThread(_:)``.
+    /// The outcome of ``runOnCallingThread(_:)``: each job's outputs, in the jobs' order.
     enum DirectRun {
-        /// The worker answered while the caller polled.
-        case finished([UInt8])
-        /// The answer is awaited on a thread of its own; the future holds it.
-        case handedOver(Future<[UInt8], ProcessPoolError>)
+        /// The workers answered while the caller polled.
+        case finished([[UInt8]])
+        /// The answers are awaited on a thread of its own; the future holds them.
+        case handedOver(Future<[[UInt8]], ProcessPoolError>)
     }
 
-    /// Runs `job` from the calling thread when a worker is idle now: sends it and polls for the
-    /// answer for ``callingThreadSpinMicroseconds``, then hands the wait to a thread. `nil`
-    /// when no worker is idle or the pool is closing (the caller then queues the job).
+    /// A job the caller sent that has not answered yet.
+    private struct SentJob {
+        let index: Int
+        let connection: WorkerConnection
+        let id: UInt64
+    }
+
+    /// A job whose worker failed before answering; ``settle(_:of:on:attemptsLeft:)`` decides.
+    private struct FailedJob {
+        let index: Int
+        let connection: WorkerConnection
+        let failure: WorkerConnection.RunFailure
+    }
+
+    /// Runs `jobs` from the calling thread when as many workers are idle now: sends one job to
+    /// each and polls for the answers for ``callingThreadSpinMicroseconds``, then hands the wait
+    /// to one thread. `nil` when too few workers are idle or the pool is closing (the caller
+    /// then queues the jobs). A batch that throws fails the run, by the first such answer, once
+    /// every job has ended.
     ///
     /// Why: a round trip through a dispatcher thread costs two thread hand-offs on top of the
     /// worker's, and on 2 cores the caller, the dispatcher and the worker compete for them
-    /// (measured: 28–41 µs per `apply` of a no-op against 11–15 µs driven from the caller).
-    func runOnCallingThread(_ job: BatchJob) throws(ProcessPoolError) -> DirectRun? {
+    /// (measured: 28–41 µs per `apply` of a no-op against 11–15 µs driven from the caller; and
+    /// for a map of two 1.8 ms tasks, the second dispatcher was often left queued behind the
+    /// first worker, so the halves ran one after the other).
+    func runOnCallingThread(_ jobs: [BatchJob]) throws(ProcessPoolError) -> DirectRun? {
         let admitted = lock.withLock { () -> Bool in
             guard !closing, !killed else { return false }
             directRuns += 1
@@ -201,41 +239,80 @@ final class WorkerSupervisor: @unchecked Sendable {
         guard admitted else { return nil }
         var handedOver = false
         defer { if !handedOver { endDirectRun() } }
-        guard let connection = try checkOut(waiting: false) else { return nil }
-        guard connection.serves(job) else {
-            checkIn(connection, ranBatch: false)
-            throw .handshakeRefused("worker \(connection.pid) does not register \(job.signature)")
+        guard let connections = try checkOutIdle(jobs.count) else { return nil }
+        if let refused = zip(connections, jobs).first(where: { !$0.0.serves($0.1) }) {
+            for connection in connections { checkIn(connection, ranBatch: false) }
+            throw .handshakeRefused("worker \(refused.0.pid) does not register \(refused.1.signature)")
         }
         let started = Ticks.monotonicNanoseconds()
-        let id: UInt64
-        do throws(WorkerConnection.RunFailure) {
-            id = try connection.send(task: job.task, payload: job.payload)
-            if let outputs = try connection.answerIfReady(to: id, spinningMicroseconds: Self.callingThreadSpinMicroseconds) {
-                checkIn(connection, ranBatch: true)
-                return .finished(outputs)
+        var outputs = [[UInt8]?](repeating: nil, count: jobs.count)
+        var firstError: ProcessPoolError?
+        var sent: [SentJob] = []
+        var failed: [FailedJob] = []
+        for (index, (connection, job)) in zip(connections, jobs).enumerated() {
+            do throws(WorkerConnection.RunFailure) {
+                sent.append(SentJob(index: index, connection: connection, id: try connection.send(task: job.task, payload: job.payload)))
+            } catch {
+                failed.append(FailedJob(index: index, connection: connection, failure: error))
             }
-        } catch {
-            guard case .batch(let failure) = error else {
-                // The worker failed: settle it, and any retry, away from the caller's thread.
-                handedOver = true
-                return .handedOver(finishElsewhere { [self] () throws(ProcessPoolError) -> [UInt8] in
-                    var attemptsLeft = retries
-                    try settle(error, of: job, on: connection, attemptsLeft: &attemptsLeft)
-                    return try run(job, attemptsLeft: attemptsLeft)
-                })
-            }
-            checkIn(connection, ranBatch: true)
-            throw Self.error(for: failure, of: job)
         }
-        handedOver = true
-        return .handedOver(finishElsewhere { [self] () throws(ProcessPoolError) -> [UInt8] in
-            var attemptsLeft = retries
-            let elapsed = Duration.nanoseconds(Int64(Ticks.monotonicNanoseconds() &- started))
-            let timeout = taskTimeout.map { $0 - elapsed }
-            if let outputs = try awaitAnswer(id, of: job, on: connection, timeout: timeout, attemptsLeft: &attemptsLeft) {
-                return outputs
+        // With several workers woken, yield between polls: on 2 cores one of them waits for the
+        // caller's CPU.
+        let yielding = jobs.count > 1
+        let end = Ticks.now() &+ Ticks.fromMicroseconds(Self.callingThreadSpinMicroseconds)
+        while !sent.isEmpty {
+            sent.removeAll { job in
+                do throws(WorkerConnection.RunFailure) {
+                    guard let answer = try job.connection.answerIfReady(to: job.id, spinningMicroseconds: 0) else { return false }
+                    outputs[job.index] = answer
+                    checkIn(job.connection, ranBatch: true)
+                } catch {
+                    if case .batch(let failure) = error {
+                        checkIn(job.connection, ranBatch: true)
+                        firstError = firstError ?? Self.error(for: failure, of: jobs[job.index])
+                    } else {
+                        failed.append(FailedJob(index: job.index, connection: job.connection, failure: error))
+                    }
+                }
+                return true
             }
-            return try run(job, attemptsLeft: attemptsLeft)
+            if sent.isEmpty || Ticks.now() >= end { break }
+            if yielding { sched_yield() }
+        }
+        if sent.isEmpty && failed.isEmpty {
+            if let firstError { throw firstError }
+            return .finished(outputs.map { $0! })
+        }
+        // Failed workers are settled, and slow answers awaited, away from the caller's thread.
+        handedOver = true
+        return .handedOver(finishElsewhere { [self, sent, failed, outputs, firstError] () throws(ProcessPoolError) -> [[UInt8]] in
+            var outputs = outputs
+            var firstError = firstError
+            for job in failed {
+                do throws(ProcessPoolError) {
+                    var attemptsLeft = retries
+                    try settle(job.failure, of: jobs[job.index], on: job.connection, attemptsLeft: &attemptsLeft)
+                    outputs[job.index] = try run(jobs[job.index], attemptsLeft: attemptsLeft)
+                } catch {
+                    firstError = firstError ?? error
+                }
+            }
+            for job in sent {
+                do throws(ProcessPoolError) {
+                    var attemptsLeft = retries
+                    let elapsed = Duration.nanoseconds(Int64(Ticks.monotonicNanoseconds() &- started))
+                    let timeout = taskTimeout.map { $0 - elapsed }
+                    if let answer = try awaitAnswer(job.id, of: jobs[job.index], on: job.connection, timeout: timeout, attemptsLeft: &attemptsLeft) {
+                        outputs[job.index] = answer
+                    } else {
+                        outputs[job.index] = try run(jobs[job.index], attemptsLeft: attemptsLeft)
+                    }
+                } catch {
+                    firstError = firstError ?? error
+                }
+            }
+            if let firstError { throw firstError }
+            return outputs.map { $0! }
         })
     }
 
@@ -247,11 +324,11 @@ final class WorkerSupervisor: @unchecked Sendable {
     }
 
     /// Runs `finish` on a thread of its own and returns its future. At most one such thread
-    /// per worker exists at a time: each holds a checked-out worker.
+    /// per worker exists at a time: each holds at least one checked-out worker.
     private func finishElsewhere(
-        _ finish: @escaping @Sendable () throws(ProcessPoolError) -> [UInt8]
-    ) -> Future<[UInt8], ProcessPoolError> {
-        let future = Future<[UInt8], ProcessPoolError>()
+        _ finish: @escaping @Sendable () throws(ProcessPoolError) -> [[UInt8]]
+    ) -> Future<[[UInt8]], ProcessPoolError> {
+        let future = Future<[[UInt8]], ProcessPoolError>()
         OSThread.start(name: "pk-pool-wait", joinable: false) { [self] in
             do throws(ProcessPoolError) {
                 future.finish(.success(try finish()))
