@@ -317,14 +317,22 @@ struct ProcessPoolTests {
         #expect(pool.workerPIDs.isEmpty)
 
         // terminate() while such a call runs: it fails with .closed at once, never hangs.
-        let busy = try await testPool()
-        let stopped = Task { () async throws(ProcessPoolError) -> Int in try await busy.apply(SleepTask.self, 30_000) }
+        try await expectTerminateEndsCall { pool throws(ProcessPoolError) in try await pool.apply(SleepTask.self, 30_000) }
+    }
+
+    /// Starts `call` on a fresh pool, terminates the pool 200 ms later, and expects the call to
+    /// fail with `.closed` within 5 s, leaving no worker.
+    private func expectTerminateEndsCall<Output: Sendable>(
+        _ call: @escaping @Sendable (ProcessPool) async throws(ProcessPoolError) -> Output
+    ) async throws {
+        let pool = try await testPool()
+        let stopped = Task { () async throws(ProcessPoolError) -> Output in try await call(pool) }
         try await Task.sleep(for: .milliseconds(200))
         let start = ContinuousClock.now
-        busy.terminate()
+        pool.terminate()
         await #expect(throws: ProcessPoolError.closed) { _ = try await stopped.value }
         #expect(ContinuousClock.now - start < .seconds(5))
-        #expect(busy.workerPIDs.isEmpty)
+        #expect(pool.workerPIDs.isEmpty)
     }
 
     @Test("a map with no more batches than idle workers is sent from the calling thread: concurrent, ordered, failures as queued")
@@ -359,14 +367,7 @@ struct ProcessPoolTests {
         #expect(try await pool.map(SquareTask.self, [7, 8]) == [49, 64])
 
         // terminate() during a handed-over map: it fails with .closed at once, never hangs.
-        let doomed = try await testPool()
-        let stopped = Task { () async throws(ProcessPoolError) -> [Int] in try await doomed.map(SleepTask.self, [30_000, 30_000]) }
-        try await Task.sleep(for: .milliseconds(200))
-        let start = ContinuousClock.now
-        doomed.terminate()
-        await #expect(throws: ProcessPoolError.closed) { _ = try await stopped.value }
-        #expect(ContinuousClock.now - start < .seconds(5))
-        #expect(doomed.workerPIDs.isEmpty)
+        try await expectTerminateEndsCall { pool throws(ProcessPoolError) in try await pool.map(SleepTask.self, [30_000, 30_000]) }
     }
 
     @Test("withProcessPool cleans up on return and on a thrown error")
