@@ -6,6 +6,7 @@
 #include <link.h>
 #include <linux/futex.h>
 #include <sched.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -162,4 +163,8 @@ int pk_open_tmpfile(const char *directory) {
 
 int pk_pipe_cloexec(int fds[2], int nonblocking) {
     return pipe2(fds, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0));
+}
+
+int pk_spawn_file_actions_close_from(posix_spawn_file_actions_t *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
 }

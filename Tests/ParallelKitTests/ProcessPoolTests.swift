@@ -370,6 +370,25 @@ struct ProcessPoolTests {
         try await expectTerminateEndsCall { pool throws(ProcessPoolError) in try await pool.map(SleepTask.self, [30_000, 30_000]) }
     }
 
+    @Test("a worker inherits no descriptor of the parent but its socket and standard streams")
+    func workersInheritNoDescriptors() async throws {
+        // A pipe without close-on-exec, as another library might leave open (Foundation's
+        // Process watches its child's exit through such a socket).
+        var ends: [Int32] = [-1, -1]
+        #expect(pipe(&ends) == 0)
+        defer { ends.forEach { close($0) } }
+        let leaked = try #require(descriptorTarget("/proc/self/fd/\(ends[1])"))
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        #expect(pool.workerPIDs.count == 2)
+        for pid in pool.workerPIDs {
+            let entries = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
+            let targets = entries.compactMap { descriptorTarget("/proc/\(pid)/fd/\($0)") }
+            #expect(!targets.isEmpty)
+            #expect(!targets.contains(leaked), "worker \(pid) holds the parent's pipe")
+        }
+    }
+
     @Test("withProcessPool cleans up on return and on a thrown error")
     func structured() async throws {
         WorkerTasks.register(allTestTasks)
@@ -518,4 +537,12 @@ extension FileHandle {
             line.append(byte)
         }
     }
+}
+
+/// Where a `/proc/…/fd/N` link points (`pipe:[123]`, a path), or `nil` if it cannot be read.
+func descriptorTarget(_ link: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink(link, &buffer, buffer.count - 1)
+    guard count > 0 else { return nil }
+    return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -47,6 +47,10 @@ static inline int pk_set_parent_death_signal(int signal) {
 /// `own_process_group` is non-zero — in a process group of its own. Returns 0 or an error number.
 int pk_spawnattr_set_signals(posix_spawnattr_t *attributes, const int *defaults, int count, int own_process_group);
 
+/// Adds a file action that closes every descriptor from `lowest` up in the child (glibc's
+/// posix_spawn_file_actions_addclosefrom_np, 2.34+). Returns 0 or an error number.
+int pk_spawn_file_actions_close_from(posix_spawn_file_actions_t *actions, int lowest);
+
 /// Opens a pidfd for `pid` (Linux 5.3+): a descriptor that poll() reports readable once the
 /// process has exited. Returns the descriptor, or -1 with errno set (ENOSYS on older kernels).
 int pk_pidfd_open(int pid);

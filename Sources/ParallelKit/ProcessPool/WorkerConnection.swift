@@ -218,6 +218,14 @@ final class WorkerConnection {
             posix_spawn_file_actions_adddup2(&actions, childEnd, workerFD)
         }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // Nothing else of ours: a descriptor opened without close-on-exec (another library's
+        // pipe, a child's exit-watch socket) would otherwise stay open in the worker for its
+        // whole life, and whoever waits for that descriptor's other end to close would hang.
+        let closing = pk_spawn_file_actions_close_from(&actions, workerFD + 1)
+        guard closing == 0 else {
+            close(parentEnd)
+            throw .spawnFailed(executable: launch.executable, errno: closing)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
