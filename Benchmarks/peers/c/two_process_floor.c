@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 enum { runs = 41 };
 static const long count = 20000000;
@@ -39,6 +40,8 @@ int main(void) {
     for (int worker = 0; worker < 2; worker++) {
         if (socketpair(AF_UNIX, SOCK_STREAM, 0, sockets[worker]) != 0) return 1;
         if (fork() == 0) {
+            // Keep only this worker's end: the parent's ends must close for read() to see EOF.
+            for (int other = 0; other <= worker; other++) close(sockets[other][0]);
             long range[2];
             while (read(sockets[worker][1], range, sizeof range) == sizeof range) {
                 long total = sum(range[0], range[1], salt);
@@ -46,6 +49,7 @@ int main(void) {
             }
             _exit(0);
         }
+        close(sockets[worker][1]);
     }
     double serial[runs], parallel[runs], speedup[runs];
     for (int run = 0; run < runs; run++) {
@@ -69,5 +73,6 @@ int main(void) {
            serial[runs / 2] * 1e3, parallel[runs / 2] * 1e3, serial[runs / 2] / parallel[runs / 2],
            speedup[runs / 10], speedup[runs - 1 - runs / 10]);
     for (int worker = 0; worker < 2; worker++) close(sockets[worker][0]);
+    while (wait(NULL) > 0) {}
     return 0;
 }
