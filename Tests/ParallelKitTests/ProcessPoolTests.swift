@@ -346,6 +346,10 @@ struct ProcessPoolTests {
         #expect(max(intervals[0][0], intervals[1][0]) < min(intervals[0][1], intervals[1][1]))
         #expect(try await pool.map(SquareTask.self, [3, 4]) == [9, 16])
         #expect(try await pool.map(SquareTask.self, [1, 2, 3, 4], chunkSize: 2) == [1, 4, 9, 16])
+        // Batches over 64 KiB are queued as encoded, in order.
+        let rows = [Array(repeating: 5, count: 20_000), Array(repeating: 9, count: 30_000)]
+        #expect(try await pool.map(CountInRangeTask.self, rows.map { .init(row: $0) }) == [20_000, 0])
+        #expect(try await pool.apply(CountInRangeTask.self, .init(row: rows[1] + rows[0])) == 20_000)
         // A task that throws fails the call with its index; both workers are lent again.
         await #expect {
             _ = try await pool.map(EvenOnlyTask.self, [2, 7])

@@ -114,8 +114,16 @@ public final class ProcessPool: Sendable {
             future.finish(.failure(.failed(.undecodable(tasks: range, detail: "inputs could not be encoded: \(error)"))))
             return future
         }
+        return submit(BatchJob(task: Task.name, signature: Task.signature, payload: payload, range: range), of: task, cancellation: cancellation)
+    }
+
+    /// Queues one batch already encoded, as ``submitBatch(_:_:firstIndex:cancellation:)``.
+    func submit<Task: WorkerTask>(
+        _ job: BatchJob, of task: Task.Type, cancellation: CancellationFlag? = nil
+    ) -> Future<BatchOutcome<Task.Output>, ProcessPoolError> {
+        let future = Future<BatchOutcome<Task.Output>, ProcessPoolError>()
+        let range = job.range
         let supervisor = self.supervisor
-        let job = BatchJob(task: Task.name, signature: Task.signature, payload: payload, range: range)
         let submitted = try? dispatchers.submit { () throws(ProcessPoolError) -> BatchOutcome<Task.Output> in
             if cancellation?.isCancelled == true { throw .cancelled }
             let started = Ticks.monotonicNanoseconds()

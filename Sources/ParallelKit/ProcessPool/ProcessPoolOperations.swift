@@ -16,9 +16,12 @@ extension ProcessPool {
     ///   with the remote error's type and description), its worker died or timed out, the pool is
     ///   closed, or the calling task was cancelled.
     public func apply<Task: WorkerTask>(_ task: Task.Type, _ input: Task.Input) async throws(ProcessPoolError) -> Task.Output {
-        if let outputs = try await runFromCallingThread(task, [input], batchSize: 1) { return outputs[0] }
+        let job = Self.encodedBatches(task, [input], batchSize: 1)?[0]
+        if let job, let outputs = try await runFromCallingThread(task, [job]) { return outputs[0] }
         let cancellation = CancellationFlag()
-        let batch = submitBatch(task, [input][...], firstIndex: 0, cancellation: cancellation)
+        // Queued already encoded; an input that could not be encoded gets its error from submitBatch.
+        let batch = job.map { submit($0, of: task, cancellation: cancellation) }
+            ?? submitBatch(task, [input][...], firstIndex: 0, cancellation: cancellation)
         do {
             return try await withTaskCancellationHandler {
                 // A round trip to a worker takes ~30 µs here; polling that long beats a suspension.
@@ -38,22 +41,29 @@ extension ProcessPool {
     /// sending never waits for the worker.
     static let callingThreadPayloadLimit = 64 * 1024
 
-    /// Runs `inputs`, `batchSize` per batch, without a dispatcher thread when there are at most
-    /// as many batches as idle workers and each is small: the caller sends them and polls
-    /// briefly for the answers; longer tasks are awaited on one thread of their own. Returns the
-    /// outputs in input order, or `nil` when the batches must be queued instead.
-    private func runFromCallingThread<Task: WorkerTask>(
+    /// `inputs` encoded `batchSize` per batch, or `nil` when one cannot be encoded (the queued
+    /// path then reports it).
+    private static func encodedBatches<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: [Task.Input], batchSize: Int
-    ) async throws(ProcessPoolError) -> [Task.Output]? {
-        if _Concurrency.Task.isCancelled { throw .cancelled }  // as the queued path: nothing is dispatched
+    ) -> [BatchJob]? {
         var jobs: [BatchJob] = []
         for start in stride(from: 0, to: inputs.count, by: batchSize) {
             let range = start..<min(start + batchSize, inputs.count)
-            guard let payload = try? WireCoder.encode(Array(inputs[range])), payload.count <= Self.callingThreadPayloadLimit else {
-                return nil  // an input that cannot be encoded gets its error from the queued path
-            }
+            guard let payload = try? WireCoder.encode(Array(inputs[range])) else { return nil }
             jobs.append(BatchJob(task: Task.name, signature: Task.signature, payload: payload, range: range))
         }
+        return jobs
+    }
+
+    /// Runs encoded batches without a dispatcher thread when there are at most as many as idle
+    /// workers and each is small: the caller sends them and polls briefly for the answers;
+    /// longer tasks are awaited on one thread of their own. Returns the outputs in input order,
+    /// or `nil` when the batches must be queued instead.
+    private func runFromCallingThread<Task: WorkerTask>(
+        _ task: Task.Type, _ jobs: [BatchJob]
+    ) async throws(ProcessPoolError) -> [Task.Output]? {
+        if _Concurrency.Task.isCancelled { throw .cancelled }  // as the queued path: nothing is dispatched
+        guard jobs.allSatisfy({ $0.payload.count <= Self.callingThreadPayloadLimit }) else { return nil }
         let answers: [[UInt8]]
         switch try supervisor.runOnCallingThread(jobs) {
         case nil:
@@ -68,7 +78,7 @@ extension ProcessPool {
             }
         }
         var outputs: [Task.Output] = []
-        outputs.reserveCapacity(inputs.count)
+        outputs.reserveCapacity(jobs.last?.range.upperBound ?? 0)
         for (job, answer) in zip(jobs, answers) {
             outputs.append(contentsOf: try Self.decode(answer, of: Task.self, range: job.range))
         }
@@ -132,15 +142,19 @@ extension ProcessPool {
         precondition(chunkSize.map { $0 >= 1 } ?? true, "ProcessPool.map(chunkSize:) must be 1 or more")
         let inputs = Array(inputs)
         let batchSize = chunkSize ?? 1
+        // Batches that fit the workers at once are encoded here; if they cannot be sent from
+        // the calling thread, they are queued as they are, not encoded again.
+        var encoded: [BatchJob] = []
         if !inputs.isEmpty, (inputs.count + batchSize - 1) / batchSize <= workerCount,
-            let outputs = try await runFromCallingThread(task, inputs, batchSize: batchSize)
+            let jobs = Self.encodedBatches(task, inputs, batchSize: batchSize)
         {
-            return outputs
+            if let outputs = try await runFromCallingThread(task, jobs) { return outputs }
+            encoded = jobs
         }
         let cancellation = CancellationFlag()
         do {
             return try await withTaskCancellationHandler {
-                try await mapBatches(task, inputs, chunkSize: chunkSize, cancellation: cancellation)
+                try await mapBatches(task, inputs, chunkSize: chunkSize, encoded: encoded, cancellation: cancellation)
             } onCancel: {
                 cancellation.cancel()
             }
@@ -188,14 +202,18 @@ extension ProcessPool {
     }
 
     private func mapBatches<Task: WorkerTask>(
-        _ task: Task.Type, _ inputs: [Task.Input], chunkSize: Int?, cancellation: CancellationFlag
+        _ task: Task.Type, _ inputs: [Task.Input], chunkSize: Int?, encoded: [BatchJob], cancellation: CancellationFlag
     ) async throws(ProcessPoolError) -> [Task.Output] {
         typealias Completion = (start: Int, outcome: Future<BatchOutcome<Task.Output>, ProcessPoolError>.Outcome)
         let inbox = CompletionInbox<Completion>()
         var sizer = BatchSizer(fixed: chunkSize, workers: workerCount)
         var pieces: [(start: Int, outputs: [Task.Output])] = []
-        var next = 0
-        var inFlight = 0
+        // `encoded` covers the first inputs, in order, at most one batch per worker.
+        for job in encoded {
+            submit(job, of: task, cancellation: cancellation).onCompletion { inbox.push((job.range.lowerBound, $0)) }
+        }
+        var next = encoded.last?.range.upperBound ?? 0
+        var inFlight = encoded.count
         var firstError: ProcessPoolError?
         while (next < inputs.count && firstError == nil) || inFlight > 0 {
             while firstError == nil, inFlight < BatchSizer.batchesInFlightPerWorker * workerCount, next < inputs.count {
