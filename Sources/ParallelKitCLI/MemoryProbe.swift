@@ -46,7 +46,7 @@ enum MemoryProbe {
         do throws(JobSpawner.Failure) {
             child = try JobSpawner().spawn(
                 program: Array("/proc/self/exe".utf8), arguments: arguments.map { Array($0.utf8) }, environment: [],
-                input: nil, output: fds[1], error: nil)
+                input: nil, output: fds[1], error: nil, shellFallback: false)
         } catch {
             close(fds[0])
             close(fds[1])
@@ -57,7 +57,9 @@ enum MemoryProbe {
         let output = reader.readAll().first ?? []
         if child.pidfd >= 0 { close(child.pidfd) }
         var status: Int32 = 0
-        while waitpid(child.pid, &status, 0) < 0, errno == EINTR {}
+        withExtendedLifetime(child.launch) {  // the child reads it until its exec
+            while waitpid(child.pid, &status, 0) < 0, errno == EINTR {}
+        }
         let fields = output.text.split(separator: " ")
         guard JobExit(waitStatus: status).succeeded, fields.count == 2, let time = Double(fields[0]),
             let peak = Double(fields[1])

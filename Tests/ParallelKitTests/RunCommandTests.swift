@@ -295,6 +295,30 @@ struct RunCommandTests {
         #expect(quoted.output == "first word|x\n")
     }
 
+    @Test("a job starts with no signal blocked or caught and SIGPIPE at its default; a failed exec is reported")
+    func jobStartState() throws {
+        let status = try runCLI(["run", "-N0", "cat", "/proc/self/status", ":::", "x"])
+        #expect(status.status == 0)
+        func mask(_ name: String) -> UInt64? {
+            status.output.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+                .flatMap { UInt64($0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces), radix: 16) }
+        }
+        #expect(mask("SigBlk") == 0)
+        #expect(mask("SigCgt") == 0)
+        #expect(mask("SigIgn").map { $0 & (1 << (UInt64(SIGPIPE) - 1)) } == 0, "the runner ignores SIGPIPE; its jobs must not")
+
+        try withTemporaryDirectory { directory in
+            let script = directory.appendingPathComponent("needs-missing-interpreter").path
+            try "#!/nonexistent/interpreter\n".write(toFile: script, atomically: true, encoding: .utf8)
+            chmod(script, 0o755)
+            let joblog = directory.appendingPathComponent("joblog").path
+            let run = try runCLI(["run", "--joblog", joblog, script, ":::", "a", "b"])
+            #expect(run.status == 2)
+            #expect(run.error.components(separatedBy: "cannot start \(script): No such file or directory").count == 3, "\(run.error)")
+            #expect(joblogEntries(joblog).map(\.exit) == [127, 127])
+        }
+    }
+
     @Test("usage errors are one line on standard error with status 255", arguments: [
         ["--frobnicate", "echo", ":::", "a"], ["-j", "foo", "echo", ":::", "a"], ["-a", "/nonexistent", "echo"],
         ["--halt", "bogus", "echo"], ["--timeout", "x", "echo"], ["-j"], ["echo", "{= $_ =}", ":::", "a"],

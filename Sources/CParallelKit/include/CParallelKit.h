@@ -51,6 +51,36 @@ int pk_spawnattr_set_signals(posix_spawnattr_t *attributes, const int *defaults,
 /// posix_spawn_file_actions_addclosefrom_np, 2.34+). Returns 0 or an error number.
 int pk_spawn_file_actions_close_from(posix_spawn_file_actions_t *actions, int lowest);
 
+/// What a job's child does before it becomes the job (see ``pk_launch_job``). The parent fills it
+/// in and keeps it, the strings and arrays it points to, and the child's stack alive until the
+/// child has been reaped: the child shares the parent's memory until its exec.
+typedef struct pk_job_launch {
+    /// The executable, and its NULL-terminated arguments and environment.
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    /// `shell_argv[0]` is the shell and `shell_argv[1]` the path; the rest are argv[1...]. It runs
+    /// an executable the kernel cannot start (ENOEXEC: a script with no `#!`), as execvp(3) does.
+    char *const *shell_argv;
+    /// Descriptors to become the child's standard input, output and error; -1 keeps the parent's.
+    int input_fd;
+    int output_fd;
+    int error_fd;
+    /// A signal to put back to its default action although the parent ignores it (0: none).
+    int default_signal;
+    /// Set by the child when it could not exec (an errno); read only after the child was reaped.
+    int exec_errno;
+} pk_job_launch;
+
+/// Starts a job: a child in a process group of its own, with every caught signal back at its
+/// default action and no signal blocked, its standard streams from `launch`, that execs
+/// `launch->path`. On x86_64 and arm64 the call returns as soon as the child exists, without
+/// waiting for its exec (the child makes raw system calls only, so it touches nothing of the
+/// parent's but `launch`); elsewhere it waits for the exec, as posix_spawn does. `stack` (16-byte
+/// aligned, `stack_size` bytes) is the child's until its exec. Returns the pid and stores a pidfd
+/// in `*pidfd` (-1 if the kernel gave none), or returns -errno when no child was made.
+int pk_launch_job(pk_job_launch *launch, void *stack, size_t stack_size, int *pidfd);
+
 /// Opens a pidfd for `pid` (Linux 5.3+): a descriptor that poll() reports readable once the
 /// process has exited. Returns the descriptor, or -1 with errno set (ENOSYS on older kernels).
 int pk_pidfd_open(int pid);

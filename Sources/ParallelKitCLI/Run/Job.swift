@@ -6,7 +6,7 @@ import Musl
 
 /// How a job is run: directly, or by the shell.
 enum JobCommand {
-    /// `posix_spawn` of `program` with `arguments` (argv[0] first).
+    /// `program` started directly with `arguments` (argv[0] first).
     case exec(program: Bytes, arguments: [Bytes])
     /// `$SHELL -c text`.
     case shell(Bytes)
@@ -22,6 +22,8 @@ final class Job {
     var slot = 0
     var pid: pid_t = 0
     var pidfd: Int32 = -1
+    /// The child's arguments and stack, which it shares until its exec: kept until it is reaped.
+    var launch: JobLaunch?
     /// Read ends of the job's standard output and error pipes (-1 once closed, or with `-u`).
     var outputFD: Int32 = -1
     var errorFD: Int32 = -1

@@ -6,14 +6,17 @@ import Glibc
 import Musl
 #endif
 
-/// Starts job processes with `posix_spawn` (glibc starts it with a vfork-style clone, so the
-/// cost does not grow with the runner's memory), each in a process group of its own so that the
-/// whole group — everything the job started — can be signalled and nothing it started survives.
+/// Starts job processes (``JobLaunch``: a clone that shares the runner's memory, so the cost does
+/// not grow with the runner's size, and that the runner does not wait on until the exec), each in
+/// a process group of its own so that the whole group — everything the job started — can be
+/// signalled and nothing it started survives.
 final class JobSpawner {
     /// A running child: its pid (also its process group) and a pidfd that polls readable when it exits.
     struct Child {
         var pid: pid_t
         var pidfd: Int32
+        /// What the child reads until its exec; keep it until the child is reaped.
+        var launch: JobLaunch
     }
 
     /// What a spawn failed on.
@@ -23,6 +26,8 @@ final class JobSpawner {
     }
 
     private let baseEnvironment: [UnsafeMutablePointer<CChar>?]
+    /// `/dev/null`, opened on first use: standard input of jobs that get none.
+    private var devNull: Int32 = -1
     private var programs: [Bytes: Bytes?] = [:]
     private let searchPath: [Bytes]
     /// The shell that runs templates with shell syntax: `$PARALLEL_SHELL` or `/bin/sh`.
@@ -57,6 +62,7 @@ final class JobSpawner {
 
     deinit {
         for pointer in baseEnvironment { free(pointer) }
+        if devNull >= 0 { close(devNull) }
     }
 
     /// The executable `name` runs, searched in `PATH` when it has no `/`; `nil` when there is none.
@@ -91,42 +97,26 @@ final class JobSpawner {
 
     /// Starts `program` with `arguments` (argv[0] included), standard input from `input` (or
     /// `/dev/null`), standard output and error to `output` and `error` (or the runner's own).
+    /// An executable the kernel cannot start (a script with no `#!`) runs under the shell, as
+    /// GNU parallel's shell and execvp(3) run it, when `shellFallback` is set. The call returns
+    /// without waiting for the exec: an exec that fails shows in ``JobLaunch/execErrno`` once the
+    /// child (which then exits 127) has been reaped.
     func spawn(
         program: Bytes, arguments: [Bytes], environment extra: [Bytes],
-        input: Int32?, output: Int32?, error: Int32?
+        input: Int32?, output: Int32?, error: Int32?, shellFallback: Bool
     ) throws(Failure) -> Child {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if let input {
-            posix_spawn_file_actions_adddup2(&actions, input, 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if input == nil, devNull < 0 {
+            devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            if devNull < 0 { throw Failure(program: program, errno: errno) }
         }
-        if let output { posix_spawn_file_actions_adddup2(&actions, output, 1) }
-        if let error { posix_spawn_file_actions_adddup2(&actions, error, 2) }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
+        let launch = JobLaunch(
+            spawner: self, program: program, arguments: arguments, environment: baseEnvironment, extra: extra,
+            shellFallback: shellFallback ? shell : nil)
         // Caught signals reset themselves at exec; SIGPIPE is the one the runner ignores. Other
         // ignored signals (`nohup`, `trap '' INT`) stay ignored in jobs, as with GNU and xargs.
-        let defaults = [SIGPIPE]
-        _ = pk_spawnattr_set_signals(&attributes, defaults, Int32(defaults.count), 1)
-
-        var pid: pid_t = 0
-        let status = withCStringArray(arguments) { argv in
-            withCStringArray(extra) { extraPointers in
-                var environment = baseEnvironment
-                environment.append(contentsOf: extraPointers.dropLast())
-                environment.append(nil)
-                return withCString(program) { path in
-                    posix_spawn(&pid, path, &actions, &attributes, argv, environment)
-                }
-            }
-        }
-        guard status == 0 else { throw Failure(program: program, errno: status) }
-        return Child(pid: pid, pidfd: pk_pidfd_open(pid))
+        let started = launch.start(input: input ?? devNull, output: output, error: error, defaultSignal: SIGPIPE)
+        guard started.pid > 0 else { throw Failure(program: program, errno: started.errno) }
+        return Child(pid: started.pid, pidfd: started.pidfd >= 0 ? started.pidfd : pk_pidfd_open(started.pid), launch: launch)
     }
 }
 
@@ -135,27 +125,6 @@ func withCString<R>(_ bytes: Bytes, _ body: (UnsafePointer<CChar>) -> R) -> R {
     (bytes + [0]).withUnsafeBufferPointer { buffer in
         buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { body($0) }
     }
-}
-
-/// Calls `body` with a NULL-terminated array of C strings copied from `strings`, in one allocation.
-func withCStringArray<R>(_ strings: [Bytes], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-    let total = strings.reduce(0) { $0 + $1.count + 1 }
-    let storage = UnsafeMutablePointer<CChar>.allocate(capacity: max(total, 1))
-    defer { storage.deallocate() }
-    var pointers: [UnsafeMutablePointer<CChar>?] = []
-    pointers.reserveCapacity(strings.count + 1)
-    var offset = 0
-    for string in strings {
-        let start = storage + offset
-        string.withUnsafeBytes { raw in
-            if let base = raw.baseAddress { UnsafeMutableRawPointer(start).copyMemory(from: base, byteCount: raw.count) }
-        }
-        start[string.count] = 0
-        pointers.append(start)
-        offset += string.count + 1
-    }
-    pointers.append(nil)
-    return body(pointers)
 }
 
 /// How a job ended, from its wait status.

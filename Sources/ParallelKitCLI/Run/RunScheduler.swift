@@ -282,10 +282,10 @@ final class RunScheduler {
             Array("PARALLEL_SEQ=".utf8) + decimalBytes(job.spec.sequence),
             Array("PARALLEL_JOBSLOT=".utf8) + decimalBytes(job.slot),
         ]
-        let (program, arguments): (Bytes, [Bytes])
+        let (program, arguments, direct): (Bytes, [Bytes], Bool)
         switch command {
-        case .exec(let path, let argv): (program, arguments) = (path, argv)
-        case .shell(let text): (program, arguments) = (spawner.shell, [spawner.shell, Array("-c".utf8), text])
+        case .exec(let path, let argv): (program, arguments, direct) = (path, argv, true)
+        case .shell(let text): (program, arguments, direct) = (spawner.shell, [spawner.shell, Array("-c".utf8), text], false)
         }
         job.startWall = RunClock.wallSeconds()
         job.startTime = RunClock.nanoseconds()
@@ -301,9 +301,10 @@ final class RunScheduler {
                     program: program, arguments: arguments, environment: environment,
                     input: inputPipe[0] >= 0 ? inputPipe[0] : nil,
                     output: outputPipe[1] >= 0 ? outputPipe[1] : nil,
-                    error: errorPipe[1] >= 0 ? errorPipe[1] : nil)
+                    error: errorPipe[1] >= 0 ? errorPipe[1] : nil, shellFallback: direct)
                 job.pid = child.pid
                 job.pidfd = child.pidfd
+                job.launch = child.launch
                 if child.pidfd < 0 { noPidfd = true }
             } catch {
                 writer.message("cannot start \(error.program.text): \(String(cString: strerror(error.errno)))")
@@ -469,6 +470,12 @@ final class RunScheduler {
         }
         job.exit = JobExit(waitStatus: status)
         job.endTime = RunClock.nanoseconds()
+        if let launch = job.launch {
+            job.launch = nil
+            if launch.execErrno != 0 {
+                writer.message("cannot start \(launch.program.text): \(String(cString: strerror(launch.execErrno)))")
+            }
+        }
         if job.pidfd >= 0 {
             close(job.pidfd)
             job.pidfd = -1
