@@ -78,13 +78,16 @@ enum RunMain {
     }
 
     /// The number of jobs to run at once: `-j` against the usable cores (`Workers`).
-    static func jobSlots(_ jobs: RunOptions.Jobs?, cores: Int = Workers.all.count, descriptorCapacity: Int = 4096) -> Int {
+    /// `cores` is read only for the forms that need it: a plain `-j N` skips the cgroup files.
+    static func jobSlots(
+        _ jobs: RunOptions.Jobs?, cores: @autoclosure () -> Int = Workers.all.count, descriptorCapacity: Int = 4096
+    ) -> Int {
         switch jobs {
-        case .none: return cores
+        case .none: return cores()
         case .count(let count): return max(1, count)
-        case .percent(let percent): return max(1, Int(Double(cores) * percent / 100))
-        case .plus(let plus): return cores + plus
-        case .minus(let minus): return max(1, cores - minus)
+        case .percent(let percent): return max(1, Int(Double(cores()) * percent / 100))
+        case .plus(let plus): return cores() + plus
+        case .minus(let minus): return max(1, cores() - minus)
         case .unlimited: return min(descriptorCapacity, 4096)
         }
     }
