@@ -231,6 +231,30 @@ struct RunCommandTests {
         #expect(served.output == "early\nrc=0\na b\nc d\n", "\(served.output)")
     }
 
+    @Test("--pipe: while the next block has not arrived, running jobs are still served: --timeout, output")
+    func quietPipeInput() throws {
+        // The first block (two records, 4 bytes) arrives at once, the second 3 s later: the first
+        // job is killed at its 1 s timeout meanwhile, not when the runner next looks up from reading.
+        let timedOut = try runScript("""
+            d=$(mktemp -d)
+            (printf 'a\\nb\\nc\\n'; sleep 3; printf 'd\\n') |
+                "$1" run --pipe --block 4 --timeout 1 --joblog "$d/jl" 'cat; sleep 10'; echo rc=$?
+            awk -F'\\t' 'NR == 2 { print ($4 < 2.5 ? "killed-on-time" : "killed-late"), "signal=" $8 }' "$d/jl"
+            rm -r "$d"
+            """)
+        #expect(timedOut.output == "a\nb\nc\nd\nrc=2\nkilled-on-time signal=15\n", "\(timedOut.output)")
+        // A finished job's output is printed before the next block arrives.
+        let served = try runScript("""
+            d=$(mktemp -d); mkfifo "$d/in"
+            "$1" run -k --pipe -N 2 cat < "$d/in" > "$d/out" & runner=$!
+            exec 3>"$d/in"; printf 'a\\nb\\nc\\n' >&3
+            i=0; while ! grep -q b "$d/out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+            grep -q b "$d/out" && echo early || echo late
+            echo d >&3; exec 3>&-; wait $runner; echo rc=$?; cat "$d/out"; rm -r "$d"
+            """)
+        #expect(served.output == "early\nrc=0\na\nb\nc\nd\n", "\(served.output)")
+    }
+
     @Test("signals ignored by the runner's parent (nohup) stay ignored: a hangup ends nothing")
     func ignoredHangup() throws {
         let run = try runScript("""

@@ -116,6 +116,7 @@ final class JobFeed {
                 sequence: entries[index].0, arguments: [], input: nil,
                 loggedCommand: entries[index].1))
         case .blocks(let pipe):
+            if !waiting, let fd = pipe.descriptorToWaitFor() { return .inputPending(fd) }
             guard let block = try pipe.next() else { return nil }
             defer { nextSequence += 1 }
             return .job(JobSpec(sequence: nextSequence, arguments: [], input: block, loggedCommand: nil))

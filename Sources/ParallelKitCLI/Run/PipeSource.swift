@@ -144,53 +144,87 @@ final class PipeSource {
         return buffer.take(end)
     }
 
-    /// The next block, or `nil` at the end of the input.
+    /// Where the next block ends, from the bytes held only.
+    private enum Cut {
+        case block(Int)
+        case end
+        case needMore
+    }
+
+    /// With `-N`: how far the records of the next block have been found, kept across calls.
+    private var recordsEnd = 0
+    private var recordsTaken = 0
+
+    /// The next block, or `nil` at the end of the input; waits for input as long as it takes.
     func next() throws(RunUsageError) -> PipeBlock? {
         if let file { return nextRange(file) }
-        if let records { return nextRecords(records) }
-        buffer.fill(from: 0, toAtLeast: blockSize + max(boundary.start.count, 1))
-        guard buffer.count > 0 else { return nil }
-        var cut: Int
-        if buffer.atEnd, buffer.count <= blockSize {
-            cut = buffer.count
-        } else {
-            cut = boundary.last(in: buffer.bytes, upTo: min(blockSize, buffer.count)) ?? 0
-            while cut == 0 {
-                // No boundary within a block: the block is the first whole record, however long.
-                if let found = boundary.first(in: buffer.bytes, from: 1, limit: buffer.count) {
-                    cut = found
-                } else if buffer.atEnd {
-                    cut = buffer.count
+        while true {
+            switch cut() {
+            case .end:
+                return nil
+            case .block(let length):
+                recordsEnd = 0
+                recordsTaken = 0
+                guard !buffer.interrupted else { return nil }
+                return .bytes(buffer.take(length, prefix: header))
+            case .needMore:
+                if records != nil {
+                    buffer.readOnce(from: 0)
                 } else {
-                    buffer.fill(from: 0, toAtLeast: buffer.count * 2)
+                    buffer.fill(from: 0, toAtLeast: buffer.count < minimumHeld ? minimumHeld : buffer.count * 2)
                 }
             }
         }
-        guard !buffer.interrupted else { return nil }
-        return .bytes(buffer.take(cut, prefix: header))
     }
 
-    private func nextRecords(_ count: Int) -> PipeBlock? {
-        var end = 0
-        var taken = 0
-        buffer.fill(from: 0, toAtLeast: 65536)
-        guard buffer.count > 0 else { return nil }
-        while taken < count {
-            if let found = boundary.first(in: buffer.bytes, from: end + 1, limit: buffer.count),
+    /// Standard input, when the next block has not arrived and nothing more can be read without
+    /// waiting (what can be is read first); `nil` when ``next()`` would not wait. With it the
+    /// runner serves running jobs (their output, `--timeout`) while a quiet input fills a block.
+    func descriptorToWaitFor() -> Int32? {
+        guard file == nil else { return nil }
+        while case .needMore = cut() {
+            var poller = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 0) > 0 else { return 0 }
+            buffer.readOnce(from: 0, chunk: max(64 * 1024, minimumHeld - buffer.count))
+        }
+        return nil
+    }
+
+    /// Bytes to hold before a block is cut: a whole block and the start of the next record.
+    private var minimumHeld: Int { blockSize + max(boundary.start.count, 1) }
+
+    /// Where the next block ends: the longest run of whole records within `--block` (a record
+    /// longer than that alone), or `-N` records; `.needMore` when the bytes held cannot tell yet.
+    private func cut() -> Cut {
+        if let records { return cutRecords(records) }
+        if buffer.atEnd {
+            if buffer.count == 0 { return .end }
+            if buffer.count <= blockSize { return .block(buffer.count) }
+        } else if buffer.count < minimumHeld {
+            return .needMore
+        }
+        if let last = boundary.last(in: buffer.bytes, upTo: min(blockSize, buffer.count)), last > 0 {
+            return .block(last)
+        }
+        if let first = boundary.first(in: buffer.bytes, from: 1, limit: buffer.count) { return .block(first) }
+        return buffer.atEnd ? .block(buffer.count) : .needMore
+    }
+
+    private func cutRecords(_ count: Int) -> Cut {
+        if buffer.atEnd, buffer.count == 0 { return .end }
+        while recordsTaken < count {
+            if let found = boundary.first(in: buffer.bytes, from: recordsEnd + 1, limit: buffer.count),
                 found < buffer.count || buffer.atEnd
             {
-                end = found
-                taken += 1
+                recordsEnd = found
+                recordsTaken += 1
                 continue
             }
-            if buffer.atEnd {
-                end = buffer.count
-                break
-            }
-            buffer.readOnce(from: 0)
+            guard buffer.atEnd else { return .needMore }
+            recordsEnd = buffer.count
+            break
         }
-        guard !buffer.interrupted else { return nil }
-        return .bytes(buffer.take(end, prefix: header))
+        return .block(recordsEnd)
     }
 
     private func nextRange(_ file: SharedFile) -> PipeBlock? {
