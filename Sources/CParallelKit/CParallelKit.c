@@ -82,19 +82,14 @@ size_t pk_executable_build_id(unsigned char *out, size_t capacity) {
     return search.length;
 }
 
-int pk_spawnattr_set_signals(posix_spawnattr_t *attributes, const int *defaults, int count, int own_process_group) {
+int pk_spawnattr_set_signals(posix_spawnattr_t *attributes, const int *defaults, int count) {
     sigset_t none, reset;
     sigemptyset(&none);
     sigemptyset(&reset);
     for (int index = 0; index < count; index++) sigaddset(&reset, defaults[index]);
-    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
     int status = posix_spawnattr_setsigmask(attributes, &none);
     if (status == 0) status = posix_spawnattr_setsigdefault(attributes, &reset);
-    if (status == 0 && own_process_group) {
-        status = posix_spawnattr_setpgroup(attributes, 0);
-        flags |= POSIX_SPAWN_SETPGROUP;
-    }
-    if (status == 0) status = posix_spawnattr_setflags(attributes, flags);
+    if (status == 0) status = posix_spawnattr_setflags(attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     return status;
 }
 

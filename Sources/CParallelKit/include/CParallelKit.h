@@ -43,9 +43,9 @@ static inline int pk_set_parent_death_signal(int signal) {
 }
 
 /// Sets `attributes` (initialized by the caller) so that a spawned child starts with no signal
-/// blocked, with the `count` signals in `defaults` back at their default action, and — when
-/// `own_process_group` is non-zero — in a process group of its own. Returns 0 or an error number.
-int pk_spawnattr_set_signals(posix_spawnattr_t *attributes, const int *defaults, int count, int own_process_group);
+/// blocked and with the `count` signals in `defaults` back at their default action. Returns 0 or
+/// an error number.
+int pk_spawnattr_set_signals(posix_spawnattr_t *attributes, const int *defaults, int count);
 
 /// Adds a file action that closes every descriptor from `lowest` up in the child (glibc's
 /// posix_spawn_file_actions_addclosefrom_np, 2.34+). Returns 0 or an error number.

@@ -231,7 +231,7 @@ final class WorkerConnection {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         let defaults = [SIGINT, SIGTERM, SIGPIPE, SIGCHLD]
-        _ = pk_spawnattr_set_signals(&attributes, defaults, Int32(defaults.count), 0)
+        _ = pk_spawnattr_set_signals(&attributes, defaults, Int32(defaults.count))
 
         var environment = currentEnvironment().filter {
             !$0.hasPrefix(WorkerTasks.socketVariable + "=") && !$0.hasPrefix(WorkerTasks.parentVariable + "=")

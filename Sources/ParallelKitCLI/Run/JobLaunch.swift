@@ -72,7 +72,8 @@ final class JobLaunch {
         envp[envpCount - 1] = nil
         record.initialize(to: pk_job_launch(
             path: path, argv: UnsafePointer(argv), envp: UnsafePointer(envp),
-            shell_argv: shellFallback == nil ? nil : UnsafePointer(shellArgv), input_fd: -1, output_fd: -1, error_fd: -1, default_signal: 0, exec_errno: 0))
+            shell_argv: shellFallback == nil ? nil : UnsafePointer(shellArgv),
+            input_fd: -1, output_fd: -1, error_fd: -1, default_signal: 0, exec_errno: 0))
     }
 
     deinit {
