@@ -1,7 +1,7 @@
 // Starting a job without waiting for its exec: `pk_launch_job` in CParallelKit.h.
 //
 // posix_spawn clones with CLONE_VM | CLONE_VFORK: the child borrows the parent's memory, and the
-// calling thread sleeps until the child has exec'd (about 0.45 ms per job on a 2-core VM), while
+// calling thread sleeps until the child has exec'd (0.25-0.5 ms per job on a 2-core VM), while
 // other jobs that end meanwhile wait for their slot to be refilled. Here the parent goes on at
 // once. That is safe because the child only reads `launch` (which the parent keeps until the
 // child is reaped) and makes raw system calls: it shares the parent thread's TLS, so it must not

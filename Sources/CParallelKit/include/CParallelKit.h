@@ -76,7 +76,7 @@ typedef struct pk_job_launch {
 /// default action and no signal blocked, its standard streams from `launch`, that execs
 /// `launch->path`. On x86_64 and arm64 the call returns as soon as the child exists, without
 /// waiting for its exec (the child makes raw system calls only, so it touches nothing of the
-/// parent's but `launch`); elsewhere it waits for the exec, as posix_spawn does. `stack` (16-byte
+/// parent's but `launch` and `stack`); elsewhere it waits for the exec, as posix_spawn does. `stack` (16-byte
 /// aligned, `stack_size` bytes) is the child's until its exec. Returns the pid and stores a pidfd
 /// in `*pidfd` (-1 if the kernel gave none), or returns -errno when no child was made.
 int pk_launch_job(pk_job_launch *launch, void *stack, size_t stack_size, int *pidfd);

@@ -159,10 +159,10 @@ struct RunOptionParser {
         func isLong(_ candidate: String) -> Bool { candidate.utf8.count > 1 }
         if let exact = optionList.first(where: { $0.names.contains { isLong($0) && $0 == name } }) { return exact }
         let matching = optionList.filter { $0.names.contains { isLong($0) && $0.hasPrefix(name) } }
-        let candidates = matching.map { $0.names[0] }
         if matching.count == 1 { return matching[0] }
-        if candidates.count > 1 {
-            throw RunUsageError("option --\(name) is ambiguous: \(candidates.sorted().map { "--" + $0 }.joined(separator: ", "))")
+        if matching.count > 1 {
+            let candidates = matching.map { "--" + $0.names[0] }.sorted().joined(separator: ", ")
+            throw RunUsageError("option --\(name) is ambiguous: \(candidates)")
         }
         if unsupported.contains(name) {
             throw RunUsageError("option --\(name) is not supported by parallelkit run")
