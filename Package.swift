@@ -13,10 +13,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "CParallelKit"),
+        .target(name: "ParallelKitSystem"),
         .target(
             name: "ParallelKit",
             dependencies: [
                 "CParallelKit",
+                "ParallelKitSystem",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             exclude: ["Engine/README.md"]
@@ -26,6 +28,7 @@ let package = Package(
             dependencies: [
                 "ParallelKit",
                 "CParallelKit",
+                "ParallelKitSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,7 +42,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ParallelKitTests",
-            dependencies: ["ParallelKit", "ParallelKitCLI", "ParallelKitTestTasks", "ParallelKitTestWorker"],
+            dependencies: [
+                "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitTestTasks", "ParallelKitTestWorker",
+            ],
             exclude: ["Fixtures"]
         ),
     ],

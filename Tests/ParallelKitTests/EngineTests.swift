@@ -1,4 +1,5 @@
 import Synchronization
+import ParallelKitSystem
 import Testing
 
 @testable import ParallelKit
@@ -78,7 +79,7 @@ func threadNamesOfThisProcess() -> [String] {
     var names: [String] = []
     while let entry = readdir(directory) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        guard name.first?.isNumber == true, let comm = SmallFile.read("/proc/self/task/\(name)/comm") else { continue }
+        guard name.first?.isNumber == true, let comm = SmallFile.text("/proc/self/task/\(name)/comm") else { continue }
         names.append(String(comm.trimmingSpaces))
     }
     return names

@@ -1,6 +1,7 @@
 import Foundation
 import ParallelKitTestTasks
 import Synchronization
+import ParallelKitSystem
 import Testing
 
 @testable import ParallelKit
@@ -30,7 +31,7 @@ struct UnregisteredTask: WorkerTask {
 
 /// Whether process `pid` is gone (or a zombie waiting for init to reap it).
 func processIsGone(_ pid: Int32) -> Bool {
-    guard let stat = SmallFile.read("/proc/\(pid)/stat") else { return true }
+    guard let stat = SmallFile.text("/proc/\(pid)/stat") else { return true }
     guard let close = stat.lastIndex(of: ")") else { return true }
     return stat[stat.index(close, offsetBy: 2)] == "Z"
 }
@@ -522,7 +523,7 @@ func childProcesses() -> Set<Int32> {
     let me = getpid()
     var children: Set<Int32> = []
     for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-        guard let pid = Int32(entry), let stat = SmallFile.read("/proc/\(entry)/stat"),
+        guard let pid = Int32(entry), let stat = SmallFile.text("/proc/\(entry)/stat"),
             let close = stat.lastIndex(of: ")")
         else { continue }
         let fields = stat[stat.index(after: close)...].split(separator: " ")

@@ -1,3 +1,4 @@
+import ParallelKitSystem
 /// The CPU limit a control group puts on this process, from cgroup v2 `cpu.max` or
 /// cgroup v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`.
 ///
@@ -13,19 +14,19 @@ enum CPUQuota {
         cgroupRoot: String = "/sys/fs/cgroup",
         processCgroupFile: String = "/proc/self/cgroup"
     ) -> Int? {
-        let groupPath = SmallFile.read(processCgroupFile).flatMap(unifiedGroupPath(inCgroupListing:)) ?? "/"
+        let groupPath = SmallFile.text(processCgroupFile).flatMap(unifiedGroupPath(inCgroupListing:)) ?? "/"
         // cgroup v2: every cpu.max from the process's own group up to the root can limit it.
         var limits: [Int] = []
         for directory in selfAndAncestors(of: groupPath) {
-            if let text = SmallFile.read(join(cgroupRoot, directory, "cpu.max")), let cpus = parseCPUMax(text) {
+            if let text = SmallFile.text(join(cgroupRoot, directory, "cpu.max")), let cpus = parseCPUMax(text) {
                 limits.append(cpus)
             }
         }
         if let tightest = limits.min() { return tightest }
         // cgroup v1: the cpu controller is mounted on its own (or with cpuacct).
         for controller in ["cpu", "cpu,cpuacct", "cpuacct,cpu"] {
-            let quota = SmallFile.read(join(cgroupRoot, "/" + controller, "cpu.cfs_quota_us"))
-            let period = SmallFile.read(join(cgroupRoot, "/" + controller, "cpu.cfs_period_us"))
+            let quota = SmallFile.text(join(cgroupRoot, "/" + controller, "cpu.cfs_quota_us"))
+            let period = SmallFile.text(join(cgroupRoot, "/" + controller, "cpu.cfs_period_us"))
             if let quota, let period { return parseCFS(quota: quota, period: period) }
         }
         return nil
