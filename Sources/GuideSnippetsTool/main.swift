@@ -210,7 +210,8 @@ func generate(markdown: String, path: String, guide: String) throws(SnippetError
                     body.append(line)
                 }
             }
-            var function = ["func snippet_\(guide)_\(number)() async throws {", sourceLocation(path, block.firstLine)]
+            let name = String(guide.map { isIdentifierCharacter($0) ? $0 : "_" })
+            var function = ["func snippet_\(name)_\(number)() async throws {", sourceLocation(path, block.firstLine)]
             function += body
             function.append("#sourceLocation()")
             function += names.map { "    _ = \($0)" }
