@@ -13,7 +13,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CParallelKit"),
-        .target(name: "ParallelKitSystem"),
+        .target(name: "ParallelKitSystem", dependencies: ["CParallelKit"]),
         .target(
             name: "ParallelKit",
             dependencies: [

@@ -1,4 +1,4 @@
-import CParallelKit
+import ParallelKitSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -197,6 +197,9 @@ final class WorkerConnection {
         return .handshakeRefused("worker \(pid) \(exit) during \(stage) (\(error))")
     }
 
+    /// The descriptor number a worker finds its socket under.
+    static let workerDescriptor: Int32 = 3
+
     private static func spawn(_ launch: Launch) throws(ProcessPoolError) -> WorkerConnection {
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
@@ -204,70 +207,35 @@ final class WorkerConnection {
         }
         let (parentEnd, childEnd) = (pair[0], pair[1])
         defer { close(childEnd) }
-        let workerFD: Int32 = 3
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if childEnd == workerFD {
-            // dup2 onto itself keeps close-on-exec; move it away and back.
-            posix_spawn_file_actions_adddup2(&actions, childEnd, 100)
-            posix_spawn_file_actions_adddup2(&actions, 100, workerFD)
-            posix_spawn_file_actions_addclose(&actions, 100)
-        } else {
-            posix_spawn_file_actions_adddup2(&actions, childEnd, workerFD)
-        }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        var configuration = SpawnConfiguration(executable: launch.executable, arguments: [launch.executable] + launch.arguments)
+        configuration.environment = .entries(workerEnvironment())
+        configuration.standardInput = .devNull
+        configuration.passedDescriptors = [.init(parent: childEnd, child: workerDescriptor)]
         // Nothing else of ours: a descriptor opened without close-on-exec (another library's
         // pipe, a child's exit-watch socket) would otherwise stay open in the worker for its
         // whole life, and whoever waits for that descriptor's other end to close would hang.
-        let closing = pk_spawn_file_actions_close_from(&actions, workerFD + 1)
-        guard closing == 0 else {
+        configuration.closeOtherDescriptors = true
+        configuration.signalsToDefault = SignalSet([SIGINT, SIGTERM, SIGPIPE, SIGCHLD])
+        do {
+            return WorkerConnection(pid: try ProcessSpawner.spawn(configuration).pid, fd: parentEnd)
+        } catch {
             close(parentEnd)
-            throw .spawnFailed(executable: launch.executable, errno: closing)
+            throw .spawnFailed(executable: launch.executable, errno: error.errno)
         }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        let defaults = [SIGINT, SIGTERM, SIGPIPE, SIGCHLD]
-        _ = pk_spawnattr_set_signals(&attributes, defaults, Int32(defaults.count))
-
-        var environment = currentEnvironment().filter {
-            !$0.hasPrefix(WorkerTasks.socketVariable + "=") && !$0.hasPrefix(WorkerTasks.parentVariable + "=")
-        }
-        environment.append("\(WorkerTasks.socketVariable)=\(workerFD)")
-        environment.append("\(WorkerTasks.parentVariable)=\(getpid())")
-        let argv = [launch.executable] + launch.arguments
-
-        var pid: pid_t = 0
-        let status = withCStrings(argv) { argv in
-            withCStrings(environment) { envp in
-                posix_spawn(&pid, launch.executable, &actions, &attributes, argv, envp)
-            }
-        }
-        guard status == 0 else {
-            close(parentEnd)
-            throw .spawnFailed(executable: launch.executable, errno: status)
-        }
-        return WorkerConnection(pid: pid, fd: parentEnd)
     }
-}
 
-/// `KEY=value` strings of this process's environment.
-func currentEnvironment() -> [String] {
-    var result: [String] = []
-    var entry = environ
-    while let pointer = entry.pointee {
-        result.append(String(cString: pointer))
-        entry += 1
+    /// This process's environment without a parent's worker markers, plus this worker's.
+    private static func workerEnvironment() -> [[UInt8]] {
+        let markers = [WorkerTasks.socketVariable, WorkerTasks.parentVariable].map { Array("\($0)=".utf8) }
+        var environment: [[UInt8]] = []
+        var entry = environ
+        while let pointer = entry.pointee {
+            let bytes = Array(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)))
+            if !markers.contains(where: { bytes.starts(with: $0) }) { environment.append(bytes) }
+            entry += 1
+        }
+        environment.append(Array("\(WorkerTasks.socketVariable)=\(workerDescriptor)".utf8))
+        environment.append(Array("\(WorkerTasks.parentVariable)=\(getpid())".utf8))
+        return environment
     }
-    return result
-}
-
-/// Calls `body` with a NULL-terminated C array of `strings`.
-func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-    let pointers = strings.map { strdup($0) }
-    defer { pointers.forEach { free($0) } }
-    return body(pointers + [nil])
 }
