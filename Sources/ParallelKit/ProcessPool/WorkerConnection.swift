@@ -1,18 +1,12 @@
 import ParallelKitSystem
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// One worker process seen from the parent: its pid and the parent's end of their socket pair.
 final class WorkerConnection {
     let pid: pid_t
     let channel: FrameChannel
     /// The tasks the worker said it serves, name → signature.
     private(set) var tasks: [String: String] = [:]
-    private var reaped: WorkerExit?
+    private var reaped: TerminationStatus?
     private var nextID: UInt64 = 1
 
     private init(pid: pid_t, fd: Int32) {
@@ -152,43 +146,34 @@ final class WorkerConnection {
 
     /// Ends the worker: hang up, wait up to `grace` for it to exit, then `SIGKILL`. Returns how it ended.
     @discardableResult
-    func stop(grace: Duration) -> WorkerExit {
+    func stop(grace: Duration) -> TerminationStatus {
         if let reaped { return reaped }
-        shutdown(channel.fd, Int32(SHUT_RDWR))
-        let deadline = Ticks.monotonicNanoseconds() &+ UInt64(nanoseconds(grace))
-        while Ticks.monotonicNanoseconds() < deadline {
-            if let exit = reap(blocking: false) { return exit }
-            usleep(1000)
-        }
-        kill(pid, SIGKILL)
+        _ = shutdown(channel.fd, Int32(SHUT_RDWR))
+        _ = Teardown.afterHangUp(grace: grace).run(on: .process(pid)) { reap(blocking: false) != nil }
         return reap(blocking: true) ?? .signaled(SIGKILL)
     }
 
     /// Kills the worker at once and reaps it.
     @discardableResult
-    func killNow() -> WorkerExit {
+    func killNow() -> TerminationStatus {
         if let reaped { return reaped }
-        kill(pid, SIGKILL)
+        _ = systemKill(pid, SIGKILL)
         return reap(blocking: true) ?? .signaled(SIGKILL)
     }
 
     /// How the worker ended, once it has; reaping it so it leaves no zombie.
-    func reap(blocking: Bool) -> WorkerExit? {
+    func reap(blocking: Bool) -> TerminationStatus? {
         if let reaped { return reaped }
         var status: Int32 = 0
-        while true {
-            let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
-            if result == pid {
-                reaped = WorkerExit(waitStatus: status)
-                return reaped
-            }
-            if result == 0 { return nil }
-            if errno == EINTR { continue }
+        do {
+            if try systemCall("waitpid", { waitpid(pid, &status, blocking ? 0 : WNOHANG) }) == 0 { return nil }
+            reaped = TerminationStatus(waitStatus: status)
+        } catch {
             // ECHILD: already reaped elsewhere. Record it, so that its pid — which the kernel may
             // give to another process — is never signalled again.
             reaped = .signaled(SIGKILL)
-            return reaped
         }
+        return reaped
     }
 
     /// A channel failure during start-up, with the worker stopped.
@@ -202,8 +187,12 @@ final class WorkerConnection {
 
     private static func spawn(_ launch: Launch) throws(ProcessPoolError) -> WorkerConnection {
         var pair: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
-            throw .spawnFailed(executable: launch.executable, errno: errno)
+        do {
+            _ = try systemCall("socketpair") {
+                socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair)
+            }
+        } catch {
+            throw .spawnFailed(executable: launch.executable, errno: error.errno)
         }
         let (parentEnd, childEnd) = (pair[0], pair[1])
         defer { close(childEnd) }
