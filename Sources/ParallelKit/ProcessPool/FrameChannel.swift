@@ -5,7 +5,7 @@ import ParallelKitSystem
 ///
 /// Writing uses `MSG_NOSIGNAL`, so a dead peer is an error, not a `SIGPIPE`. Reading checks the
 /// length against ``maximumFrameSize`` before allocating, and can give up after a timeout.
-final class FrameChannel {
+package final class FrameChannel {
     /// The largest frame either side accepts: 1 GiB.
     static let maximumFrameSize = 1 << 30
 
@@ -24,7 +24,7 @@ final class FrameChannel {
     deinit { storage.deallocate() }
 
     /// Why a frame could not be read or written.
-    enum Failure: Error, Equatable {
+    package enum Failure: Error, Sendable, Equatable {
         /// The peer closed its end (it exited or crashed).
         case closed
         /// Sending failed because the peer is gone: the message was not delivered.

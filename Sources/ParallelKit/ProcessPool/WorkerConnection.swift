@@ -1,7 +1,9 @@
 import ParallelKitSystem
 
 /// One worker process seen from the parent: its pid and the parent's end of their socket pair.
-final class WorkerConnection {
+final class WorkerConnection: PooledWorker, @unchecked Sendable {
+    // @unchecked: a connection is used by one thread at a time — the pool's driver lends it out
+    // under its lock and takes it back the same way; only `pid` is read by others (`sendKill`).
     let pid: pid_t
     let channel: FrameChannel
     /// The tasks the worker said it serves, name → signature.
@@ -88,13 +90,8 @@ final class WorkerConnection {
     /// Whether the worker registered `job`'s task with the same input and output types.
     func serves(_ job: BatchJob) -> Bool { tasks[job.task] == job.signature }
 
-    /// The outcome of one batch.
-    enum RunFailure: Error {
-        /// The worker is fine; the batch failed (thrown or undecodable in the worker).
-        case batch(BatchFailure)
-        /// The worker died, hung up, timed out or spoke nonsense: it must be replaced.
-        case worker(FrameChannel.Failure)
-    }
+    /// Why one batch failed.
+    typealias RunFailure = BatchRunFailure
 
     /// Sends one batch and waits for its answer.
     func run(task: String, payload: [UInt8], timeout: Duration?) throws(RunFailure) -> [UInt8] {
@@ -160,6 +157,15 @@ final class WorkerConnection {
         _ = systemKill(pid, SIGKILL)
         return reap(blocking: true) ?? .signaled(SIGKILL)
     }
+
+    /// `SIGKILL` without reaping, from any thread (``ProcessPool/terminate()``): it reads only
+    /// `pid`, the holder reaps it.
+    func sendKill() { _ = systemKill(pid, SIGKILL) }
+
+    func isRunning() -> Bool { reap(blocking: false) == nil }
+
+    @discardableResult
+    func reap() -> TerminationStatus { reap(blocking: true) ?? .signaled(SIGKILL) }
 
     /// How the worker ended, once it has; reaping it so it leaves no zombie.
     func reap(blocking: Bool) -> TerminationStatus? {

@@ -87,7 +87,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
         }
         state.withLock { $0.pid = connection.pid }
         let result: Result<Task.Output, ProcessPoolError>
-        do throws(WorkerConnection.RunFailure) {
+        do throws(BatchRunFailure) {
             let bytes = try connection.run(task: job.task, payload: job.payload, timeout: nil)
             let exit = connection.stop(grace: .seconds(5))
             state.withLock { $0.exit = exit }
