@@ -36,6 +36,10 @@ let package = Package(
             name: "ParallelKitTestTasks",
             dependencies: ["ParallelKit"]
         ),
+        .target(
+            name: "ParallelKitTestSupport",
+            dependencies: ["ParallelKit", "ParallelKitSystem"]
+        ),
         .executableTarget(
             name: "ParallelKitTestWorker",
             dependencies: ["ParallelKit", "ParallelKitTestTasks"]
@@ -43,7 +47,8 @@ let package = Package(
         .testTarget(
             name: "ParallelKitTests",
             dependencies: [
-                "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitTestTasks", "ParallelKitTestWorker",
+                "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitTestSupport", "ParallelKitTestTasks",
+                "ParallelKitTestWorker",
             ],
             exclude: ["Fixtures"]
         ),
