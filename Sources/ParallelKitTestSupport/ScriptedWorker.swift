@@ -16,9 +16,12 @@ package final class ScriptedWorker: PooledWorker {
     package enum Reply: Sendable, Equatable {
         /// Answers at once with these outputs.
         case outputs([UInt8])
-        /// Answers with these outputs only to a blocking wait (a caller's poll sees nothing),
-        /// which first moves `clock` on by `taking`.
+        /// Answers with these outputs only to a blocking wait (a caller's poll sees nothing);
+        /// sending it moves `clock` on by `taking`, the time the caller polls in vain.
         case slow([UInt8], taking: Duration)
+        /// Answers with these outputs only to a blocking wait, once `gate` is opened (or fails
+        /// as `.hang` does if the worker is killed first).
+        case held([UInt8], Gate)
         /// The task throws (or its inputs cannot be decoded) in the worker.
         case batchFailure(BatchFailure)
         /// The worker dies running the batch, and ends so.
@@ -107,6 +110,7 @@ package final class ScriptedWorker: PooledWorker {
             let id = state.nextID
             state.nextID += 1
             state.pending[id] = reply
+            if case .slow(_, let taking) = reply { clock?.advance(by: taking) }
             state.journal.append(.sent(task: task, id: id))
             return id
         }
@@ -120,9 +124,11 @@ package final class ScriptedWorker: PooledWorker {
             return state.pending.removeValue(forKey: id) ?? .garbage("no request \(id)")
         }
         switch reply {
-        case .slow(let outputs, let taking):
-            clock?.advance(by: taking)
-            return outputs
+        case .held(let outputs, let gate):
+            while !gate.isOpen && !state.withLock({ $0.killed }) { usleep(1000) }
+            if gate.isOpen { return outputs }
+            state.withLock { $0.ended = $0.ended ?? .signaled(SIGKILL) }
+            throw .worker(.closed)
         case .hang:
             while !state.withLock({ $0.killed }) { usleep(1000) }
             state.withLock { $0.ended = $0.ended ?? .signaled(SIGKILL) }
@@ -136,7 +142,7 @@ package final class ScriptedWorker: PooledWorker {
         let reply = state.withLock { state -> Reply? in
             guard let pending = state.pending[id] else { return .garbage("no request \(id)") }
             switch pending {
-            case .slow, .hang, .timeout:
+            case .slow, .held, .hang, .timeout:
                 return nil
             default:
                 state.pending[id] = nil
@@ -150,7 +156,7 @@ package final class ScriptedWorker: PooledWorker {
     /// The answer a reply that is ready gives.
     private func outcome(of reply: Reply) throws(BatchRunFailure) -> [UInt8] {
         switch reply {
-        case .outputs(let outputs), .slow(let outputs, _):
+        case .outputs(let outputs), .slow(let outputs, _), .held(let outputs, _):
             return outputs
         case .batchFailure(let failure):
             throw .batch(failure)
@@ -211,4 +217,17 @@ package final class ScriptedWorker: PooledWorker {
             return state.ended!
         }
     }
+}
+
+/// A flag a test opens to let a `.held` reply answer.
+package final class Gate: Sendable, Equatable {
+    private let opened = Mutex(false)
+
+    package init() {}
+
+    package var isOpen: Bool { opened.withLock { $0 } }
+
+    package func open() { opened.withLock { $0 = true } }
+
+    package static func == (left: Gate, right: Gate) -> Bool { left === right }
 }

@@ -128,14 +128,15 @@ extension WorkerPoolDriver {
             case .refuse(let error):
                 throw error
             case .use(let leases):
-                if leases.allSatisfy({ $0.worker.isRunning() }) { return leases }
+                guard let firstDead = leases.firstIndex(where: { !$0.worker.isRunning() }) else { return leases }
                 // Some died while idle (killed, OOM): they leave, the others go back, and the
                 // run asks again (a replacement starts on the queued path).
-                let running = leases.map { $0.worker.isRunning() }
+                var dead: Set<Int> = [firstDead]
+                for index in leases.indices[(firstDead + 1)...] where !leases[index].worker.isRunning() { dead.insert(index) }
                 var retired: [Worker] = []
                 lock.withLock {
-                    for (lease, isRunning) in zip(leases, running).reversed() {
-                        if !isRunning {
+                    for (index, lease) in leases.enumerated().reversed() {
+                        if dead.contains(index) {
                             state.foundDead(lease)
                         } else if case .retire(let worker) = state.checkIn(lease, ranBatch: false) {
                             retired.append(worker)

@@ -34,6 +34,11 @@ struct WorkerPoolState<Worker: PooledWorker> {
     struct Lease: Equatable {
         let worker: Worker
         fileprivate(set) var batches: Int
+
+        init(worker: Worker, batches: Int) {
+            self.worker = worker
+            self.batches = batches
+        }
     }
 
     /// Whether a start may go ahead (a start counted until ``started(_:)`` or ``startFailed(_:)``).
