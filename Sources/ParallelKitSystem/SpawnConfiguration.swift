@@ -102,7 +102,7 @@ package struct SpawnConfiguration {
     }
 
     /// The lowest descriptor ``closeOtherDescriptors`` closes: past the standard and passed ones.
-    var firstOtherDescriptor: Int32 {
+    package var firstOtherDescriptor: Int32 {
         passedDescriptors.reduce(3) { max($0, $1.child + 1) }
     }
 }
