@@ -1,4 +1,5 @@
 import CParallelKit
+import ParallelKitSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -106,17 +107,30 @@ final class JobSpawner {
         input: Int32?, output: Int32?, error: Int32?, shellFallback: Bool
     ) throws(Failure) -> Child {
         if input == nil, devNull < 0 {
-            devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
-            if devNull < 0 { throw Failure(program: program, errno: errno) }
+            do {
+                devNull = try systemCall("open") { open("/dev/null", O_RDONLY | O_CLOEXEC) }
+            } catch {
+                throw Failure(program: program, errno: error.errno)
+            }
         }
-        let launch = JobLaunch(
-            spawner: self, program: program, arguments: arguments, environment: baseEnvironment, extra: extra,
-            shellFallback: shellFallback ? shell : nil)
+        var configuration = SpawnConfiguration(executable: program, arguments: arguments)
+        configuration.strategy = .cloneWithoutWaiting
+        configuration.environment = .prepared(base: baseEnvironment, owner: self, extra: extra)
+        configuration.standardInput = .descriptor(input ?? devNull)
+        if let output { configuration.standardOutput = .descriptor(output) }
+        if let error { configuration.standardError = .descriptor(error) }
+        configuration.processGroup = .new
         // Caught signals reset themselves at exec; SIGPIPE is the one the runner ignores. Other
         // ignored signals (`nohup`, `trap '' INT`) stay ignored in jobs, as with GNU and xargs.
-        let started = launch.start(input: input ?? devNull, output: output, error: error, defaultSignal: SIGPIPE)
-        guard started.pid > 0 else { throw Failure(program: program, errno: started.errno) }
-        return Child(pid: started.pid, pidfd: started.pidfd >= 0 ? started.pidfd : pk_pidfd_open(started.pid), launch: launch)
+        configuration.signalsToDefault = SignalSet(signal: SIGPIPE)
+        configuration.shellFallback = shellFallback ? shell : nil
+        configuration.wantsPIDFD = true
+        do {
+            let child = try ProcessSpawner.spawn(configuration)
+            return Child(pid: child.pid, pidfd: child.pidfd, launch: child.launch!)
+        } catch {
+            throw Failure(program: program, errno: error.errno)
+        }
     }
 }
 
