@@ -1,3 +1,5 @@
+import ParallelKitSystem
+
 /// `--halt when,why=threshold`: when to stop starting jobs (`soon`) or stop everything (`now`),
 /// and the exit status that results — GNU parallel's rules, learnt by running it.
 struct HaltPolicy: Sendable, Equatable {
@@ -156,9 +158,3 @@ struct TermSequence: Sendable, Equatable {
         return names[bare]
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif

@@ -1,10 +1,5 @@
 import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// Starts job processes (``JobLaunch``: a clone that shares the runner's memory, so the cost does
 /// not grow with the runner's size, and that the runner does not wait on until the exec), each in

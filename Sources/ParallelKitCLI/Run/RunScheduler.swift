@@ -1,11 +1,6 @@
 import CParallelKit
 import ParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// Runs the jobs: one thread, one `poll` loop over every job's output pipes and pidfd (and, with
 /// `--pipe`, its input pipe), the runner's signal pipe, and the nearest deadline (timeouts,
