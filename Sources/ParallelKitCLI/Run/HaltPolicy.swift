@@ -1,5 +1,3 @@
-import ParallelKitSystem
-
 /// `--halt when,why=threshold`: when to stop starting jobs (`soon`) or stop everything (`now`),
 /// and the exit status that results — GNU parallel's rules, learnt by running it.
 struct HaltPolicy: Sendable, Equatable {
@@ -111,50 +109,5 @@ struct HaltPolicy: Sendable, Equatable {
         case .success: return failed ? nil : "succeeded"
         case .done: return "finished"
         }
-    }
-}
-
-/// `--termseq`: the signals sent to a job's process group to stop it, with the milliseconds to
-/// wait after each (GNU's default `TERM,200,TERM,100,TERM,50,KILL,25`).
-struct TermSequence: Sendable, Equatable {
-    struct Step: Sendable, Equatable {
-        var signal: Int32
-        var waitMilliseconds: Int
-    }
-
-    var steps: [Step]
-
-    static let standard = TermSequence(steps: [
-        Step(signal: SIGTERM, waitMilliseconds: 200), Step(signal: SIGTERM, waitMilliseconds: 100),
-        Step(signal: SIGTERM, waitMilliseconds: 50), Step(signal: SIGKILL, waitMilliseconds: 25),
-    ])
-
-    /// Parses `SIG,ms,SIG,ms,…` where a signal is a name (`TERM`, `SIGTERM`) or a number.
-    static func parse(_ text: String) -> TermSequence? {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        var steps: [Step] = []
-        var index = 0
-        while index < parts.count {
-            guard let signal = signalNumber(String(parts[index])) else { return nil }
-            var wait = 0
-            if index + 1 < parts.count {
-                guard let milliseconds = Int(parts[index + 1]), milliseconds >= 0 else { return nil }
-                wait = milliseconds
-            }
-            steps.append(Step(signal: signal, waitMilliseconds: wait))
-            index += 2
-        }
-        return steps.isEmpty ? nil : TermSequence(steps: steps)
-    }
-
-    /// A signal's number from its name (with or without `SIG`) or number.
-    static func signalNumber(_ name: String) -> Int32? {
-        if let number = Int32(name), number > 0, number < 65 { return number }
-        let bare = name.uppercased().hasPrefix("SIG") ? String(name.uppercased().dropFirst(3)) : name.uppercased()
-        let names: [String: Int32] = [
-            "HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "KILL": SIGKILL, "TERM": SIGTERM, "USR1": SIGUSR1,
-            "USR2": SIGUSR2, "ALRM": SIGALRM, "STOP": SIGSTOP, "CONT": SIGCONT, "PIPE": SIGPIPE, "ABRT": SIGABRT,
-        ]
-        return names[bare]
     }
 }

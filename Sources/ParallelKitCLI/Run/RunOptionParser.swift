@@ -261,7 +261,7 @@ struct RunOptionParser {
             options.retryDelay = seconds
         }),
         Option(names: ["termseq", "term-seq"], action: .value { options, value throws(RunUsageError) in
-            guard let sequence = TermSequence.parse(value.text) else {
+            guard let sequence = Teardown.parse(value.text) else {
                 throw RunUsageError("--termseq: cannot use '\(value.text)'; expected SIGNAL,ms,SIGNAL,ms,…")
             }
             options.termSequence = sequence
