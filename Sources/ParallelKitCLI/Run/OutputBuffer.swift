@@ -103,12 +103,12 @@ final class OutputBuffer {
     }
 
     private func openSpill() -> Bool {
-        spill = withCString(budget.directory) { pk_open_tmpfile($0) }
+        spill = (try? systemCall("open") { withCString(budget.directory) { pk_open_tmpfile($0) } }) ?? -1
         if spill < 0 {
             var template = budget.directory + Array("/parallelkit.XXXXXX".utf8) + [0]
             spill = template.withUnsafeMutableBufferPointer { buffer in
                 buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { name in
-                    let fd = mkstemp(name)
+                    let fd = (try? systemCall("mkstemp") { mkstemp(name) }) ?? -1
                     if fd >= 0 {
                         unlink(name)
                         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // jobs started later must not inherit it

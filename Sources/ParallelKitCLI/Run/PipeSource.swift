@@ -236,7 +236,9 @@ final class PipeSource {
         var windowStart = max(0, target - back)
         var window = Bytes(repeating: 0, count: 65536 + boundary.pattern.count)
         while windowStart < fileSize {
-            let got = window.withUnsafeMutableBytes { pread(file.fd, $0.baseAddress, $0.count, off_t(windowStart)) }
+            let got = window.withUnsafeMutableBytes { raw in
+                (try? systemCall("pread") { pread(file.fd, raw.baseAddress, raw.count, off_t(windowStart)) }) ?? 0
+            }
             guard got > 0 else { return fileSize }
             let found = window.withUnsafeBytes { raw in
                 boundary.first(in: UnsafeRawBufferPointer(rebasing: raw[0..<got]), from: target - windowStart, limit: got)

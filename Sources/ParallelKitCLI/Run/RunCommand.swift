@@ -29,9 +29,12 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         // Reached only when `run` is not the first argument (e.g. after a global option).
-        Glibc.exit(RunMain.main(arguments.map { Array($0.utf8) }))
+        exitProcess(RunMain.main(arguments.map { Array($0.utf8) }))
     }
 }
+
+/// `exit(3)`, under a name that `ParsableCommand`'s own `exit(withError:)` cannot shadow.
+private func exitProcess(_ status: Int32) -> Never { exit(status) }
 
 /// The runner's entry point: parse, plan, run, and map every usage error to one line on
 /// standard error and exit status 255, as GNU parallel does.
