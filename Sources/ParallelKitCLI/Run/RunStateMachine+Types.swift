@@ -20,28 +20,6 @@ extension RunStateMachine {
         /// How long an exited job's pipes may stay open (held by something outside its process
         /// group) before the runner stops waiting for them.
         var drainGrace: UInt64 = 5_000_000_000
-
-        init(
-            maxJobs: Int, retries: Int = 1, retryDelay: Double = 0, halt: HaltPolicy = .never,
-            timeout: RunOptions.Timeout? = nil, teardown: Teardown = .gnuDefault, keepOrder: Bool = false,
-            lineBuffered: Bool = false
-        ) {
-            self.maxJobs = maxJobs
-            self.retries = retries
-            self.retryDelay = retryDelay
-            self.halt = halt
-            self.timeout = timeout
-            self.teardown = teardown
-            self.keepOrder = keepOrder
-            self.lineBuffered = lineBuffered
-        }
-
-        init(options: RunOptions, maxJobs: Int) {
-            self.init(
-                maxJobs: maxJobs, retries: options.retries, retryDelay: options.retryDelay, halt: options.halt,
-                timeout: options.timeout, teardown: options.termSequence, keepOrder: options.keepOrder,
-                lineBuffered: options.outputMode == .lineBuffered)
-        }
     }
 
     /// What ``nextStart(at:)`` says to start.
@@ -132,5 +110,14 @@ extension RunStateMachine {
         /// The runner ended the job: nothing of it is printed or counted.
         var discard = false
         var note: HaltNote?
+    }
+}
+
+extension RunStateMachine.Configuration {
+    init(options: RunOptions, maxJobs: Int) {
+        self.init(
+            maxJobs: maxJobs, retries: options.retries, retryDelay: options.retryDelay, halt: options.halt,
+            timeout: options.timeout, teardown: options.termSequence, keepOrder: options.keepOrder,
+            lineBuffered: options.outputMode == .lineBuffered)
     }
 }
