@@ -1,12 +1,6 @@
 import CParallelKit
 import ParallelKitSystem
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Starts job processes (``JobLaunch``: a clone that shares the runner's memory, so the cost does
 /// not grow with the runner's size, and that the runner does not wait on until the exec), each in
 /// a process group of its own so that the whole group — everything the job started — can be
@@ -138,48 +132,5 @@ final class JobSpawner {
 func withCString<R>(_ bytes: Bytes, _ body: (UnsafePointer<CChar>) -> R) -> R {
     (bytes + [0]).withUnsafeBufferPointer { buffer in
         buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { body($0) }
-    }
-}
-
-/// How a job ended, from its wait status.
-struct JobExit: Equatable {
-    /// The exit code (0 when a signal ended it).
-    var code: Int32
-    /// The signal that ended it, or 0.
-    var signal: Int32
-
-    init(waitStatus status: Int32) {
-        let low = status & 0x7f
-        if low == 0 {
-            code = (status >> 8) & 0xff
-            signal = 0
-        } else {
-            code = 0
-            signal = low
-        }
-    }
-
-    init(code: Int32, signal: Int32) {
-        self.code = code
-        self.signal = signal
-    }
-
-    var succeeded: Bool { code == 0 && signal == 0 }
-    /// The status a shell would report: the code, or 128 + the signal.
-    var shellStatus: Int32 { signal != 0 ? 128 + signal : code }
-}
-
-/// Monotonic and wall-clock time in the units the runner uses.
-enum RunClock {
-    static func nanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
-    }
-
-    static func wallSeconds() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 }
