@@ -75,7 +75,7 @@ extension RunScheduler {
             job.endTime = job.startTime
             machine.failedToStart(job.id, at: job.startTime)
         }
-        if machine.attemptNumber(of: job.id) == 1 { progress?.started() }
+        if machine.attemptNumber(of: job.id) == 1 { progress?.report(.started(1)) }
     }
 
     /// How this job runs: directly when the template allows, else under the shell.

@@ -124,7 +124,7 @@ final class RunScheduler {
                     launch(job)
                 case .end:
                     machine.inputEnded()
-                    progress?.setTotal((feed.total ?? machine.jobsAdded) - feed.skipped)
+                    progress?.report(.total((feed.total ?? machine.jobsAdded) - feed.skipped))
                     return
                 case .inputPending(let fd):
                     inputToWaitFor = fd
@@ -228,7 +228,7 @@ final class RunScheduler {
             job.releaseOutput()
         case .finished(let id, let failed):
             jobs[id]!.closeDescriptors()
-            progress?.finished(failed: failed)
+            progress?.report(failed ? .failed(1) : .finished(1))
         case .printLive(let id):
             output.printLive(jobs[id]!)
         case .print(let id, let killed, let note):
