@@ -1,4 +1,4 @@
-import ParallelKit
+@_spi(Backend) import ParallelKit
 import ParallelKitSystem
 import Synchronization
 

@@ -1,5 +1,6 @@
 import ParallelKitTestTasks
 import ParallelKitSystem
+import ParallelKitTestSupport
 import Synchronization
 import Testing
 
@@ -15,6 +16,7 @@ struct BackendUnderTest: Sendable, CustomTestStringConvertible {
         BackendUnderTest("threads") { ThreadsBackend(workers: 3) },
         BackendUnderTest("ThreadPool") { ThreadPool(threads: 3) },
         BackendUnderTest("ProcessPool") { try await ProcessPool(workers: 2, executable: testWorkerPath()) },
+        BackendUnderTest("another module's backend") { InProcessWireBackend(batchSize: 8) },
     ]
 
     init(_ name: String, make: @escaping @Sendable () async throws -> any ParallelBackend) {

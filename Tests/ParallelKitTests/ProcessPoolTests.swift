@@ -4,7 +4,7 @@ import Synchronization
 import ParallelKitSystem
 import Testing
 
-@testable import ParallelKit
+@_spi(Backend) @testable import ParallelKit
 
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,7 @@
 import ParallelKitTestTasks
 import Testing
 
-@testable import ParallelKit
+@_spi(Backend) @testable import ParallelKit
 
 #if canImport(Glibc)
 import Glibc

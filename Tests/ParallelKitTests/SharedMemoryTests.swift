@@ -3,7 +3,7 @@ import ParallelKitTestTasks
 import Synchronization
 import Testing
 
-@testable import ParallelKit
+@_spi(Backend) @testable import ParallelKit
 
 #if canImport(Glibc)
 import Glibc

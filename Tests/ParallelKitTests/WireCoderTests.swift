@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ParallelKit
+@_spi(Backend) @testable import ParallelKit
 
 #if canImport(Glibc)
 import Glibc

@@ -2,7 +2,7 @@ import ParallelKitSystem
 import ParallelKitTestSupport
 import Testing
 
-@testable import ParallelKit
+@_spi(Backend) @testable import ParallelKit
 
 /// The outputs of a run from the caller's thread, awaited if it was handed over.
 func outputs(of run: ScriptedDriver.DirectRun?) async throws -> [[UInt8]]? {

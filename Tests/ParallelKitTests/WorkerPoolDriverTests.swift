@@ -2,7 +2,7 @@ import ParallelKitSystem
 import ParallelKitTestSupport
 import Testing
 
-@testable import ParallelKit
+@_spi(Backend) @testable import ParallelKit
 
 typealias ScriptedDriver = WorkerPoolDriver<ScriptedWorkerHost>
 

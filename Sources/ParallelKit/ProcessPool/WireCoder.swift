@@ -12,9 +12,11 @@
 ///
 /// The decoder trusts nothing: every length is checked against the bytes left before anything
 /// is allocated, and malformed input throws `DecodingError`, never traps.
-enum WireCoder {
+///
+/// Part of the `@_spi(Backend)` surface: a backend in another module encodes its batches with it.
+@_spi(Backend) public enum WireCoder {
     /// Encodes `value`.
-    static func encode<T: Encodable>(_ value: T) throws(EncodingError) -> [UInt8] {
+    public static func encode<T: Encodable>(_ value: T) throws(EncodingError) -> [UInt8] {
         let encoder = WireEncoder()
         do {
             try encoder.encodeValue(value)
@@ -27,7 +29,7 @@ enum WireCoder {
     }
 
     /// Decodes a `T` from `bytes`, which must hold exactly one value.
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(DecodingError) -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(DecodingError) -> T {
         let reader = WireReader(bytes)
         do {
             let value = try reader.decodeValue(T.self, codingPath: [])

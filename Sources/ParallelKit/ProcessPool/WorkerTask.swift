@@ -69,7 +69,7 @@ extension WorkerTask {
     }
 
     /// The name plus the input and output types: two builds agree on a task only if this does.
-    static var signature: String {
+    @_spi(Backend) public static var signature: String {
         "\(name)(\(String(reflecting: Input.self))) -> \(String(reflecting: Output.self))"
     }
 }
@@ -116,9 +116,9 @@ struct RegisteredTask: Sendable {
     }
 }
 
-/// Why a batch failed inside a worker.
-package struct BatchFailure: Codable, Sendable, Error, Equatable {
-    package enum Kind: String, Codable, Sendable {
+/// Why a batch failed inside a worker (`@_spi(Backend)`: what ``WorkerTasks/runBatch(task:payload:)`` returns).
+@_spi(Backend) public struct BatchFailure: Codable, Sendable, Error, Equatable {
+    public enum Kind: String, Codable, Sendable {
         /// The task threw.
         case thrown
         /// The inputs could not be decoded in the worker.
@@ -128,11 +128,11 @@ package struct BatchFailure: Codable, Sendable, Error, Equatable {
     }
 
     /// The index of the failing call within its batch.
-    package var index: Int
-    package var kind: Kind
-    package var error: RemoteTaskError
+    public var index: Int
+    public var kind: Kind
+    public var error: RemoteTaskError
 
-    package init(index: Int, kind: Kind, error: RemoteTaskError) {
+    public init(index: Int, kind: Kind, error: RemoteTaskError) {
         self.index = index
         self.kind = kind
         self.error = error

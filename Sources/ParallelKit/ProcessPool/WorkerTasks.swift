@@ -42,7 +42,9 @@ public enum WorkerTasks {
     }
 
     /// Adds `tasks` to this process's registry (the parent needs their signatures too).
-    static func register(_ tasks: [any WorkerTask.Type]) {
+    /// ``serveIfWorker(_:)-(any WorkerTask.Type...)`` calls it; a backend in another module that serves tasks
+    /// its own way (`@_spi(Backend)`) calls it instead.
+    @_spi(Backend) public static func register(_ tasks: [any WorkerTask.Type]) {
         func entry<Task: WorkerTask>(_ task: Task.Type) -> (String, RegisteredTask) { (Task.name, RegisteredTask(task)) }
         let entries = tasks.map { entry($0) }
         registry.withLock { registry in
@@ -59,10 +61,12 @@ public enum WorkerTasks {
 
     static func registered(_ name: String) -> RegisteredTask? { registry.withLock { $0[name] } }
 
-    static var signatures: [String: String] { registry.withLock { $0.mapValues(\.signature) } }
+    /// Each registered task's name and signature (its name, input and output types): what a
+    /// worker announces, and what two builds must agree on.
+    @_spi(Backend) public static var signatures: [String: String] { registry.withLock { $0.mapValues(\.signature) } }
 
     /// This executable's GNU build-id in hex ("" when it has none).
-    static let executableBuildID: String = {
+    @_spi(Backend) public static let executableBuildID: String = {
         var bytes = [UInt8](repeating: 0, count: 64)
         let length = pk_executable_build_id(&bytes, bytes.count)
         return bytes.prefix(length).map { byte in
@@ -112,13 +116,23 @@ public enum WorkerTasks {
     }
 
     private static func runBatch(_ name: String, _ payload: [UInt8], id: UInt64) async -> WireMessage {
-        guard let task = registered(name) else {
-            let error = RemoteTaskError(typeName: "ParallelKit.UnknownTask", message: "no task named \(name) is registered in this worker", pid: getpid())
-            return .failure(id: id, failure: BatchFailure(index: 0, kind: .thrown, error: error))
-        }
-        switch await task.runBatch(payload) {
+        switch await runBatch(task: name, payload: payload) {
         case .success(let outputs): return .result(id: id, payload: outputs)
         case .failure(let failure): return .failure(id: id, failure: failure)
         }
+    }
+
+    /// The worker entry point without a transport: decodes `payload` (a ``WireCoder``-encoded
+    /// array of the task's inputs), runs the registered task `name` on each, and returns the
+    /// encoded outputs — or which input failed and how. A backend in another module (MPI ranks,
+    /// say) calls it with the batches it received its own way.
+    @_spi(Backend) public static func runBatch(task name: String, payload: [UInt8]) async -> Result<[UInt8], BatchFailure> {
+        guard let task = registered(name) else {
+            let error = RemoteTaskError(
+                typeName: "ParallelKit.UnknownTask", message: "no task named \(name) is registered in this worker",
+                pid: getpid())
+            return .failure(BatchFailure(index: 0, kind: .thrown, error: error))
+        }
+        return await task.runBatch(payload)
     }
 }
