@@ -28,7 +28,7 @@ extension Collection where Element: Sendable {
             return try await pool.map(task, self)
         case .threads(let workers):
             do {
-                return try await Array(enumerated()).concurrentMap(maxConcurrency: workers.count) { index, input in
+                return try await Array(enumerated()).concurrentMap(workers: workers) { index, input in
                     do {
                         return try await Task.run(input)
                     } catch {
