@@ -31,7 +31,7 @@ final class WorkerSupervisor: @unchecked Sendable {
     private let maxTasksPerWorker: Int?
     private let taskTimeout: Duration?
     private let retries: Int
-    private let spawner = ThreadPool(threads: 1)
+    private let spawner = ThreadPool(workers: 1)
     private let lock = PThreadLock()
     private var live: [Int32: WorkerConnection] = [:]
     private var idle: [WorkerConnection] = []
@@ -450,7 +450,7 @@ final class WorkerSupervisor: @unchecked Sendable {
             return Array(live.values)
         }
         for worker in workers { worker.stop(grace: .seconds(1)) }
-        spawner.shutdown(cancelPending: true)
+        spawner.terminate()
     }
 
     /// Kills every worker at once; batches running on them fail with ``ProcessPoolError/closed``.
@@ -468,7 +468,7 @@ final class WorkerSupervisor: @unchecked Sendable {
         }
         for worker in all { kill(worker.pid, SIGKILL) }
         for worker in idleWorkers { _ = worker.reap(blocking: true) }
-        spawner.shutdown(cancelPending: true)
+        spawner.terminate()
     }
 }
 
