@@ -15,8 +15,7 @@ extension Collection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelCompactMap<T: Sendable, Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ transform: @Sendable (Element) throws(Failure) -> T?
     ) throws(Failure) -> [T] {
         try gatherInOrder(workers: workers, chunking: chunking) { (element, values) throws(Failure) in

@@ -15,8 +15,7 @@ extension Collection where Self: Sendable, Element: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelFilter<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ isIncluded: @Sendable (Element) throws(Failure) -> Bool
     ) throws(Failure) -> [Element] {
         try gatherInOrder(workers: workers, chunking: chunking) { (element, values) throws(Failure) in

@@ -19,8 +19,7 @@ extension Collection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelForEach<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ body: @Sendable (Element) throws(Failure) -> Void
     ) throws(Failure) {
         try forEachChunk(workers: workers, chunking: chunking, sharing: ()) { (elements, _, range) throws(Failure) -> Bool in

@@ -27,8 +27,7 @@ extension Collection where Self: Sendable {
     ///   prefer ``Swift/Sequence/concurrentMap(workers:_:)`` for awaiting work.
     @inlinable @inline(__always)
     public func parallelMap<T: Sendable, Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ transform: @Sendable (Element) throws(Failure) -> T
     ) throws(Failure) -> [T] {
         let total = count

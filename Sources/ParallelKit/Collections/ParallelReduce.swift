@@ -24,8 +24,7 @@ extension Collection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelReduce<T: Sendable, Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ identity: T,
         mapping transform: @Sendable (Element) throws(Failure) -> T,
         _ combine: @Sendable (T, T) throws(Failure) -> T
@@ -57,8 +56,7 @@ extension Collection where Self: Sendable {
     /// See ``parallelReduce(workers:chunking:_:mapping:_:)`` for the rules on `identity` and `combine`.
     @inlinable @inline(__always)
     public func parallelReduce<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ identity: Element,
         _ combine: @Sendable (Element, Element) throws(Failure) -> Element
     ) throws(Failure) -> Element where Element: Sendable {

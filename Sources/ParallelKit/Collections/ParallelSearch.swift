@@ -21,8 +21,7 @@ extension Collection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelContains<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         where predicate: @Sendable (Element) throws(Failure) -> Bool
     ) throws(Failure) -> Bool {
         let state = SearchState()
@@ -60,8 +59,7 @@ extension Collection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelFirst<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         where predicate: @Sendable (Element) throws(Failure) -> Bool
     ) throws(Failure) -> Element? {
         let state = SearchState()

@@ -15,15 +15,13 @@ struct QueueLayout: @unchecked Sendable {
     static let headerBytes = writersOffset + writerSlots * 8
 
     struct State {
-        /// Bytes ever taken and ever put; the ring positions are these modulo the capacity.
-        var head: UInt64
-        var tail: UInt64
-        var messages: UInt64
+        /// Bytes ever taken and ever put (the ring positions are these modulo the capacity), and
+        /// the messages in the ring.
+        var head, tail, messages: UInt64
         /// Readers and writers sleeping (or about to) on the signals: a put or take makes the
         /// wake-up system call only when someone waits. A waiter that dies leaves its count
         /// behind, which costs spare wake-ups, never a missed one.
-        var readersWaiting: UInt32
-        var writersWaiting: UInt32
+        var readersWaiting, writersWaiting: UInt32
     }
 
     let mutex: RobustMutex

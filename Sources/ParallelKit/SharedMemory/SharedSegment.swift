@@ -35,24 +35,23 @@ final class SharedSegment: @unchecked Sendable {
     let name: String
     let kind: String
     let count: Int
-    private let base: UnsafeMutableRawPointer
-    private let mappedBytes: Int
+    /// The whole mapping: the header, then the payload.
+    private let mapping: UnsafeMutableRawBufferPointer
     private let isCreator: Bool
 
     /// The bytes after the header.
-    var payload: UnsafeMutableRawPointer { base + Self.headerBytes }
+    var payload: UnsafeMutableRawPointer { mapping.baseAddress! + Self.headerBytes }
 
-    private init(name: String, kind: String, count: Int, base: UnsafeMutableRawPointer, mappedBytes: Int, isCreator: Bool) {
+    private init(name: String, kind: String, count: Int, mapping: UnsafeMutableRawBufferPointer, isCreator: Bool) {
         self.name = name
         self.kind = kind
         self.count = count
-        self.base = base
-        self.mappedBytes = mappedBytes
+        self.mapping = mapping
         self.isCreator = isCreator
     }
 
     deinit {
-        munmap(base, mappedBytes)
+        munmap(mapping.baseAddress, mapping.count)
         if isCreator {
             shm_unlink(name)
             Self.created.withLock { _ = $0.remove(name) }
@@ -76,28 +75,28 @@ final class SharedSegment: @unchecked Sendable {
         let fd = try call("shm_open") { shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600) }
         defer { close(fd) }
         let mappedBytes = headerBytes + max(payloadBytes, 1)
-        let base: UnsafeMutableRawPointer
+        let mapping: UnsafeMutableRawBufferPointer
         do {
             _ = try call("ftruncate") { ftruncate(fd, off_t(mappedBytes)) }
-            base = try map(fd, bytes: mappedBytes, protection: PROT_READ | PROT_WRITE)
+            mapping = try map(fd, bytes: mappedBytes, protection: PROT_READ | PROT_WRITE)
         } catch {
             shm_unlink(name)
             throw error
         }
-        let header = base.assumingMemoryBound(to: UInt64.self)
+        let header = mapping.baseAddress!.assumingMemoryBound(to: UInt64.self)
         header[1] = fingerprint(kind)
         header[2] = UInt64(count)
         header[3] = UInt64(payloadBytes)
         header[0] = magic
         created.withLock { _ = $0.insert(name) }
-        return SharedSegment(name: name, kind: kind, count: count, base: base, mappedBytes: mappedBytes, isCreator: true)
+        return SharedSegment(name: name, kind: kind, count: count, mapping: mapping, isCreator: true)
     }
 
     /// Makes this process's mapping read-only (`mprotect`): a write through it is a crash
     /// (SIGSEGV), not a silent change.
     func makeReadOnly() {
         do {
-            _ = try systemCall("mprotect") { mprotect(base, mappedBytes, PROT_READ) }
+            _ = try systemCall("mprotect") { mprotect(mapping.baseAddress, mapping.count, PROT_READ) }
         } catch {
             preconditionFailure("SharedSegment: \(error)")
         }
@@ -124,25 +123,25 @@ final class SharedSegment: @unchecked Sendable {
         guard Int(status.st_size) == mappedBytes else {
             throw .mismatch(name: name, expected: "\(mappedBytes) bytes", found: "\(status.st_size) bytes")
         }
-        let base = try map(fd, bytes: mappedBytes, protection: writable ? PROT_READ | PROT_WRITE : PROT_READ)
-        let header = base.assumingMemoryBound(to: UInt64.self)
+        let mapping = try map(fd, bytes: mappedBytes, protection: writable ? PROT_READ | PROT_WRITE : PROT_READ)
+        let header = mapping.baseAddress!.assumingMemoryBound(to: UInt64.self)
         let expected = "\(kind) × \(count)"
         guard header[0] == magic, header[1] == fingerprint(kind), header[2] == UInt64(count), header[3] == UInt64(payloadBytes) else {
-            munmap(base, mappedBytes)
+            munmap(mapping.baseAddress, mapping.count)
             throw .mismatch(name: name, expected: expected, found: "another kind or count")
         }
-        return SharedSegment(name: name, kind: kind, count: count, base: base, mappedBytes: mappedBytes, isCreator: false)
+        return SharedSegment(name: name, kind: kind, count: count, mapping: mapping, isCreator: false)
     }
 
     /// `mmap` of `bytes` of `fd`, shared.
-    private static func map(_ fd: Int32, bytes: Int, protection: Int32) throws(SharedMemoryError) -> UnsafeMutableRawPointer {
+    private static func map(_ fd: Int32, bytes: Int, protection: Int32) throws(SharedMemoryError) -> UnsafeMutableRawBufferPointer {
         var base: UnsafeMutableRawPointer?
         _ = try call("mmap") { () -> Int32 in
             guard let mapped = mmap(nil, bytes, protection, MAP_SHARED, fd, 0), mapped != MAP_FAILED else { return -1 }
             base = mapped
             return 0
         }
-        return base!
+        return UnsafeMutableRawBufferPointer(start: base, count: bytes)
     }
 
     /// ``systemCall(_:_:)``, its error as a ``SharedMemoryError``.

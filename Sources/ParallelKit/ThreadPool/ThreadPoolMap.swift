@@ -61,26 +61,18 @@ extension ThreadPool {
     ///   task ends it early.
     @inlinable
     public func stream<Input: Sequence, Value: Sendable, Failure: Error>(
-        _ input: Input,
-        maxBuffered: Int? = nil,
-        _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
+        _ input: Input, maxBuffered: Int? = nil, _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
     ) -> some AsyncSequence<Value, FutureError<Failure>> where Input.Element: Sendable {
-        ResultStream<_, ValuesInOrder<Value, Failure>> { [self] ordering in
-            window(SequenceInput(base: input.makeIterator()), maxBuffered, inCompletionOrder: ordering, work)
-        }
+        results(ValuesInOrder.self, maxBuffered, work) { SequenceInput(base: input.makeIterator()) }
     }
 
     /// Like ``stream(_:maxBuffered:_:)-(Sequence,_,_)`` for an `AsyncSequence` input that cannot
     /// fail, such as an `AsyncStream`.
     @inlinable
     public func stream<Input: AsyncSequence, Value: Sendable, Failure: Error>(
-        _ input: Input,
-        maxBuffered: Int? = nil,
-        _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
+        _ input: Input, maxBuffered: Int? = nil, _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
     ) -> some AsyncSequence<Value, FutureError<Failure>> where Input.Element: Sendable, Input.Failure == Never {
-        ResultStream<_, ValuesInOrder<Value, Failure>> { [self] ordering in
-            window(AsyncSequenceInput(base: input.makeAsyncIterator()), maxBuffered, inCompletionOrder: ordering, work)
-        }
+        results(ValuesInOrder.self, maxBuffered, work) { AsyncSequenceInput(base: input.makeAsyncIterator()) }
     }
 
     /// Runs `work` on every element of `input` and streams each result as soon as it is ready,
@@ -96,31 +88,34 @@ extension ThreadPool {
     /// ``stream(_:maxBuffered:_:)-(Sequence,_,_)``.
     @inlinable
     public func streamUnordered<Input: Sequence, Value: Sendable, Failure: Error>(
-        _ input: Input,
-        maxBuffered: Int? = nil,
-        _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
+        _ input: Input, maxBuffered: Int? = nil, _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
     ) -> some AsyncSequence<(index: Int, value: Value), FutureError<Failure>> where Input.Element: Sendable {
-        ResultStream<_, ValuesAsCompleted<Value, Failure>> { [self] ordering in
-            window(SequenceInput(base: input.makeIterator()), maxBuffered, inCompletionOrder: ordering, work)
-        }
+        results(ValuesAsCompleted.self, maxBuffered, work) { SequenceInput(base: input.makeIterator()) }
     }
 
     /// Like ``streamUnordered(_:maxBuffered:_:)-(Sequence,_,_)`` for an `AsyncSequence` input that
     /// cannot fail.
     @inlinable
     public func streamUnordered<Input: AsyncSequence, Value: Sendable, Failure: Error>(
-        _ input: Input,
-        maxBuffered: Int? = nil,
-        _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
+        _ input: Input, maxBuffered: Int? = nil, _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
     ) -> some AsyncSequence<(index: Int, value: Value), FutureError<Failure>>
     where Input.Element: Sendable, Input.Failure == Never {
-        ResultStream<_, ValuesAsCompleted<Value, Failure>> { [self] ordering in
-            window(AsyncSequenceInput(base: input.makeAsyncIterator()), maxBuffered, inCompletionOrder: ordering, work)
-        }
+        results(ValuesAsCompleted.self, maxBuffered, work) { AsyncSequenceInput(base: input.makeAsyncIterator()) }
     }
 }
 
 extension ThreadPool {
+    /// A stream of `work` over the input `makeSource` starts when iteration does, delivered as
+    /// `Shape` says.
+    @inlinable
+    func results<Source: InputSource, Shape: StreamShape>(
+        _ shape: Shape.Type, _ maxBuffered: Int?,
+        _ work: @escaping @Sendable (Source.Element) throws(Shape.WindowFailure) -> Shape.Output,
+        _ makeSource: @escaping () -> Source
+    ) -> ResultStream<Source, Shape> where Source.Element: Sendable {
+        ResultStream { [self] ordering in window(makeSource(), maxBuffered, inCompletionOrder: ordering, work) }
+    }
+
     /// The window behind one stream or map: `work` on this pool over `source`, at most
     /// `maxBuffered` (default 2 × workers) submitted and not yet taken.
     @inlinable
