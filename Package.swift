@@ -40,6 +40,19 @@ let package = Package(
             name: "ParallelKitTestWorker",
             dependencies: ["ParallelKit", "ParallelKitTestTasks"]
         ),
+        // The code blocks of README.md and Guides/*.md, compiled (see Guides/GuideSnippets.swift).
+        .target(
+            name: "GuideSnippets",
+            dependencies: ["ParallelKit"],
+            path: "Guides",
+            plugins: ["GuideSnippetsPlugin"]
+        ),
+        .plugin(
+            name: "GuideSnippetsPlugin",
+            capability: .buildTool(),
+            dependencies: ["GuideSnippetsTool"]
+        ),
+        .executableTarget(name: "GuideSnippetsTool"),
         .testTarget(
             name: "ParallelKitTests",
             dependencies: [

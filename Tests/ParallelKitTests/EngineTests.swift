@@ -10,7 +10,7 @@ import Glibc
 
 @Suite("engine")
 struct EngineTests {
-    @Test("nested calls finish with the right result and start no extra threads")
+    @Test("nested calls finish with the right result")
     func nested() {
         let outer = Array(0..<64)
         let result = outer.parallelMap(workers: 4) { row in
@@ -22,10 +22,27 @@ struct EngineTests {
             (0..<2000).map { column -> Int in (0..<8).reduce(0) { $0 + $1 + row + column } }.reduce(0, +)
         }
         #expect(result == expected)
-        // Nesting never adds threads: helpers are started for the widest single request only.
-        // The widest request in this test suite is `workers: 8` (7 helpers).
-        #expect(WorkerPool.shared.helperThreads <= 7)
-        #expect(threadNamesOfThisProcess().filter { $0.hasPrefix("pk-engine-") }.count <= 7)
+    }
+
+    @Test("nesting starts no extra threads: helpers for the widest single request only")
+    func nestingStartsNoExtraThreads() async {
+        // The pool is process-wide, only grows, and other tests use it at the same time: count
+        // in a fresh process, where only these calls can have started helpers. `.fixed(1)`
+        // makes every call, inner ones included, share its work with the pool.
+        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
+            let sums = Array(0..<16).parallelMap(workers: 4, chunking: .fixed(1)) { row in
+                Array(0..<64).parallelMap(workers: 4, chunking: .fixed(1)) { $0 + row }.reduce(0, +)
+            }
+            let afterNesting = (WorkerPool.shared.helperThreads, engineThreadCount())
+            // A wider inner request adds exactly the helpers it lacks.
+            _ = Array(0..<4).parallelMap(workers: 2, chunking: .fixed(1)) { row in
+                Array(0..<64).parallelMap(workers: 6, chunking: .fixed(1)) { $0 + row }.reduce(0, +)
+            }
+            let afterWider = (WorkerPool.shared.helperThreads, engineThreadCount())
+            let right = sums == (0..<16).map { row in (0..<64).reduce(0) { $0 + $1 + row } }
+            print("\(right) \(afterNesting) \(afterWider)")
+        }
+        #expect(result.map { String(decoding: $0.standardOutputContent, as: UTF8.self) } == "true (3, 3) (5, 5)\n")
     }
 
     @Test("deep nesting with more workers than cores does not deadlock")
@@ -53,10 +70,22 @@ struct EngineTests {
     }
 
     @Test("helper threads are named pk-engine-N")
-    func threadNames() {
-        _ = Array(0..<1_000_000).parallelMap(workers: 2) { $0 + 1 }
-        let names = threadNamesOfThisProcess()
-        #expect(names.contains("pk-engine-1"))
+    func threadNames() async {
+        // Names recorded by the closure itself, in a fresh process, where the pool is empty and
+        // busy with nothing else: two elements of one chunk each; each waits (at most 10 s) until
+        // both have started, so one runs on the caller and the other on the helper this call starts.
+        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
+            let caller = pthread_self()
+            let arrived = Atomic(0)
+            let names = Array(0..<2).parallelMap(workers: 2, chunking: .fixed(1)) { _ in
+                arrived.add(1, ordering: .sequentiallyConsistent)
+                let deadline = ContinuousClock.now + .seconds(10)
+                while arrived.load(ordering: .sequentiallyConsistent) < 2, ContinuousClock.now < deadline { usleep(100) }
+                return pthread_equal(pthread_self(), caller) != 0 ? "the caller" : OSThread.currentName
+            }
+            print(names.sorted().joined(separator: ", "))
+        }
+        #expect(result.map { String(decoding: $0.standardOutputContent, as: UTF8.self) } == "pk-engine-1, the caller\n")
     }
 
     @Test("an idle pool uses no CPU over one second")
@@ -83,6 +112,11 @@ func threadNamesOfThisProcess() -> [String] {
         names.append(String(comm.trimmingSpaces))
     }
     return names
+}
+
+/// How many of this process's threads are the engine's helpers.
+func engineThreadCount() -> Int {
+    threadNamesOfThisProcess().filter { $0.hasPrefix("pk-engine-") }.count
 }
 
 /// User plus system CPU time of the whole process, in microseconds.

@@ -501,14 +501,14 @@ struct WorkerProcessTests {
     func parity(backendName: String) async throws {
         let pool = try await testPool()
         defer { pool.terminate() }
-        let backend: ParallelBackend = backendName == "threads" ? .threads : .processes(pool)
+        let backend: any ParallelBackend = backendName == "threads" ? .threads : .processes(pool)
         let inputs = Array(0..<3000)
         #expect(try await inputs.parallelMap(SquareTask.self, on: backend) == inputs.map { $0 * $0 })
         await #expect {
             _ = try await [2, 4, 5].parallelMap(EvenOnlyTask.self, on: backend)
         } throws: { error in
-            if case .taskFailed(let remote, 2) = error as? ProcessPoolError { return remote.message == "odd input 5" }
-            return false
+            guard let error = error as? BackendError else { return false }
+            return error.code == .taskFailed && error.taskIndex == 2 && error.taskError?.message == "odd input 5"
         }
     }
 }

@@ -49,9 +49,31 @@ struct RunParsingTests {
         #expect(RunMain.jobSlots(.percent(10), cores: 4) == 1)
         #expect(RunMain.jobSlots(.plus(2), cores: 4) == 6)
         #expect(RunMain.jobSlots(.minus(9), cores: 4) == 1)
-        #expect(RunMain.jobSlots(.unlimited, cores: 4) > 4)
+    }
+
+    @Test("-j 0 runs as many jobs as the descriptors allow, at most 4096, whatever the cores")
+    func unlimitedJobSlots() {
         #expect(RunMain.jobSlots(.unlimited, cores: 4, descriptorCapacity: 10) == 10)
-        #expect(RunMain.descriptorCapacity() >= 1)
+        #expect(RunMain.jobSlots(.unlimited, cores: 64, descriptorCapacity: 10) == 10)
+        #expect(RunMain.jobSlots(.unlimited, cores: 1, descriptorCapacity: 100_000) == 4096)
+    }
+
+    @Test("the descriptor capacity raises the soft limit to the hard one: 6 a job, 16 kept, at least 1")
+    func descriptorCapacity() async {
+        // In a child process: the limits set here must not reach the other tests.
+        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
+            func capacity(soft: Int, hard: Int) -> String {
+                var limit = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
+                guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return "setrlimit failed" }
+                let capacity = RunMain.descriptorCapacity()
+                getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+                return "\(capacity) (soft \(limit.rlim_cur))"
+            }
+            // Lower the hard limit last: it cannot be raised again.
+            print(capacity(soft: 100, hard: 400), capacity(soft: 40, hard: 40), capacity(soft: 20, hard: 20), separator: ", ")
+        }
+        #expect(result.map { String(decoding: $0.standardOutputContent, as: UTF8.self) }
+            == "64 (soft 400), 4 (soft 40), 1 (soft 20)\n")
     }
 
     @Test("long options may be abbreviated when unique; ambiguity and unknown options are errors")

@@ -1,4 +1,5 @@
 import Synchronization
+import ParallelKitSystem
 
 /// One running parallel loop over `0..<end`: hands out chunks, keeps the first error, and
 /// counts the helpers working on it so its caller can wait until none is left.
@@ -128,8 +129,3 @@ final class LoopJob<Failure: Error>: PoolJob, @unchecked Sendable {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif

@@ -1,10 +1,5 @@
 import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// A clock for the engine's adaptive decisions that costs a few nanoseconds per reading.
 ///
@@ -31,9 +26,5 @@ enum Ticks {
         UInt64(microseconds * perMicrosecond)
     }
 
-    static func monotonicNanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
-    }
+    static func monotonicNanoseconds() -> UInt64 { MonotonicClock.nanoseconds() }
 }

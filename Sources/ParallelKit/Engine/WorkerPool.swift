@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// Work that the pool's helper threads can join: one running parallel loop.
 protocol PoolJob: AnyObject, Sendable {

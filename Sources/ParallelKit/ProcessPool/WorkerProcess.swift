@@ -11,7 +11,7 @@ import Musl
 ///
 /// ```swift
 /// let summer = WorkerProcess(SumRange.self, .init(from: 0, to: 50_000_000))
-/// try summer.start()
+/// summer.start()
 /// print("worker", summer.pid!)
 /// let total = try await summer.join()      // the task's output; the process has exited
 /// ```

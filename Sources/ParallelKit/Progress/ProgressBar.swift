@@ -1,10 +1,5 @@
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// A one-line progress report for work counted in items: done, running, failed, rate, time left
 /// and a bar, redrawn in place on a terminal.
@@ -197,14 +192,8 @@ public final class ProgressBar: Sendable {
     // MARK: - Helpers
 
     private func draw(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let wrote = bytes.withUnsafeMutableBytes { write(output, $0.baseAddress! + offset, $0.count - offset) }
-            if wrote < 0, errno == EINTR { continue }
-            guard wrote > 0 else { return }
-            offset += wrote
-        }
+        // A progress line that cannot be drawn (a closed terminal) is not worth failing the work for.
+        try? writeAll(output, Array(text.utf8))
     }
 
     private func terminalWidth() -> Int {

@@ -11,10 +11,10 @@ import ParallelKitSystem
 /// ```swift
 /// let total = try SharedValue(0.0)                         // seed 002's Value('d', 0.0)
 /// try await withProcessPool { pool in
-///     _ = try await pool.map(AddRange.self, [.init(total: total, range: 1...10),
-///                                            .init(total: total, range: 11...20)])
+///     _ = try await pool.map(AddRange.self, [.init(total: total, from: 1, to: 10),
+///                                            .init(total: total, from: 11, to: 20)])
 /// }
-/// total.load()                                             // 210.0
+/// print(total.load())                                      // 210.0
 /// ```
 ///
 /// - Note: Every operation is atomic and sequentially consistent across processes; `add` on a

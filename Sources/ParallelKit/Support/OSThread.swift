@@ -1,10 +1,5 @@
 import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// Starting an operating-system thread that runs a Swift closure.
 enum OSThread {

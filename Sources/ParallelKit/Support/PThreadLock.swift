@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// A pthread mutex with any number of condition variables, for threads that must sleep until
 /// told to wake (`Synchronization.Mutex` has no condition variables).

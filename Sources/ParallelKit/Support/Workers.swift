@@ -1,10 +1,5 @@
 import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// How many workers a parallel operation uses.
 ///
@@ -102,7 +97,7 @@ public struct Workers: Sendable, Hashable, ExpressibleByIntegerLiteral, CustomSt
             return count
         case .failure(let problem):
             let message = "parallelkit: ignoring PARALLELKIT_WORKERS: \(problem.message)\n"
-            _ = message.withCString { write(2, $0, strlen($0)) }
+            try? writeAll(2, Array(message.utf8))
             return nil
         }
     }()

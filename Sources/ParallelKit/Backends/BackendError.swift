@@ -1,0 +1,145 @@
+/// Why a call on a backend failed: one error type for every backend, with a ``Code`` that can
+/// grow without breaking callers, and the task, worker and exit status it concerns.
+///
+/// ```swift
+/// do {
+///     _ = try await pool.map(Parse.self, files)
+/// } catch where error.code == .workerCrashed {
+///     print("worker \(error.pid!) \(error.status!) on file \(error.taskIndex!)")
+/// } catch where error.code == .taskFailed {
+///     print("file \(error.taskIndex!) is bad: \(error.taskError!.message)")
+/// }
+/// ```
+///
+/// Compare with a code (`error.code == .timedOut`), or with a value for the codes that carry
+/// nothing else (`error == .closed`, `catch BackendError.cancelled`).
+public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong. New codes may be added: match the ones you handle, not all of them.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+
+        /// A task threw; ``BackendError/taskError`` says what.
+        public static let taskFailed = Code("taskFailed")
+        /// The worker process running the tasks died; the pool replaced it.
+        public static let workerCrashed = Code("workerCrashed")
+        /// The tasks ran longer than their timeout; their worker was killed and replaced.
+        public static let timedOut = Code("timedOut")
+        /// An input or output could not be encoded or decoded, on either side.
+        public static let undecodable = Code("undecodable")
+        /// The pool's initializer threw in a worker.
+        public static let initializerFailed = Code("initializerFailed")
+        /// A worker did not pass the handshake: another protocol, another build, or a missing task.
+        public static let handshakeRefused = Code("handshakeRefused")
+        /// A worker process could not be started; ``BackendError/systemError`` says why.
+        public static let spawnFailed = Code("spawnFailed")
+        /// The backend was closed or terminated before this work ran.
+        public static let closed = Code("closed")
+        /// The calling task was cancelled before this work ran.
+        public static let cancelled = Code("cancelled")
+
+        public var description: String { name }
+    }
+
+    public var code: Code
+    /// The indices, in the call's input, of the tasks concerned (one for ``Code/taskFailed``).
+    public var tasks: Range<Int>?
+    /// The worker process concerned.
+    public var pid: Int32?
+    /// How the worker process ended, for ``Code/workerCrashed``.
+    public var status: TerminationStatus?
+    /// The error a task threw (or the decoding error), as it arrived from the worker.
+    public var taskError: RemoteTaskError?
+    /// The limit that was exceeded, for ``Code/timedOut``.
+    public var timeout: Duration?
+    /// The failed system call, for ``Code/spawnFailed``.
+    public var systemError: SystemError?
+    /// The executable, for ``Code/spawnFailed``; what was refused, for ``Code/handshakeRefused``
+    /// and ``Code/undecodable``.
+    public var detail: String?
+
+    public init(
+        _ code: Code, tasks: Range<Int>? = nil, pid: Int32? = nil, status: TerminationStatus? = nil,
+        taskError: RemoteTaskError? = nil, timeout: Duration? = nil, systemError: SystemError? = nil,
+        detail: String? = nil
+    ) {
+        self.code = code
+        self.tasks = tasks
+        self.pid = pid
+        self.status = status
+        self.taskError = taskError
+        self.timeout = timeout
+        self.systemError = systemError
+        self.detail = detail
+    }
+
+    /// The index of the first task concerned.
+    public var taskIndex: Int? { tasks?.lowerBound }
+
+    public var description: String {
+        let tasks = self.tasks.map(Self.describe) ?? "?"
+        switch code {
+        case .workerCrashed:
+            return "worker \(pid ?? 0) \(status.map(String.init(describing:)) ?? "ended") while running task \(tasks)"
+        case .timedOut:
+            return "task \(tasks) ran longer than \(timeout ?? .zero); worker \(pid ?? 0) was killed"
+        case .taskFailed: return "task \(tasks) threw \(taskError.map(String.init(describing:)) ?? "an error")"
+        case .undecodable: return "task \(tasks): undecodable message: \(detail ?? "")"
+        case .initializerFailed:
+            return "the pool's initializer threw \(taskError.map(String.init(describing:)) ?? "an error")"
+        case .handshakeRefused: return "worker refused: \(detail ?? "")"
+        case .spawnFailed:
+            return "could not start \(detail ?? "the worker"): errno \(systemError?.errno ?? 0)"
+        case .closed: return "the process pool was closed"
+        case .cancelled: return "cancelled"
+        default: return "\(code) \(detail ?? "")"
+        }
+    }
+
+    private static func describe(_ tasks: Range<Int>) -> String {
+        tasks.count == 1 ? "\(tasks.lowerBound)" : "\(tasks.lowerBound)..<\(tasks.upperBound)"
+    }
+}
+
+extension BackendError {
+    /// The worker running `tasks` died.
+    public static func workerCrashed(pid: Int32, exit: TerminationStatus, tasks: Range<Int>) -> BackendError {
+        BackendError(.workerCrashed, tasks: tasks, pid: pid, status: exit)
+    }
+
+    /// `tasks` ran longer than `timeout`; worker `pid` was killed.
+    public static func timedOut(pid: Int32, tasks: Range<Int>, timeout: Duration) -> BackendError {
+        BackendError(.timedOut, tasks: tasks, pid: pid, timeout: timeout)
+    }
+
+    /// The task at `task` threw `error`.
+    public static func taskFailed(_ error: RemoteTaskError, task: Int) -> BackendError {
+        BackendError(.taskFailed, tasks: task..<(task + 1), pid: error.pid, taskError: error)
+    }
+
+    /// A message for `tasks` could not be encoded or decoded.
+    public static func undecodable(tasks: Range<Int>, detail: String) -> BackendError {
+        BackendError(.undecodable, tasks: tasks, detail: detail)
+    }
+
+    /// The initializer threw `error`.
+    public static func initializerFailed(_ error: RemoteTaskError) -> BackendError {
+        BackendError(.initializerFailed, pid: error.pid, taskError: error)
+    }
+
+    /// A worker was refused at the handshake, for `reason`.
+    public static func handshakeRefused(_ reason: String) -> BackendError {
+        BackendError(.handshakeRefused, detail: reason)
+    }
+
+    /// `executable` could not be started.
+    public static func spawnFailed(executable: String, errno: Int32) -> BackendError {
+        BackendError(.spawnFailed, systemError: SystemError(call: "posix_spawn", errno: errno), detail: executable)
+    }
+
+    /// The backend was closed before this work ran.
+    public static let closed = BackendError(Code.closed)
+
+    /// The calling task was cancelled before this work ran.
+    public static let cancelled = BackendError(Code.cancelled)
+}

@@ -1,0 +1,82 @@
+import Synchronization
+
+/// This process's threads: registered tasks as child tasks on Swift's cooperative pool, at most
+/// `workers` at once (their `run` may await), and closures on the collection engine's parked
+/// threads (``Swift/Collection/parallelMap(workers:chunking:_:)``).
+///
+/// ```swift
+/// let counts = try await rows.parallelMap(CountInRange.self, on: .threads)
+/// let halves = try await ThreadsBackend(workers: .allBut(1)).map(rows, progress: nil) { $0.count / 2 }
+/// ```
+public struct ThreadsBackend: ClosureBackend {
+    /// The most calls at once.
+    public var workers: Workers
+
+    public init(workers: Workers = .all) {
+        self.workers = workers
+    }
+
+    public var capabilities: BackendCapabilities { [.runsClosures, .sharesMemory, .supportsCancellation] }
+
+    public var workerCount: Int { workers.count }
+
+    public func map<Task: WorkerTask>(
+        _ task: Task.Type, _ inputs: [Task.Input], progress: (any ProgressSink)?
+    ) async throws(BackendError) -> [Task.Output] {
+        try await mapInTaskGroup(inputs, limit: workers.count, executor: nil, progress: progress) { input in
+            try await Task.run(input)
+        }
+    }
+
+    public func map<Input: Sendable, Output: Sendable>(
+        _ inputs: [Input], progress: (any ProgressSink)?, _ body: @escaping @Sendable (Input) throws -> Output
+    ) async throws(BackendError) -> [Output] {
+        let tally = ProgressTally(progress, total: inputs.count)
+        defer { tally.close() }
+        let cancelled = CancelledFlag()
+        let workers = self.workers
+        let outcome = await withTaskCancellationHandler {
+            Result { () throws(IndexedFailure) in
+                try inputs.indices.parallelMap(workers: workers) { (index) throws(IndexedFailure) in
+                    if cancelled.value.load(ordering: .relaxed) { throw IndexedFailure(index: index, error: nil) }
+                    tally.started()
+                    do {
+                        let output = try body(inputs[index])
+                        tally.finished()
+                        return output
+                    } catch {
+                        tally.failed()
+                        throw IndexedFailure(index: index, error: error)
+                    }
+                }
+            }
+        } onCancel: {
+            cancelled.value.store(true, ordering: .relaxed)
+        }
+        switch outcome {
+        case .success(let outputs): return outputs
+        case .failure(let failure):
+            guard let error = failure.error else { throw .cancelled }
+            throw .taskFailed(RemoteTaskError(error), task: failure.index)
+        }
+    }
+}
+
+/// Set when the calling task is cancelled; read by every element (one relaxed load).
+private final class CancelledFlag: Sendable {
+    let value = Atomic(false)
+}
+
+/// Which element's closure threw, and what (`nil`: it did not run, the call was cancelled).
+private struct IndexedFailure: Error {
+    var index: Int
+    var error: (any Error)?
+}
+
+extension ParallelBackend where Self == ThreadsBackend {
+    /// Threads, one call per usable core at once.
+    public static var threads: ThreadsBackend { ThreadsBackend() }
+
+    /// Threads, at most `workers` calls at once.
+    public static func threads(_ workers: Workers) -> ThreadsBackend { ThreadsBackend(workers: workers) }
+}

@@ -1,0 +1,36 @@
+import Synchronization
+
+/// A backend's side of one call's progress: forwards events to the caller's sink and counts
+/// outcomes, so that ``close()`` can report the items that never ran as skipped — the one
+/// place that makes finished + failed + skipped add up to the total on every backend.
+final class ProgressTally: Sendable {
+    private let sink: (any ProgressSink)?
+    private let total: Int
+    private let ended = Atomic(0)
+
+    /// Reports `.total(total)` to `sink`; with no sink every method does nothing.
+    init(_ sink: (any ProgressSink)?, total: Int) {
+        self.sink = sink
+        self.total = total
+        sink?.report(.total(total))
+    }
+
+    func started(_ count: Int = 1) { sink?.report(.started(count)) }
+
+    func finished(_ count: Int = 1) { end(.finished(count), count) }
+
+    func failed(_ count: Int = 1) { end(.failed(count), count) }
+
+    /// Reports every item without an outcome yet as skipped. Call once, when the call ends.
+    func close() {
+        guard let sink else { return }
+        let left = total - ended.load(ordering: .acquiring)
+        if left > 0 { sink.report(.skipped(left)) }
+    }
+
+    private func end(_ event: ProgressEvent, _ count: Int) {
+        guard let sink, count > 0 else { return }
+        ended.add(count, ordering: .releasing)
+        sink.report(event)
+    }
+}
