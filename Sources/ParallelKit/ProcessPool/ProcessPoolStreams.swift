@@ -84,7 +84,7 @@ struct BatchedInput<Base: IteratorProtocol>: InputSource where Base.Element: Sen
 enum BatchesInOrder<Value: Sendable>: StreamShape {
     typealias Element = Value
     static var inCompletionOrder: Bool { false }
-    static func batch(_ output: [Value], firstIndex: Int) -> IndexingIterator<[Value]> { output.makeIterator() }
+    static func unpack(_ output: [Value], firstIndex: Int) -> Unpacked<Value> { .many(output) }
     static func failure(_ error: FutureError<ProcessPoolError>) -> ProcessPoolError { error.processPoolError }
 }
 
@@ -93,20 +93,8 @@ enum BatchesInOrder<Value: Sendable>: StreamShape {
 enum BatchesAsCompleted<Value: Sendable>: StreamShape {
     typealias Element = (index: Int, value: Value)
     static var inCompletionOrder: Bool { true }
-    static func batch(_ output: [Value], firstIndex: Int) -> IndexedOutputs<Value> {
-        IndexedOutputs(outputs: output.makeIterator(), index: firstIndex)
+    static func unpack(_ output: [Value], firstIndex: Int) -> Unpacked<Element> {
+        .many(output.enumerated().map { (firstIndex + $0.offset, $0.element) })
     }
     static func failure(_ error: FutureError<ProcessPoolError>) -> ProcessPoolError { error.processPoolError }
-}
-
-/// A batch's outputs, each with its input index.
-struct IndexedOutputs<Value>: IteratorProtocol {
-    var outputs: IndexingIterator<[Value]>
-    var index: Int
-
-    mutating func next() -> (index: Int, value: Value)? {
-        guard let value = outputs.next() else { return nil }
-        defer { index += 1 }
-        return (index, value)
-    }
 }
