@@ -13,7 +13,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CParallelKit"),
-        .target(name: "ParallelKitSystem"),
+        .target(name: "ParallelKitSystem", dependencies: ["CParallelKit"]),
         .target(
             name: "ParallelKit",
             dependencies: [
@@ -36,6 +36,10 @@ let package = Package(
             name: "ParallelKitTestTasks",
             dependencies: ["ParallelKit"]
         ),
+        .target(
+            name: "ParallelKitTestSupport",
+            dependencies: ["ParallelKit", "ParallelKitSystem"]
+        ),
         .executableTarget(
             name: "ParallelKitTestWorker",
             dependencies: ["ParallelKit", "ParallelKitTestTasks"]
@@ -56,7 +60,8 @@ let package = Package(
         .testTarget(
             name: "ParallelKitTests",
             dependencies: [
-                "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitTestTasks", "ParallelKitTestWorker",
+                "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitTestSupport", "ParallelKitTestTasks",
+                "ParallelKitTestWorker",
             ],
             exclude: ["Fixtures"]
         ),

@@ -82,14 +82,21 @@ size_t pk_executable_build_id(unsigned char *out, size_t capacity) {
     return search.length;
 }
 
-int pk_spawnattr_set_signals(posix_spawnattr_t *attributes, const int *defaults, int count) {
+int pk_spawnattr_configure(posix_spawnattr_t *attributes, uint64_t default_signals, int new_group) {
     sigset_t none, reset;
     sigemptyset(&none);
     sigemptyset(&reset);
-    for (int index = 0; index < count; index++) sigaddset(&reset, defaults[index]);
+    for (int sig = 1; sig <= 64; sig++) {
+        if ((default_signals >> (sig - 1)) & 1) sigaddset(&reset, sig);
+    }
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
     int status = posix_spawnattr_setsigmask(attributes, &none);
     if (status == 0) status = posix_spawnattr_setsigdefault(attributes, &reset);
-    if (status == 0) status = posix_spawnattr_setflags(attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    if (status == 0 && new_group) {
+        status = posix_spawnattr_setpgroup(attributes, 0);
+        flags |= POSIX_SPAWN_SETPGROUP;
+    }
+    if (status == 0) status = posix_spawnattr_setflags(attributes, flags);
     return status;
 }
 

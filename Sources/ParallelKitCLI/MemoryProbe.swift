@@ -1,10 +1,7 @@
 import ArgumentParser
 import CParallelKit
 import ParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import ParallelKitSystem
 
 /// The `map-memory` workload: peak resident memory of `parallelMap` against serial `map` over
 /// the same 10,000,000 Ints, each measured in a fresh child process (`memory-probe`).
@@ -40,7 +37,9 @@ enum MemoryProbe {
     /// `parallelkit run` starts in a few milliseconds.
     private static func probe(variant: String, count: Int, workers: Int) throws(BenchError) -> (Double, Double) {
         var fds: [Int32] = [-1, -1]
-        guard pk_pipe_cloexec(&fds, 0) == 0 else { throw .probeFailed("could not make a pipe for the \(variant) probe") }
+        guard (try? systemCall("pipe2", { pk_pipe_cloexec(&fds, 0) })) != nil else {
+            throw .probeFailed("could not make a pipe for the \(variant) probe")
+        }
         let arguments = ["/proc/self/exe", "memory-probe", "--variant", variant, "--count", "\(count)", "--workers", "\(workers)"]
         let child: JobSpawner.Child
         do throws(JobSpawner.Failure) {
@@ -50,7 +49,7 @@ enum MemoryProbe {
         } catch {
             close(fds[0])
             close(fds[1])
-            throw .probeFailed("could not start \(variant) probe: \(String(cString: strerror(error.errno)))")
+            throw .probeFailed("could not start \(variant) probe: \(SystemError.reason(error.errno))")
         }
         close(fds[1])
         let reader = RecordReader(fd: fds[0], delimiter: [0x0A], closeWhenDone: true)
@@ -58,13 +57,14 @@ enum MemoryProbe {
         if child.pidfd >= 0 { close(child.pidfd) }
         var status: Int32 = 0
         withExtendedLifetime(child.launch) {  // the child reads it until its exec
-            while waitpid(child.pid, &status, 0) < 0, errno == EINTR {}
+            _ = try? systemCall("waitpid") { waitpid(child.pid, &status, 0) }
         }
         let fields = output.text.split(separator: " ")
-        guard JobExit(waitStatus: status).succeeded, fields.count == 2, let time = Double(fields[0]),
+        let termination = TerminationStatus(waitStatus: status)
+        guard termination.isSuccess, fields.count == 2, let time = Double(fields[0]),
             let peak = Double(fields[1])
         else {
-            throw .probeFailed("\(variant) probe exited with status \(JobExit(waitStatus: status).shellStatus)")
+            throw .probeFailed("\(variant) probe exited with status \(termination.shellStatus)")
         }
         return (time, peak)
     }

@@ -1,11 +1,6 @@
 import ArgumentParser
 import ParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// The entry point: worker processes of `parallelkit bench`'s process pool stop here, and
 /// `parallelkit run` goes straight to its own parser (GNU parallel's syntax, byte arguments,

@@ -1,9 +1,6 @@
 import ParallelKit
+import ParallelKitSystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Benchmarks of `ProcessPool`: start-up, round trips, and seed workloads through worker processes.
 enum ProcessPoolBench {

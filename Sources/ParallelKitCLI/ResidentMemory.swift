@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import ParallelKitSystem
 
 /// This process's resident memory, from `/proc/self/status`, for the memory rows of the bench.
 enum ResidentMemory {
@@ -22,7 +20,7 @@ enum ResidentMemory {
     }
 
     private static func statusKilobytes(_ field: String) -> Double {
-        let status = (try? RecordReader.open(Array("/proc/self/status".utf8), delimiter: [0]).next()?.text) ?? ""
+        let status = SmallFile.text("/proc/self/status") ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix(field) } ?? ""
         return Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }

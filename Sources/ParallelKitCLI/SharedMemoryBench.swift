@@ -1,9 +1,6 @@
 import ParallelKit
+import ParallelKitSystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Benchmarks of shared memory across processes.
 enum SharedMemoryBench {

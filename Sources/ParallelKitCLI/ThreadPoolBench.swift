@@ -1,8 +1,5 @@
 import ParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import ParallelKitSystem
 
 /// Benchmarks of `ThreadPool` against the cooperative pool, from seed 003's sleeps.
 enum ThreadPoolBench {

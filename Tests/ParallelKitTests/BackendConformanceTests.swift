@@ -1,4 +1,5 @@
 import ParallelKitTestTasks
+import ParallelKitSystem
 import Synchronization
 import Testing
 
@@ -72,8 +73,12 @@ struct BackendConformanceTests {
         let counter = ProgressCounter()
         let inputs = Array(repeating: 40, count: 60)  // 60 × 40 ms: 2.4 s on one worker
         let call = Task { try await runner.map(SleepTask.self, inputs, progress: counter) }
-        try await Task.sleep(for: .milliseconds(150))
-        call.cancel()
+        // Cancelled from a thread of its own: SleepTask blocks, and on the serial and threads
+        // backends it blocks the cooperative pool, which would delay a `Task.sleep` here.
+        OSThread.start(name: "pk-canceller", joinable: false) {
+            usleep(150_000)
+            call.cancel()
+        }
         let result = await call.result
         #expect(throws: BackendError.cancelled) { try result.get() }
         let counts = counter.counts

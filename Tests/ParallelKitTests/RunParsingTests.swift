@@ -1,4 +1,5 @@
 import Foundation
+import ParallelKitSystem
 import Testing
 
 @testable import ParallelKitCLI
@@ -201,8 +202,8 @@ struct RunParsingTests {
 
     @Test("--termseq and time and size units")
     func units() {
-        #expect(TermSequence.parse("INT,100,SIGKILL,5")?.steps == [.init(signal: 2, waitMilliseconds: 100), .init(signal: 9, waitMilliseconds: 5)])
-        #expect(TermSequence.parse("NOPE,1") == nil)
+        #expect(Teardown.parse("INT,100,SIGKILL,5")?.steps == [.init(signal: 2, allowed: .milliseconds(100)), .init(signal: 9, allowed: .milliseconds(5))])
+        #expect(Teardown.parse("NOPE,1") == nil)
         #expect(OptionValue.seconds("1h30m") == 5400)
         #expect(OptionValue.seconds("2.5") == 2.5)
         #expect(OptionValue.seconds("x") == nil)

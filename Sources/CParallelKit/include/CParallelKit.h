@@ -43,43 +43,61 @@ static inline int pk_set_parent_death_signal(int signal) {
 }
 
 /// Sets `attributes` (initialized by the caller) so that a spawned child starts with no signal
-/// blocked and with the `count` signals in `defaults` back at their default action. Returns 0 or
-/// an error number.
-int pk_spawnattr_set_signals(posix_spawnattr_t *attributes, const int *defaults, int count);
+/// blocked, with the signals in `default_signals` (bit n-1 for signal n) back at their default
+/// action, and in a process group of its own when `new_group` is non-zero. Returns 0 or an error
+/// number.
+int pk_spawnattr_configure(posix_spawnattr_t *attributes, uint64_t default_signals, int new_group);
 
 /// Adds a file action that closes every descriptor from `lowest` up in the child (glibc's
 /// posix_spawn_file_actions_addclosefrom_np, 2.34+). Returns 0 or an error number.
 int pk_spawn_file_actions_close_from(posix_spawn_file_actions_t *actions, int lowest);
 
-/// What a job's child does before it becomes the job (see ``pk_launch_job``). The parent fills it
-/// in and keeps it, the strings and arrays it points to, and the child's stack alive until the
-/// child has been reaped: the child shares the parent's memory until its exec.
-typedef struct pk_job_launch {
+/// `pk_clone_launch.standard_fds`: keep the parent's descriptor.
+#define PK_FD_INHERIT (-1)
+/// `pk_clone_launch.standard_fds`: open /dev/null (read-only for input, write-only otherwise).
+#define PK_FD_DEV_NULL (-2)
+
+/// What a child started by ``pk_clone_spawn`` does before it becomes its program. The parent
+/// fills it in and keeps it, the strings and arrays it points to, and the child's stack alive
+/// until the child has been reaped: the child shares the parent's memory until its exec.
+typedef struct pk_clone_launch {
     /// The executable, and its NULL-terminated arguments and environment.
     const char *path;
     char *const *argv;
     char *const *envp;
     /// `shell_argv[0]` is the shell and `shell_argv[1]` the path; the rest are argv[1...]. It runs
     /// an executable the kernel cannot start (ENOEXEC: a script with no `#!`), as execvp(3) does.
+    /// NULL: no fallback.
     char *const *shell_argv;
-    /// Descriptors to become the child's standard input, output and error; -1 keeps the parent's.
-    int input_fd;
-    int output_fd;
-    int error_fd;
-    /// A signal to put back to its default action although the parent ignores it (0: none).
-    int default_signal;
+    /// The sources of the child's descriptors 0, 1 and 2: a descriptor, PK_FD_INHERIT or
+    /// PK_FD_DEV_NULL.
+    int standard_fds[3];
+    /// `passed_count` pairs (parent descriptor, child descriptor), set up before the standard
+    /// streams.
+    const int *passed;
+    int passed_count;
+    /// Closes every descriptor from this one up before the exec (close_range); -1: none.
+    int close_from;
+    /// Non-zero: the child starts a process group of its own (its pid).
+    int new_group;
+    /// Signals (bit n-1 for signal n) put back to their default action although the parent
+    /// ignores them; caught signals always are.
+    uint64_t default_signals;
     /// Set by the child when it could not exec (an errno); read only after the child was reaped.
     int exec_errno;
-} pk_job_launch;
+} pk_clone_launch;
 
-/// Starts a job: a child in a process group of its own, with every caught signal back at its
-/// default action and no signal blocked, its standard streams from `launch`, that execs
-/// `launch->path`. On x86_64 and arm64 the call returns as soon as the child exists, without
-/// waiting for its exec (the child makes raw system calls only, so it touches nothing of the
-/// parent's but `launch` and `stack`); elsewhere it waits for the exec, as posix_spawn does. `stack` (16-byte
-/// aligned, `stack_size` bytes) is the child's until its exec. Returns the pid and stores a pidfd
-/// in `*pidfd` (-1 if the kernel gave none), or returns -errno when no child was made.
-int pk_launch_job(pk_job_launch *launch, void *stack, size_t stack_size, int *pidfd);
+/// Starts a child described by `launch`: every caught signal back at its default action (and the
+/// ignored ones in `default_signals`), no signal blocked, its descriptors and group as `launch`
+/// says, then it execs `launch->path`. On x86_64 and arm64 the call returns as soon as the child
+/// exists, without waiting for its exec (the child makes raw system calls only, so it touches
+/// nothing of the parent's but `launch` and `stack`); elsewhere it waits for the exec, as
+/// posix_spawn does. `stack` (16-byte aligned, `stack_size` bytes) is the child's until its exec.
+/// Returns the pid and stores a pidfd in `*pidfd` (-1 if the kernel gave none), or returns -errno
+/// when no child was made.
+///
+/// Only for programs that run one thread (the CLI runner): see CloneSpawn.c.
+int pk_clone_spawn(pk_clone_launch *launch, void *stack, size_t stack_size, int *pidfd);
 
 /// Opens a pidfd for `pid` (Linux 5.3+): a descriptor that poll() reports readable once the
 /// process has exited. Returns the descriptor, or -1 with errno set (ENOSYS on older kernels).

@@ -37,7 +37,7 @@ extension BackendError {
     init(converting error: ProcessPoolError) {
         switch error {
         case .workerCrashed(let pid, let exit, let tasks):
-            self = .workerCrashed(pid: pid, exit: TerminationStatus(exit), tasks: tasks)
+            self = .workerCrashed(pid: pid, exit: exit, tasks: tasks)
         case .taskTimedOut(let pid, let tasks, let timeout): self = .timedOut(pid: pid, tasks: tasks, timeout: timeout)
         case .taskFailed(let error, let task): self = .taskFailed(error, task: task)
         case .undecodable(let tasks, let detail): self = .undecodable(tasks: tasks, detail: detail)
@@ -46,15 +46,6 @@ extension BackendError {
         case .spawnFailed(let executable, let code): self = .spawnFailed(executable: executable, errno: code)
         case .closed: self = .closed
         case .cancelled: self = .cancelled
-        }
-    }
-}
-
-extension TerminationStatus {
-    init(_ exit: WorkerExit) {
-        switch exit {
-        case .exited(let code): self = .exited(code)
-        case .signaled(let signal): self = .signaled(signal)
         }
     }
 }

@@ -1,15 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// Length-prefixed frames over one end of a Unix socket pair: `UInt32` little-endian length,
 /// then that many bytes (one encoded ``WireMessage``).
 ///
 /// Writing uses `MSG_NOSIGNAL`, so a dead peer is an error, not a `SIGPIPE`. Reading checks the
 /// length against ``maximumFrameSize`` before allocating, and can give up after a timeout.
-final class FrameChannel {
+package final class FrameChannel {
     /// The largest frame either side accepts: 1 GiB.
     static let maximumFrameSize = 1 << 30
 
@@ -28,7 +24,7 @@ final class FrameChannel {
     deinit { storage.deallocate() }
 
     /// Why a frame could not be read or written.
-    enum Failure: Error, Equatable {
+    package enum Failure: Error, Sendable, Equatable {
         /// The peer closed its end (it exited or crashed).
         case closed
         /// Sending failed because the peer is gone: the message was not delivered.
@@ -37,8 +33,8 @@ final class FrameChannel {
         case timedOut
         /// The length prefix exceeds the maximum frame size.
         case oversized(UInt32)
-        /// A system call failed with this `errno`.
-        case system(Int32)
+        /// A system call failed.
+        case system(SystemError)
         /// The bytes are not a valid message.
         case undecodable(String)
     }
@@ -51,7 +47,17 @@ final class FrameChannel {
             throw .undecodable("\(error)")
         }
         guard frame.count - 4 <= Self.maximumFrameSize else { throw .oversized(UInt32(truncatingIfNeeded: frame.count - 4)) }
-        try writeAll(frame)
+        var written = 0
+        let sent = frame.withUnsafeBytes { bytes in
+            Result { () throws(SystemError) in try writeAll(fd, bytes, sendFlags: Int32(MSG_NOSIGNAL), written: &written) }
+        }
+        do {
+            try sent.get()
+        } catch where error.errno == EPIPE || error.errno == ECONNRESET {
+            throw written == 0 ? .notDelivered : .closed
+        } catch {
+            throw .system(error)
+        }
     }
 
     /// How long a receive polls without blocking before it sleeps in the kernel: waking a
@@ -60,7 +66,7 @@ final class FrameChannel {
 
     /// The next message; waits at most `timeout` (forever when `nil`).
     func receive(timeout: Duration? = nil) throws(Failure) -> WireMessage {
-        let deadline = timeout.map { Ticks.monotonicNanoseconds() &+ UInt64(max(0, nanoseconds($0))) }
+        let deadline = timeout.map { MonotonicClock.deadline(after: $0) }
         // Yielding: on 2 cores, processes polling without yielding starved each other
         // (measured: a 97 µs apply round trip against 20 µs).
         if let message = try receiveIfReady(spinningMicroseconds: Self.spinMicroseconds, yielding: true) {
@@ -81,14 +87,10 @@ final class FrameChannel {
             let length = try bufferedFrameLength()
             if let length, tail - head >= 4 + length { return try takeFrame(length: length) }
             makeRoom(for: 4 + (length ?? 0))
-            let got = recv(fd, storage + tail, capacity - tail, Int32(MSG_DONTWAIT))
-            if got > 0 {
+            if let got = try receiveAvailable(flags: Int32(MSG_DONTWAIT)) {
                 tail += got
                 continue
             }
-            if got == 0 { throw .closed }
-            if errno == ECONNRESET { throw .closed }
-            if errno != EAGAIN && errno != EINTR { throw .system(errno) }
             if Ticks.now() >= end { return nil }
             if yielding { sched_yield() }
         }
@@ -136,40 +138,41 @@ final class FrameChannel {
         while tail - head < count {
             makeRoom(for: count)
             if let deadline {
-                let now = Ticks.monotonicNanoseconds()
-                guard now < deadline else { throw .timedOut }
-                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                let milliseconds = Int32(min(UInt64(Int32.max), (deadline - now + 999_999) / 1_000_000))
-                let ready = poll(&poller, 1, milliseconds)
-                if ready < 0 {
-                    if errno == EINTR { continue }
-                    throw .system(errno)
-                }
-                if ready == 0 { continue }
+                guard MonotonicClock.nanoseconds() < deadline else { throw .timedOut }
+                guard try awaitReadable(until: deadline) else { continue }
             }
-            let got = recv(fd, storage + tail, capacity - tail, 0)
-            if got < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                if errno == ECONNRESET { throw .closed }
-                throw .system(errno)
-            }
-            if got == 0 { throw .closed }
-            tail += got
+            if let got = try receiveAvailable(flags: 0) { tail += got }
         }
     }
 
-    private func writeAll(_ bytes: [UInt8]) throws(Failure) {
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { raw in
-                Glibc.send(fd, raw.baseAddress! + written, bytes.count - written, Int32(MSG_NOSIGNAL))
-            }
-            if result < 0 {
-                if errno == EINTR { continue }
-                if errno == EPIPE || errno == ECONNRESET { throw written == 0 ? .notDelivered : .closed }
-                throw .system(errno)
-            }
-            written += result
+    /// Receives what fits after `tail`: the count (never 0), or `nil` when nothing is there yet.
+    /// End of file or a reset is ``Failure/closed``.
+    private func receiveAvailable(flags: Int32) throws(Failure) -> Int? {
+        let got: Int?
+        do {
+            got = try systemCallUnlessWouldBlock("recv") { recv(fd, storage + tail, capacity - tail, flags) }
+        } catch where error.errno == ECONNRESET {
+            throw .closed
+        } catch {
+            throw .system(error)
+        }
+        if got == 0 { throw .closed }
+        return got
+    }
+
+    /// Waits until there is something to read or `deadline` (``MonotonicClock`` nanoseconds)
+    /// has passed; `false` then.
+    private func awaitReadable(until deadline: UInt64) throws(Failure) -> Bool {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        do {
+            // Retried after a signal with the time then left.
+            return try systemCall("poll") { () -> Int32 in
+                let now = MonotonicClock.nanoseconds()
+                let milliseconds = now >= deadline ? 0 : Int32(min(UInt64(Int32.max), (deadline - now + 999_999) / 1_000_000))
+                return poll(&poller, 1, milliseconds)
+            } > 0
+        } catch {
+            throw .system(error)
         }
     }
 }

@@ -1,29 +1,7 @@
-/// How a worker process ended.
-public enum WorkerExit: Sendable, Equatable, CustomStringConvertible {
-    /// It exited with this status.
-    case exited(Int32)
-    /// A signal killed it (9 is `SIGKILL`, e.g. the OOM killer; 6 is `SIGABRT`; 4 is `SIGILL`,
-    /// what a Swift `fatalError` raises on x86-64).
-    case signaled(Int32)
-
-    /// Decodes a `waitpid` status.
-    init(waitStatus status: Int32) {
-        let signal = status & 0x7f
-        self = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
-    }
-
-    public var description: String {
-        switch self {
-        case .exited(let code): return "exited with status \(code)"
-        case .signaled(let signal): return "killed by signal \(signal)"
-        }
-    }
-}
-
 /// Why a ``ProcessPool`` or ``WorkerProcess`` call failed.
 public enum ProcessPoolError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The worker running these tasks died; the pool replaced it.
-    case workerCrashed(pid: Int32, exit: WorkerExit, tasks: Range<Int>)
+    case workerCrashed(pid: Int32, exit: TerminationStatus, tasks: Range<Int>)
     /// These tasks ran longer than `taskTimeout`; their worker was killed and replaced.
     case taskTimedOut(pid: Int32, tasks: Range<Int>, timeout: Duration)
     /// The task at this index threw in its worker.

@@ -1,18 +1,14 @@
-import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// One worker process seen from the parent: its pid and the parent's end of their socket pair.
-final class WorkerConnection {
+final class WorkerConnection: PooledWorker, @unchecked Sendable {
+    // @unchecked: a connection is used by one thread at a time — the pool's driver lends it out
+    // under its lock and takes it back the same way; only `pid` is read by others (`sendKill`).
     let pid: pid_t
     let channel: FrameChannel
     /// The tasks the worker said it serves, name → signature.
     private(set) var tasks: [String: String] = [:]
-    private var reaped: WorkerExit?
+    private var reaped: TerminationStatus?
     private var nextID: UInt64 = 1
 
     private init(pid: pid_t, fd: Int32) {
@@ -94,13 +90,8 @@ final class WorkerConnection {
     /// Whether the worker registered `job`'s task with the same input and output types.
     func serves(_ job: BatchJob) -> Bool { tasks[job.task] == job.signature }
 
-    /// The outcome of one batch.
-    enum RunFailure: Error {
-        /// The worker is fine; the batch failed (thrown or undecodable in the worker).
-        case batch(BatchFailure)
-        /// The worker died, hung up, timed out or spoke nonsense: it must be replaced.
-        case worker(FrameChannel.Failure)
-    }
+    /// Why one batch failed.
+    typealias RunFailure = BatchRunFailure
 
     /// Sends one batch and waits for its answer.
     func run(task: String, payload: [UInt8], timeout: Duration?) throws(RunFailure) -> [UInt8] {
@@ -152,43 +143,43 @@ final class WorkerConnection {
 
     /// Ends the worker: hang up, wait up to `grace` for it to exit, then `SIGKILL`. Returns how it ended.
     @discardableResult
-    func stop(grace: Duration) -> WorkerExit {
+    func stop(grace: Duration) -> TerminationStatus {
         if let reaped { return reaped }
-        shutdown(channel.fd, Int32(SHUT_RDWR))
-        let deadline = Ticks.monotonicNanoseconds() &+ UInt64(nanoseconds(grace))
-        while Ticks.monotonicNanoseconds() < deadline {
-            if let exit = reap(blocking: false) { return exit }
-            usleep(1000)
-        }
-        kill(pid, SIGKILL)
+        _ = shutdown(channel.fd, Int32(SHUT_RDWR))
+        _ = Teardown.afterHangUp(grace: grace).run(on: .process(pid)) { reap(blocking: false) != nil }
         return reap(blocking: true) ?? .signaled(SIGKILL)
     }
 
     /// Kills the worker at once and reaps it.
     @discardableResult
-    func killNow() -> WorkerExit {
+    func killNow() -> TerminationStatus {
         if let reaped { return reaped }
-        kill(pid, SIGKILL)
+        _ = systemKill(pid, SIGKILL)
         return reap(blocking: true) ?? .signaled(SIGKILL)
     }
 
+    /// `SIGKILL` without reaping, from any thread (``ProcessPool/terminate()``): it reads only
+    /// `pid`, the holder reaps it.
+    func sendKill() { _ = systemKill(pid, SIGKILL) }
+
+    func isRunning() -> Bool { reap(blocking: false) == nil }
+
+    @discardableResult
+    func reap() -> TerminationStatus { reap(blocking: true) ?? .signaled(SIGKILL) }
+
     /// How the worker ended, once it has; reaping it so it leaves no zombie.
-    func reap(blocking: Bool) -> WorkerExit? {
+    func reap(blocking: Bool) -> TerminationStatus? {
         if let reaped { return reaped }
         var status: Int32 = 0
-        while true {
-            let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
-            if result == pid {
-                reaped = WorkerExit(waitStatus: status)
-                return reaped
-            }
-            if result == 0 { return nil }
-            if errno == EINTR { continue }
+        do {
+            if try systemCall("waitpid", { waitpid(pid, &status, blocking ? 0 : WNOHANG) }) == 0 { return nil }
+            reaped = TerminationStatus(waitStatus: status)
+        } catch {
             // ECHILD: already reaped elsewhere. Record it, so that its pid — which the kernel may
             // give to another process — is never signalled again.
             reaped = .signaled(SIGKILL)
-            return reaped
         }
+        return reaped
     }
 
     /// A channel failure during start-up, with the worker stopped.
@@ -197,77 +188,49 @@ final class WorkerConnection {
         return .handshakeRefused("worker \(pid) \(exit) during \(stage) (\(error))")
     }
 
+    /// The descriptor number a worker finds its socket under.
+    static let workerDescriptor: Int32 = 3
+
     private static func spawn(_ launch: Launch) throws(ProcessPoolError) -> WorkerConnection {
         var pair: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
-            throw .spawnFailed(executable: launch.executable, errno: errno)
+        do {
+            _ = try systemCall("socketpair") {
+                socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair)
+            }
+        } catch {
+            throw .spawnFailed(executable: launch.executable, errno: error.errno)
         }
         let (parentEnd, childEnd) = (pair[0], pair[1])
         defer { close(childEnd) }
-        let workerFD: Int32 = 3
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if childEnd == workerFD {
-            // dup2 onto itself keeps close-on-exec; move it away and back.
-            posix_spawn_file_actions_adddup2(&actions, childEnd, 100)
-            posix_spawn_file_actions_adddup2(&actions, 100, workerFD)
-            posix_spawn_file_actions_addclose(&actions, 100)
-        } else {
-            posix_spawn_file_actions_adddup2(&actions, childEnd, workerFD)
-        }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        var configuration = SpawnConfiguration(executable: launch.executable, arguments: [launch.executable] + launch.arguments)
+        configuration.environment = .entries(workerEnvironment())
+        configuration.standardInput = .devNull
+        configuration.passedDescriptors = [.init(parent: childEnd, child: workerDescriptor)]
         // Nothing else of ours: a descriptor opened without close-on-exec (another library's
         // pipe, a child's exit-watch socket) would otherwise stay open in the worker for its
         // whole life, and whoever waits for that descriptor's other end to close would hang.
-        let closing = pk_spawn_file_actions_close_from(&actions, workerFD + 1)
-        guard closing == 0 else {
+        configuration.closeOtherDescriptors = true
+        configuration.signalsToDefault = SignalSet([SIGINT, SIGTERM, SIGPIPE, SIGCHLD])
+        do {
+            return WorkerConnection(pid: try ProcessSpawner.spawn(configuration).pid, fd: parentEnd)
+        } catch {
             close(parentEnd)
-            throw .spawnFailed(executable: launch.executable, errno: closing)
+            throw .spawnFailed(executable: launch.executable, errno: error.errno)
         }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        let defaults = [SIGINT, SIGTERM, SIGPIPE, SIGCHLD]
-        _ = pk_spawnattr_set_signals(&attributes, defaults, Int32(defaults.count))
-
-        var environment = currentEnvironment().filter {
-            !$0.hasPrefix(WorkerTasks.socketVariable + "=") && !$0.hasPrefix(WorkerTasks.parentVariable + "=")
-        }
-        environment.append("\(WorkerTasks.socketVariable)=\(workerFD)")
-        environment.append("\(WorkerTasks.parentVariable)=\(getpid())")
-        let argv = [launch.executable] + launch.arguments
-
-        var pid: pid_t = 0
-        let status = withCStrings(argv) { argv in
-            withCStrings(environment) { envp in
-                posix_spawn(&pid, launch.executable, &actions, &attributes, argv, envp)
-            }
-        }
-        guard status == 0 else {
-            close(parentEnd)
-            throw .spawnFailed(executable: launch.executable, errno: status)
-        }
-        return WorkerConnection(pid: pid, fd: parentEnd)
     }
-}
 
-/// `KEY=value` strings of this process's environment.
-func currentEnvironment() -> [String] {
-    var result: [String] = []
-    var entry = environ
-    while let pointer = entry.pointee {
-        result.append(String(cString: pointer))
-        entry += 1
+    /// This process's environment without a parent's worker markers, plus this worker's.
+    private static func workerEnvironment() -> [[UInt8]] {
+        let markers = [WorkerTasks.socketVariable, WorkerTasks.parentVariable].map { Array("\($0)=".utf8) }
+        var environment: [[UInt8]] = []
+        var entry = environ
+        while let pointer = entry.pointee {
+            let bytes = Array(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)))
+            if !markers.contains(where: { bytes.starts(with: $0) }) { environment.append(bytes) }
+            entry += 1
+        }
+        environment.append(Array("\(WorkerTasks.socketVariable)=\(workerDescriptor)".utf8))
+        environment.append(Array("\(WorkerTasks.parentVariable)=\(getpid())".utf8))
+        return environment
     }
-    return result
-}
-
-/// Calls `body` with a NULL-terminated C array of `strings`.
-func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-    let pointers = strings.map { strdup($0) }
-    defer { pointers.forEach { free($0) } }
-    return body(pointers + [nil])
 }

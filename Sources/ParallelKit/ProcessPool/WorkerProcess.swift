@@ -1,10 +1,5 @@
+import ParallelKitSystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// One ``WorkerTask`` run in a new process of its own: Python's
 /// `multiprocessing.Process(target=…, args=…)` with `start()` and `join()`.
@@ -23,7 +18,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     /// its creator unlinks on release) live no longer than the caller keeps them.
     private let payload: [UInt8]
     private let launch: WorkerConnection.Launch
-    private let state = Mutex<(pid: Int32?, exit: WorkerExit?, started: Bool)>((nil, nil, false))
+    private let state = Mutex<(pid: Int32?, exit: TerminationStatus?, started: Bool)>((nil, nil, false))
     private let outcome = Future<Task.Output, ProcessPoolError>()
 
     /// A process that will run `task` with `input` once started.
@@ -56,7 +51,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     public var pid: Int32? { state.withLock { $0.pid } }
 
     /// How the process ended, once it has and was reaped.
-    public var exitStatus: WorkerExit? { state.withLock { $0.exit } }
+    public var exitStatus: TerminationStatus? { state.withLock { $0.exit } }
 
     /// Waits for the task's output; the process has exited when this returns.
     ///
@@ -79,7 +74,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     public func kill() { signal(SIGKILL) }
 
     private func signal(_ signal: Int32) {
-        if let pid = state.withLock({ $0.exit == nil ? $0.pid : nil }) { Glibc.kill(pid, signal) }
+        if let pid = state.withLock({ $0.exit == nil ? $0.pid : nil }) { _ = systemKill(pid, signal) }
     }
 
     private func run(_ job: BatchJob) {
@@ -92,7 +87,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
         }
         state.withLock { $0.pid = connection.pid }
         let result: Result<Task.Output, ProcessPoolError>
-        do throws(WorkerConnection.RunFailure) {
+        do throws(BatchRunFailure) {
             let bytes = try connection.run(task: job.task, payload: job.payload, timeout: nil)
             let exit = connection.stop(grace: .seconds(5))
             state.withLock { $0.exit = exit }

@@ -117,8 +117,8 @@ struct RegisteredTask: Sendable {
 }
 
 /// Why a batch failed inside a worker.
-struct BatchFailure: Codable, Sendable, Error, Equatable {
-    enum Kind: String, Codable, Sendable {
+package struct BatchFailure: Codable, Sendable, Error, Equatable {
+    package enum Kind: String, Codable, Sendable {
         /// The task threw.
         case thrown
         /// The inputs could not be decoded in the worker.
@@ -128,9 +128,15 @@ struct BatchFailure: Codable, Sendable, Error, Equatable {
     }
 
     /// The index of the failing call within its batch.
-    var index: Int
-    var kind: Kind
-    var error: RemoteTaskError
+    package var index: Int
+    package var kind: Kind
+    package var error: RemoteTaskError
+
+    package init(index: Int, kind: Kind, error: RemoteTaskError) {
+        self.index = index
+        self.kind = kind
+        self.error = error
+    }
 }
 
 extension RemoteTaskError {

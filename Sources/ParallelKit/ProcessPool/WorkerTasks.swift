@@ -1,11 +1,6 @@
 import CParallelKit
+import ParallelKitSystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// The worker entry point: Swift's counterpart of Python's `if __name__ == "__main__":`.
 ///

@@ -1,10 +1,5 @@
 import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// A byte string. The runner keeps arguments, input lines and commands as bytes end to end, so
 /// a line that is not UTF-8 reaches its job unchanged (Swift's `String` would repair it).
@@ -57,6 +52,13 @@ func rawArguments() -> [Bytes] {
         return Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self),
                                          count: strlen(pointer)))
     }
+}
+
+/// Opens the file at `path` with `flags` (and `mode` for a file it creates).
+///
+/// - Throws: ``SystemError`` from `open`.
+func openFile(_ path: Bytes, _ flags: Int32, mode: mode_t = 0) throws(SystemError) -> Int32 {
+    try systemCall("open") { withCString(path) { open($0, flags, mode) } }
 }
 
 /// Parsing of the small languages GNU parallel's options use.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// Combines the input sources the way GNU parallel does: every combination of the sources, the
 /// last source varying fastest (`::: a b ::: 1 2` → a 1, a 2, b 1, b 2); a source linked with

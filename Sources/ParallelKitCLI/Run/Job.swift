@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// How a job is run: directly, or by the shell.
 enum JobCommand {
@@ -12,13 +8,12 @@ enum JobCommand {
     case shell(Bytes)
 }
 
-/// One job attempt in flight, and its output until it is printed. Owned by the scheduler's
-/// single thread.
+/// One attempt of a job, as the poll loop sees it: its process, descriptors and output until it
+/// is printed (``RunStateMachine`` keeps its attempts, deadlines and turn). Owned by the
+/// scheduler's single thread; each attempt gets a new `Job` with the same ``id`` and spec.
 final class Job {
+    let id: RunStateMachine.JobID
     let spec: JobSpec
-    /// The job's place in output order (`-k`), given when it first starts.
-    let printIndex: Int
-    var attempt: Int
     var slot = 0
     var pid: pid_t = 0
     var pidfd: Int32 = -1
@@ -39,43 +34,36 @@ final class Job {
     var startWall = 0.0
     var startTime: UInt64 = 0
     var endTime: UInt64 = 0
-    var exit: JobExit?
-    /// The runner ended the job (timeout, `--halt now`, a signal to the runner).
-    var killedByRunner = false
-    var timedOut = false
-    /// The job's output is not wanted (killed by `--halt now` or the runner's end).
+    var status: TerminationStatus?
+    /// The job's output is not wanted (the runner is ending it).
     var discard = false
-    /// The timeout deadline, if any.
-    var deadline: UInt64?
-    /// The termination sequence in progress: next step and when.
-    var termStep = 0
-    var termNext: UInt64?
-    /// After the job exits: when to stop waiting for its pipes' ends.
-    var drainDeadline: UInt64?
     /// The command as GNU would show it (for the joblog, `-t`, `--results`), made on first use.
     var shownCommand: Bytes?
-    /// What the runner says about this job on standard error after its output (`--halt`).
-    var haltMessage: String?
 
-    init(spec: JobSpec, printIndex: Int, budget: OutputBudget) {
+    init(id: RunStateMachine.JobID, spec: JobSpec, budget: OutputBudget) {
+        self.id = id
         self.spec = spec
-        self.printIndex = printIndex
-        self.attempt = 1
         self.output = OutputBuffer(budget: budget)
         self.error = OutputBuffer(budget: budget)
     }
 
-    /// Whether nothing more will happen to this attempt: exited and every pipe closed.
-    var isDone: Bool { exit != nil && outputFD < 0 && errorFD < 0 && inputFD < 0 }
+    /// Whether every pipe is closed: nothing more comes from the attempt's output.
+    var pipesClosed: Bool { outputFD < 0 && errorFD < 0 && inputFD < 0 }
 
-    /// The record for the joblog and `--results`.
-    func record(command: Bytes) -> JobRecord {
-        let exit = self.exit ?? JobExit(code: -1, signal: 0)
+    /// The record for the joblog and `--results`; `killed`: the runner ended the job.
+    func record(command: Bytes, killed: Bool) -> JobRecord {
+        let status = self.status ?? .exited(-1)
         return JobRecord(
             sequence: spec.sequence, startTime: startWall,
             runtime: Double(endTime &- startTime) / 1e9,
             sent: spec.input?.count ?? 0, received: output.count,
-            exitValue: killedByRunner ? -1 : exit.code, signal: exit.signal, command: command)
+            exitValue: killed ? -1 : status.exitCode, signal: status.signalNumber, command: command)
+    }
+
+    /// Forgets what the job's output holds.
+    func releaseOutput() {
+        output.release()
+        error.release()
     }
 
     /// Closes every descriptor the job still holds.
@@ -85,5 +73,19 @@ final class Job {
         errorFD = -1
         inputFD = -1
         pidfd = -1
+    }
+}
+
+extension TerminationStatus {
+    /// The exit status as the joblog writes it: 0 when a signal ended the process.
+    var exitCode: Int32 {
+        if case .exited(let code) = self { return code }
+        return 0
+    }
+
+    /// The signal that ended the process, or 0.
+    var signalNumber: Int32 {
+        if case .signaled(let signal) = self { return signal }
+        return 0
     }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// One finished job as the joblog, `--results` files and rows record it.
 struct JobRecord {
@@ -31,16 +27,19 @@ final class JobLog {
         if path == [UInt8(ascii: "-")] {
             fd = 1
             ownsDescriptor = false
-            writeFully(fd, Self.header)
+            try? writeAll(fd, Self.header)  // a failed joblog write is ignored for now: issue 13
             return
         }
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
-        let opened = withCString(path) { open($0, flags, 0o644) }
-        guard opened >= 0 else { throw RunUsageError("cannot write to --joblog \(path.text)") }
+        guard let opened = try? openFile(path, flags, mode: 0o644) else {
+            throw RunUsageError("cannot write to --joblog \(path.text)")
+        }
         fd = opened
         ownsDescriptor = true
         var info = stat()
-        if !append || (fstat(fd, &info) == 0 && info.st_size == 0) { writeFully(fd, Self.header) }
+        if !append || (fstat(fd, &info) == 0 && info.st_size == 0) {
+            try? writeAll(fd, Self.header)  // a failed joblog write is ignored for now: issue 13
+        }
     }
 
     deinit {
@@ -48,7 +47,7 @@ final class JobLog {
     }
 
     func write(_ record: JobRecord) {
-        writeFully(fd, Self.line(record))
+        try? writeAll(fd, Self.line(record))  // a failed joblog write is ignored for now: issue 13
     }
 
     /// One joblog line, newline included.
@@ -100,8 +99,7 @@ final class JobLog {
     /// Reads the joblog at `path`; a missing file is an empty log.
     static func read(_ path: Bytes) -> Entries {
         var entries = Entries()
-        let fd = withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { return entries }
+        guard let fd = try? openFile(path, O_RDONLY | O_CLOEXEC) else { return entries }
         let reader = RecordReader(fd: fd, delimiter: [0x0A], closeWhenDone: true)
         while let line = reader.next() {
             let fields = line.split(separator: [0x09])

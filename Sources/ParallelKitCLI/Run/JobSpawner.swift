@@ -1,10 +1,5 @@
 import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// Starts job processes (``JobLaunch``: a clone that shares the runner's memory, so the cost does
 /// not grow with the runner's size, and that the runner does not wait on until the exec), each in
@@ -106,17 +101,30 @@ final class JobSpawner {
         input: Int32?, output: Int32?, error: Int32?, shellFallback: Bool
     ) throws(Failure) -> Child {
         if input == nil, devNull < 0 {
-            devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
-            if devNull < 0 { throw Failure(program: program, errno: errno) }
+            do {
+                devNull = try systemCall("open") { open("/dev/null", O_RDONLY | O_CLOEXEC) }
+            } catch {
+                throw Failure(program: program, errno: error.errno)
+            }
         }
-        let launch = JobLaunch(
-            spawner: self, program: program, arguments: arguments, environment: baseEnvironment, extra: extra,
-            shellFallback: shellFallback ? shell : nil)
+        var configuration = SpawnConfiguration(executable: program, arguments: arguments)
+        configuration.strategy = .cloneWithoutWaiting
+        configuration.environment = .prepared(base: baseEnvironment, owner: self, extra: extra)
+        configuration.standardInput = .descriptor(input ?? devNull)
+        if let output { configuration.standardOutput = .descriptor(output) }
+        if let error { configuration.standardError = .descriptor(error) }
+        configuration.processGroup = .new
         // Caught signals reset themselves at exec; SIGPIPE is the one the runner ignores. Other
         // ignored signals (`nohup`, `trap '' INT`) stay ignored in jobs, as with GNU and xargs.
-        let started = launch.start(input: input ?? devNull, output: output, error: error, defaultSignal: SIGPIPE)
-        guard started.pid > 0 else { throw Failure(program: program, errno: started.errno) }
-        return Child(pid: started.pid, pidfd: started.pidfd >= 0 ? started.pidfd : pk_pidfd_open(started.pid), launch: launch)
+        configuration.signalsToDefault = SignalSet(signal: SIGPIPE)
+        configuration.shellFallback = shellFallback ? shell : nil
+        configuration.wantsPIDFD = true
+        do {
+            let child = try ProcessSpawner.spawn(configuration)
+            return Child(pid: child.pid, pidfd: child.pidfd, launch: child.launch!)
+        } catch {
+            throw Failure(program: program, errno: error.errno)
+        }
     }
 }
 
@@ -124,48 +132,5 @@ final class JobSpawner {
 func withCString<R>(_ bytes: Bytes, _ body: (UnsafePointer<CChar>) -> R) -> R {
     (bytes + [0]).withUnsafeBufferPointer { buffer in
         buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { body($0) }
-    }
-}
-
-/// How a job ended, from its wait status.
-struct JobExit: Equatable {
-    /// The exit code (0 when a signal ended it).
-    var code: Int32
-    /// The signal that ended it, or 0.
-    var signal: Int32
-
-    init(waitStatus status: Int32) {
-        let low = status & 0x7f
-        if low == 0 {
-            code = (status >> 8) & 0xff
-            signal = 0
-        } else {
-            code = 0
-            signal = low
-        }
-    }
-
-    init(code: Int32, signal: Int32) {
-        self.code = code
-        self.signal = signal
-    }
-
-    var succeeded: Bool { code == 0 && signal == 0 }
-    /// The status a shell would report: the code, or 128 + the signal.
-    var shellStatus: Int32 { signal != 0 ? 128 + signal : code }
-}
-
-/// Monotonic and wall-clock time in the units the runner uses.
-enum RunClock {
-    static func nanoseconds() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
-    }
-
-    static func wallSeconds() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 }

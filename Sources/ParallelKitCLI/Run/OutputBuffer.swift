@@ -1,10 +1,5 @@
 import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// The memory that all jobs' buffered output may use before jobs spill to temporary files.
 final class OutputBudget {
@@ -61,7 +56,7 @@ final class OutputBuffer {
             memory.append(contentsOf: bytes)
             return
         }
-        writeFully(spill, bytes)
+        try? writeAll(spill, bytes)  // a full disk loses the output for now: issue 13
         spilled += bytes.count
     }
 
@@ -77,8 +72,9 @@ final class OutputBuffer {
         var chunk = Bytes(repeating: 0, count: 256 * 1024)
         var offset = 0
         while offset < spilled {
-            let got = chunk.withUnsafeMutableBytes { pread(spill, $0.baseAddress, $0.count, off_t(offset)) }
-            if got < 0, errno == EINTR { continue }
+            let got = chunk.withUnsafeMutableBytes { raw in
+                (try? systemCall("pread") { pread(spill, raw.baseAddress, raw.count, off_t(offset)) }) ?? 0
+            }
             guard got > 0 else { break }
             chunk.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
             offset += got
@@ -107,12 +103,12 @@ final class OutputBuffer {
     }
 
     private func openSpill() -> Bool {
-        spill = withCString(budget.directory) { pk_open_tmpfile($0) }
+        spill = (try? systemCall("open") { withCString(budget.directory) { pk_open_tmpfile($0) } }) ?? -1
         if spill < 0 {
             var template = budget.directory + Array("/parallelkit.XXXXXX".utf8) + [0]
             spill = template.withUnsafeMutableBufferPointer { buffer in
                 buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { name in
-                    let fd = mkstemp(name)
+                    let fd = (try? systemCall("mkstemp") { mkstemp(name) }) ?? -1
                     if fd >= 0 {
                         unlink(name)
                         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // jobs started later must not inherit it
@@ -123,30 +119,4 @@ final class OutputBuffer {
         }
         return spill >= 0
     }
-}
-
-/// Writes all of `bytes` to `fd`, retrying partial writes and `EINTR`. Returns false on an error
-/// (`errno` tells which).
-@discardableResult
-func writeFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
-    var offset = 0
-    while offset < bytes.count {
-        let wrote = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-        if wrote < 0 {
-            if errno == EINTR { continue }
-            if errno == EAGAIN {
-                var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&descriptor, 1, 100)
-                continue
-            }
-            return false
-        }
-        offset += wrote
-    }
-    return true
-}
-
-@discardableResult
-func writeFully(_ fd: Int32, _ bytes: Bytes) -> Bool {
-    bytes.withUnsafeBytes { writeFully(fd, $0) }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// Writes jobs' output to the runner's standard output (stream 0) and error (stream 1), putting
 /// a tag and a tab before every line with `--tag`/`--tagstring`, as GNU does (a last line without
@@ -60,7 +56,12 @@ final class OutputWriter {
     /// Sends what is buffered for `stream` (both when `nil`) to its descriptor.
     func flush(_ stream: Int? = nil) {
         for index in stream.map({ [$0] }) ?? [0, 1] where !buffers[index].isEmpty {
-            if !writeFully(descriptors[index], buffers[index]), errno == EPIPE, index == 0 { brokenPipe = true }
+            do {
+                try writeAll(descriptors[index], buffers[index])
+            } catch {
+                // A closed pipe stops the run; other failures (a full disk) are ignored for now: issue 13.
+                if error.errno == EPIPE, index == 0 { brokenPipe = true }
+            }
             buffers[index].removeAll(keepingCapacity: true)
         }
     }
@@ -68,6 +69,6 @@ final class OutputWriter {
     /// Writes a message from the runner itself to standard error, after what is buffered.
     func message(_ text: String) {
         flush()
-        writeFully(2, Array(("parallelkit run: " + text + "\n").utf8))
+        try? writeAll(2, Array(("parallelkit run: " + text + "\n").utf8))  // nowhere to report it
     }
 }

@@ -1,10 +1,5 @@
 import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// The standard input of one `--pipe` job: bytes read from the runner's standard input, or a
 /// byte range of a file (`--pipepart`), read as it is written to the job.
@@ -107,9 +102,11 @@ final class PipeSource {
             guard case .file(let path) = options.sources.first(where: {
                 if case .file = $0.kind { true } else { false }
             })?.kind else { throw RunUsageError("--pipepart needs a file given with -a or ::::") }
-            let fd = withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
-            guard fd >= 0 else {
-                throw RunUsageError("cannot open input file '\(path.text)': \(String(cString: strerror(errno)))")
+            let fd: Int32
+            do {
+                fd = try openFile(path, O_RDONLY | O_CLOEXEC)
+            } catch {
+                throw RunUsageError("cannot open input file '\(path.text)': \(error.reason)")
             }
             var info = stat()
             guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
@@ -183,9 +180,7 @@ final class PipeSource {
     func descriptorToWaitFor() -> Int32? {
         guard file == nil else { return nil }
         while case .needMore = cut() {
-            var poller = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 0) > 0 else { return 0 }
-            buffer.readOnce(from: 0, chunk: max(64 * 1024, minimumHeld - buffer.count))
+            guard buffer.readIfReady(from: 0, chunk: max(64 * 1024, minimumHeld - buffer.count)) else { return 0 }
         }
         return nil
     }
@@ -241,7 +236,9 @@ final class PipeSource {
         var windowStart = max(0, target - back)
         var window = Bytes(repeating: 0, count: 65536 + boundary.pattern.count)
         while windowStart < fileSize {
-            let got = window.withUnsafeMutableBytes { pread(file.fd, $0.baseAddress, $0.count, off_t(windowStart)) }
+            let got = window.withUnsafeMutableBytes { raw in
+                (try? systemCall("pread") { pread(file.fd, raw.baseAddress, raw.count, off_t(windowStart)) }) ?? 0
+            }
             guard got > 0 else { return fileSize }
             let found = window.withUnsafeBytes { raw in
                 boundary.first(in: UnsafeRawBufferPointer(rebasing: raw[0..<got]), from: target - windowStart, limit: got)

@@ -1,10 +1,5 @@
 import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// A growable byte buffer that descriptors are read into directly and records are cut from the
 /// front of, with `memcpy`/`memmove` only: input of any size moves through it at memory speed,
@@ -35,46 +30,43 @@ final class ReadBuffer {
 
     /// Reads from `fd` until at least `wanted` bytes are held or the input ends.
     func fill(from fd: Int32, toAtLeast wanted: Int) {
-        while !atEnd, count < wanted {
-            reserve(max(wanted - count, 64 * 1024))
-            let got = read(fd, storage + end, capacity - end)
-            if got < 0, errno == EINTR {
-                if stopSignalArrived() { break }
-                continue
-            }
-            if got <= 0 {
-                atEnd = true
-            } else {
-                end += got
-            }
-        }
+        while !atEnd, count < wanted { readOnce(from: fd, chunk: max(wanted - count, 64 * 1024)) }
     }
 
-    /// Reads once from `fd` (at most `chunk` bytes); false at end of input.
+    /// Reads once from `fd` when that does not wait (at most `chunk` bytes); false when nothing
+    /// was waiting to be read.
+    func readIfReady(from fd: Int32, chunk: Int = 64 * 1024) -> Bool {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard let ready = try? systemCall("poll", { poll(&poller, 1, 0) }), ready > 0 else { return false }
+        readOnce(from: fd, chunk: chunk)
+        return true
+    }
+
+    /// Reads once from `fd` (at most `chunk` bytes); false at end of input. The runner's one read
+    /// of its input: an error ends the input as its end does, and so does a read interrupted by
+    /// a signal that stops the runner (SIGINT, SIGTERM, SIGHUP), which leaves ``interrupted`` set.
     @discardableResult
     func readOnce(from fd: Int32, chunk: Int = 64 * 1024) -> Bool {
         guard !atEnd else { return false }
         reserve(chunk)
-        while true {
-            let got = read(fd, storage + end, capacity - end)
-            if got < 0, errno == EINTR {
-                if stopSignalArrived() { return false }
-                continue
+        var calls = 0
+        var stopped = false
+        let got = (try? systemCall("read") { () -> Int in
+            calls += 1
+            // Called again: the read before was interrupted (EINTR). By a stopping signal, the
+            // input ends here; by any other, it is read again.
+            if calls > 1, pk_signal_was_received() != 0 {
+                stopped = true
+                return 0
             }
-            if got <= 0 {
-                atEnd = true
-                return false
-            }
-            end += got
-            return true
+            return read(fd, storage + end, capacity - end)
+        }) ?? 0
+        if stopped { interrupted = true }
+        guard got > 0 else {
+            atEnd = true
+            return false
         }
-    }
-
-    /// Ends the input when a stopping signal interrupted a read (else the read is retried).
-    private func stopSignalArrived() -> Bool {
-        guard pk_signal_was_received() != 0 else { return false }
-        interrupted = true
-        atEnd = true
+        end += got
         return true
     }
 

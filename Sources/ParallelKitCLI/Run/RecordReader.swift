@@ -1,10 +1,5 @@
 import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// Reads records ended by a delimiter from a file descriptor, a buffer at a time, so standard
 /// input of any length streams through in constant memory. The last record needs no delimiter.
@@ -27,15 +22,11 @@ final class RecordReader {
     /// Opens `path` (`-` for standard input) for reading records.
     static func open(_ path: Bytes, delimiter: Bytes) throws(RunUsageError) -> RecordReader {
         if path == [UInt8(ascii: "-")] { return RecordReader(fd: 0, delimiter: delimiter, closeWhenDone: false) }
-        let fd = (path + [0]).withUnsafeBufferPointer { pointer in
-            pointer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: pointer.count) {
-                Glibc.open($0, O_RDONLY | O_CLOEXEC)
-            }
+        do {
+            return RecordReader(fd: try openFile(path, O_RDONLY | O_CLOEXEC), delimiter: delimiter, closeWhenDone: true)
+        } catch {
+            throw RunUsageError("cannot open input file '\(path.text)': \(error.reason)")
         }
-        guard fd >= 0 else {
-            throw RunUsageError("cannot open input file '\(path.text)': \(String(cString: strerror(errno)))")
-        }
-        return RecordReader(fd: fd, delimiter: delimiter, closeWhenDone: true)
     }
 
     /// The next record without its delimiter, or `nil` at the end of the input.
@@ -62,9 +53,7 @@ final class RecordReader {
     func isWaitingForInput() -> Bool {
         func ready() -> Bool { buffer.atEnd || findDelimiter(from: 0) != nil }
         if ready() { return false }
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&poller, 1, 0) > 0 else { return true }
-        buffer.readOnce(from: fd)
+        guard buffer.readIfReady(from: fd) else { return true }
         return !ready()
     }
 

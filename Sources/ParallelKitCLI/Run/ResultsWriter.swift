@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// `--results`: each job's output saved instead of printed, in GNU parallel's layouts —
 /// a directory tree `DIR/1/<value>/2/<value>/{seq,stdout,stderr}` (column names instead of
@@ -33,8 +29,10 @@ final class ResultsWriter {
             if path.starts(with: "-.") {
                 table = 1
             } else {
-                table = withCString(path) { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
-                guard table >= 0 else { throw RunUsageError("cannot write to --results \(path.text)") }
+                guard let opened = try? openFile(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o644) else {
+                    throw RunUsageError("cannot write to --results \(path.text)")
+                }
+                table = opened
             }
         case .directory(let path):
             guard Self.makeDirectories(path) else { throw RunUsageError("cannot make --results directory \(path.text)") }
@@ -74,7 +72,7 @@ final class ResultsWriter {
                     .map { Array($0.utf8) }
                 for index in job.spec.arguments.indices { header.append(names[index] ?? Array("V\(index + 1)".utf8)) }
                 header += [Array("Stdout".utf8), Array("Stderr".utf8)]
-                writeFully(table, Array(header.joined(separator: [separator])) + [0x0A])
+                writeRow(Array(header.joined(separator: [separator])) + [0x0A])
             }
             var fields: [Bytes] = [
                 decimalBytes(record.sequence), [UInt8(ascii: ":")], JobLog.fixed3(record.startTime),
@@ -84,7 +82,7 @@ final class ResultsWriter {
             fields += job.spec.arguments
             fields += [job.output.contents(), job.error.contents()]
             let line = fields.map { Self.csvField($0, separator: separator) }.joined(separator: [separator])
-            writeFully(table, Array(line) + [0x0A])
+            writeRow(Array(line) + [0x0A])
         case .json:
             var line = Array("{ \"Seq\": ".utf8) + decimalBytes(record.sequence)
             line += Array(", \"Host\": \":\", \"Starttime\": ".utf8) + JobLog.fixed3(record.startTime)
@@ -99,8 +97,12 @@ final class ResultsWriter {
             line += Array(" ], \"Stdout\": ".utf8) + Self.jsonString(job.output.contents())
             line += Array(", \"Stderr\": ".utf8) + Self.jsonString(job.error.contents())
             line += Array(" }\n".utf8)
-            writeFully(table, line)
+            writeRow(line)
         }
+    }
+
+    private func writeRow(_ row: Bytes) {
+        try? writeAll(table, row)  // a failed --results write is ignored for now: issue 13
     }
 
     private func saveFiles(directory: Bytes, record: JobRecord, job: Job) {
@@ -124,16 +126,14 @@ final class ResultsWriter {
     }
 
     private static func save(_ buffer: OutputBuffer, to path: Bytes) {
-        let fd = withCString(path) { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
-        guard fd >= 0 else { return }
-        buffer.forEachPiece { writeFully(fd, $0) }
+        guard let fd = try? openFile(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o644) else { return }
+        buffer.forEachPiece { try? writeAll(fd, $0) }  // a failed --results write is ignored for now: issue 13
         close(fd)
     }
 
     private static func save(_ bytes: Bytes, to path: Bytes) {
-        let fd = withCString(path) { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
-        guard fd >= 0 else { return }
-        writeFully(fd, bytes)
+        guard let fd = try? openFile(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o644) else { return }
+        try? writeAll(fd, bytes)  // a failed --results write is ignored for now: issue 13
         close(fd)
     }
 

@@ -1,11 +1,6 @@
 import ArgumentParser
 import ParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// `parallelkit run`: a GNU-parallel-compatible command runner.
 ///
@@ -34,9 +29,12 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         // Reached only when `run` is not the first argument (e.g. after a global option).
-        Glibc.exit(RunMain.main(arguments.map { Array($0.utf8) }))
+        exitProcess(RunMain.main(arguments.map { Array($0.utf8) }))
     }
 }
+
+/// `exit(3)`, under a name that `ParsableCommand`'s own `exit(withError:)` cannot shadow.
+private func exitProcess(_ status: Int32) -> Never { exit(status) }
 
 /// The runner's entry point: parse, plan, run, and map every usage error to one line on
 /// standard error and exit status 255, as GNU parallel does.
@@ -51,7 +49,7 @@ enum RunMain {
         do throws(RunUsageError) {
             return try run(arguments)
         } catch {
-            writeFully(2, Array("parallelkit run: \(error.message)\n".utf8))
+            try? writeAll(2, Array("parallelkit run: \(error.message)\n".utf8))  // nowhere to report it
             return 255
         }
     }
@@ -69,7 +67,7 @@ enum RunMain {
         var jobs = jobSlots(options.jobs, descriptorCapacity: capacity)
         if jobs > capacity {
             // As GNU does: fewer jobs at once rather than jobs that cannot get their pipes.
-            writeFully(2, Array("parallelkit run: only enough file descriptors to run \(capacity) jobs at once\n".utf8))
+            try? writeAll(2, Array("parallelkit run: only enough file descriptors to run \(capacity) jobs at once\n".utf8))  // nowhere to report it
             jobs = capacity
         }
         let feed = try JobFeed(options: options, resume: resume, jobSlots: jobs)
@@ -139,6 +137,7 @@ enum RunMain {
 
     /// Makes sure descriptors 0, 1 and 2 are open, so pipes never take their numbers.
     private static func ensureStandardDescriptors() {
+        // A probe, not a call that fails: EBADF says the descriptor is closed.
         for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) < 0 {
             _ = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
         }

@@ -1,3 +1,5 @@
+import ParallelKitSystem
+
 /// A problem with `parallelkit run`'s arguments or inputs: reported in one line, exit status 255
 /// (as GNU parallel does).
 struct RunUsageError: Error, Equatable {
@@ -183,7 +185,7 @@ struct RunOptionParser {
         var text = value.text
         // A file holding the value, as GNU allows (`-j procfile`).
         if text.contains("/") || (Int(text) == nil && !text.hasSuffix("%") && !text.hasPrefix("+") && !text.hasPrefix("-")),
-            let contents = SmallTextFile.read(text)
+            let contents = SmallFile.text(text, limit: 256)
         {
             text = String(contents.filter { !$0.isWhitespace })
         }
@@ -259,7 +261,7 @@ struct RunOptionParser {
             options.retryDelay = seconds
         }),
         Option(names: ["termseq", "term-seq"], action: .value { options, value throws(RunUsageError) in
-            guard let sequence = TermSequence.parse(value.text) else {
+            guard let sequence = Teardown.parse(value.text) else {
                 throw RunUsageError("--termseq: cannot use '\(value.text)'; expected SIGNAL,ms,SIGNAL,ms,…")
             }
             options.termSequence = sequence
@@ -340,22 +342,3 @@ struct RunOptionParser {
         return .directory(value)
     }
 }
-
-/// Reads a small text file (a `-j` procfile) without Foundation.
-enum SmallTextFile {
-    static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = Bytes(repeating: 0, count: 256)
-        let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        guard count >= 0 else { return nil }
-        return String(decoding: buffer[0..<count], as: UTF8.self)
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif

@@ -1,3 +1,5 @@
+import ParallelKitSystem
+
 /// Everything `parallelkit run` was asked to do, parsed from its arguments (`RunOptionParser`).
 struct RunOptions: Sendable {
     /// Where one input source's values come from.
@@ -86,7 +88,8 @@ struct RunOptions: Sendable {
     var timeout: Timeout?
     var retries = 1
     var retryDelay: Double = 0
-    var termSequence = TermSequence.standard
+    /// `--termseq`: how the runner ends a job's process group.
+    var termSequence = Teardown.gnuDefault
     var joblog: Bytes?
     /// `--joblog +FILE`: append to FILE instead of starting it afresh.
     var joblogAppends = false

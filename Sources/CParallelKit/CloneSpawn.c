@@ -1,4 +1,5 @@
-// Starting a job without waiting for its exec: `pk_launch_job` in CParallelKit.h.
+// Starting a child without waiting for its exec: `pk_clone_spawn` in CParallelKit.h, the clone
+// strategy of ParallelKitSystem's ProcessSpawner.
 //
 // posix_spawn clones with CLONE_VM | CLONE_VFORK: the child borrows the parent's memory, and the
 // calling thread sleeps until the child has exec'd (0.25-0.5 ms per job on a 2-core VM), while
@@ -55,10 +56,18 @@ struct pk_kernel_sigaction {
     uint64_t mask;
 };
 
-static int pk_launch_child(void *argument) {
-    pk_job_launch *launch = (pk_job_launch *)argument;
+/// Makes `source` the child's descriptor `target`: dup3 (which leaves close-on-exec off), or,
+/// when it already is, clears close-on-exec. Returns 0 or -errno.
+static inline long pk_child_place(int source, long target) {
+    if (source == target) return pk_child_syscall(SYS_fcntl, target, F_SETFD, 0, 0);
+    long result = pk_child_syscall(SYS_dup3, source, target, 0, 0);
+    return result < 0 ? result : 0;
+}
+
+static int pk_clone_child(void *argument) {
+    pk_clone_launch *launch = (pk_clone_launch *)argument;
     // A caught signal would run the parent's handler on the parent's memory: back to default,
-    // as exec would do anyway. Ignored signals stay ignored (nohup), but for `default_signal`.
+    // as exec would do anyway. Ignored signals stay ignored (nohup), but for `default_signals`.
     // Field by field: a struct initializer may become a call to memset, and the child calls
     // nothing outside this file (a first call through the PLT would run the dynamic linker).
     struct pk_kernel_sigaction current, fallback;
@@ -70,17 +79,31 @@ static int pk_launch_child(void *argument) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
         if (pk_child_syscall(SYS_rt_sigaction, sig, 0, (long)&current, 8) != 0) continue;
         if (current.handler == SIG_DFL) continue;
-        if (current.handler == SIG_IGN && sig != launch->default_signal) continue;
+        if (current.handler == SIG_IGN && !((launch->default_signals >> (sig - 1)) & 1)) continue;
         pk_child_syscall(SYS_rt_sigaction, sig, (long)&fallback, 0, 8);
     }
-    pk_child_syscall(SYS_setpgid, 0, 0, 0, 0);
+    if (launch->new_group) pk_child_syscall(SYS_setpgid, 0, 0, 0, 0);
     long result = 0;
+    for (int index = 0; index < launch->passed_count && result >= 0; index++) {
+        result = pk_child_place(launch->passed[2 * index], launch->passed[2 * index + 1]);
+    }
     for (long target = 0; target < 3 && result >= 0; target++) {
-        int source = target == 0 ? launch->input_fd : target == 1 ? launch->output_fd : launch->error_fd;
-        if (source < 0) continue;
-        result = source == target
-            ? pk_child_syscall(SYS_fcntl, target, F_SETFD, 0, 0)
-            : pk_child_syscall(SYS_dup3, source, target, 0, 0);
+        int source = launch->standard_fds[target];
+        if (source == PK_FD_INHERIT) continue;
+        if (source == PK_FD_DEV_NULL) {
+            long mode = target == 0 ? O_RDONLY : O_WRONLY;
+            result = pk_child_syscall(SYS_openat, AT_FDCWD, (long)"/dev/null", mode | O_CLOEXEC, 0);
+            if (result < 0) break;
+            source = (int)result;
+        }
+        result = pk_child_place(source, target);
+    }
+    if (result >= 0 && launch->close_from >= 0) {
+#ifdef SYS_close_range
+        result = pk_child_syscall(SYS_close_range, launch->close_from, ~0U, 0, 0);
+#else
+        result = -ENOSYS;
+#endif
     }
     if (result >= 0) {
         uint64_t none = 0;
@@ -96,7 +119,7 @@ static int pk_launch_child(void *argument) {
     return 127;
 }
 
-int pk_launch_job(pk_job_launch *launch, void *stack, size_t stack_size, int *pidfd) {
+int pk_clone_spawn(pk_clone_launch *launch, void *stack, size_t stack_size, int *pidfd) {
     // Every signal blocked across the clone, glibc's own two included (sigfillset leaves them
     // out), so that none reaches the child before its handlers are reset.
     uint64_t all = ~(uint64_t)0, saved = 0;
@@ -106,12 +129,12 @@ int pk_launch_job(pk_job_launch *launch, void *stack, size_t stack_size, int *pi
     *pidfd = -1;
     launch->exec_errno = 0;
     char *top = (char *)(((uintptr_t)stack + stack_size) & ~(uintptr_t)15);
-    int pid = clone(pk_launch_child, top, flags, launch, pidfd);
+    int pid = clone(pk_clone_child, top, flags, launch, pidfd);
     int error = errno;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, 0, 8);
     if (pid < 0) return -error;
     // The child makes its own group too; whichever call comes first, the group exists on return,
-    // so the runner can signal it at once.
-    setpgid(pid, pid);
+    // so the caller can signal it at once.
+    if (launch->new_group) setpgid(pid, pid);
     return pid;
 }
