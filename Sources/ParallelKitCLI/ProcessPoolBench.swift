@@ -101,7 +101,7 @@ enum ProcessPoolBench {
                 var consumed = 0
                 var checksum = 0
                 do {
-                    for try await value in pool.imap(SquareMapTask.self, 0..<total, chunkSize: 10_000) {
+                    for try await value in pool.stream(SquareMapTask.self, 0..<total, chunking: .fixed(10_000)) {
                         checksum &+= value
                         consumed += 1
                         if consumed == first { MemoryMarks.record(first: ResidentMemory.current) }

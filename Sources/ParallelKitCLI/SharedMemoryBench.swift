@@ -26,7 +26,7 @@ enum SharedMemoryBench {
                 let pool = try await ProcessPoolBench.pool(workers: workers)
                 let total: SharedValue<Int>
                 do { total = try SharedValue(0) } catch { throw .poolFailed("\(error)") }
-                do { _ = try await pool.map(task, inputs(total), chunkSize: 1) } catch { throw .poolFailed("\(error)") }
+                do { _ = try await pool.map(task, inputs(total), chunking: .fixed(1)) } catch { throw .poolFailed("\(error)") }
                 guard total.load() == expected else { throw .wrongResult(variant: variant) }
             }
         }

@@ -10,21 +10,21 @@ enum ThreadPoolBench {
     static let roundtrip = "submit-roundtrip"
     static let roundtripSummary = "time from submitting a no-op to having its value"
     static let stream = "stream-throughput"
-    static let streamSummary = "items/s of ThreadPool.map over 1,000,000 no-op items"
+    static let streamSummary = "items/s of ThreadPool.stream over 1,000,000 no-op items"
 
     /// Seed 003's sleep times, in seconds.
     static let sleepTimes = [0.1, 0.2, 0.1, 0.5, 0.7, 0.9, 0.5, 0.4, 1.5, 1.3, 1.0, 0.3, 0.7, 0.6, 0.3, 0.8]
 
     static func sleepCases(quick: Bool) -> [BenchCase] {
         let micros = sleepTimes.map { UInt32($0 * (quick ? 10_000 : 1_000_000)) }
-        let pool = ThreadPool(threads: 16)
+        let pool = ThreadPool(workers: 16)
         return [
             BenchCase(workload: sleep16, variant: "serial", workers: 1, items: 16) {
                 for sleep in micros { usleep(sleep) }
             },
             BenchCase(workload: sleep16, variant: "threadpool-16", workers: 16, items: 16) { () async throws(BenchError) in
                 do {
-                    for try await _ in pool.mapUnordered(micros, { usleep($0) }) {}
+                    for try await _ in pool.streamUnordered(micros, { usleep($0) }) {}
                 } catch {
                     throw .poolFailed("\(error)")
                 }
@@ -39,7 +39,7 @@ enum ThreadPoolBench {
 
     static func starvationCases(quick: Bool) -> [BenchCase] {
         let blockMicros: UInt32 = quick ? 20_000 : 200_000
-        let pool = ThreadPool(threads: 16)
+        let pool = ThreadPool(workers: 16)
         return [
             BenchCase(workload: starvation, variant: "cooperative", workers: Workers.available, baseline: "cooperative") {
                 let blockers = (0..<16).map { _ in Task.detached { _ = usleep(blockMicros) } }
@@ -72,7 +72,7 @@ enum ThreadPoolBench {
 
     static func roundtripCases(quick: Bool) -> [BenchCase] {
         let samples = quick ? 200 : 5_000
-        let pool = ThreadPool(threads: 4)
+        let pool = ThreadPool(workers: 4)
         return [
             BenchCase(workload: roundtrip, variant: "task-spawn", workers: Workers.available, baseline: "task-spawn") {
                 await medianSeconds(samples: samples) { await Task.detached {}.value }
@@ -94,13 +94,13 @@ enum ThreadPoolBench {
 
     static func streamCases(quick: Bool) -> [BenchCase] {
         let count = quick ? 10_000 : 1_000_000
-        let pool = ThreadPool(threads: Workers.available)
+        let pool = ThreadPool(workers: .count(Workers.available))
         return [
-            BenchCase(workload: stream, variant: "map-ordered", workers: pool.threadCount, items: count, baseline: "map-ordered") {
+            BenchCase(workload: stream, variant: "map-ordered", workers: pool.workerCount, items: count, baseline: "map-ordered") {
                 () async throws(BenchError) in
                 var received = 0
                 do {
-                    for try await value in pool.map(0..<count, { $0 }) {
+                    for try await value in pool.stream(0..<count, { $0 }) {
                         guard value == received else { throw BenchError.wrongResult(variant: "map-ordered") }
                         received += 1
                     }
@@ -111,11 +111,11 @@ enum ThreadPoolBench {
                 }
                 guard received == count else { throw .wrongResult(variant: "map-ordered") }
             },
-            BenchCase(workload: stream, variant: "map-unordered", workers: pool.threadCount, items: count, baseline: "map-ordered") {
+            BenchCase(workload: stream, variant: "map-unordered", workers: pool.workerCount, items: count, baseline: "map-ordered") {
                 () async throws(BenchError) in
                 var received = 0
                 do {
-                    for try await _ in pool.mapUnordered(0..<count, { $0 }) { received += 1 }
+                    for try await _ in pool.streamUnordered(0..<count, { $0 }) { received += 1 }
                 } catch {
                     throw .poolFailed("\(error)")
                 }

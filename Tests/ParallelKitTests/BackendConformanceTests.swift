@@ -14,7 +14,7 @@ struct BackendUnderTest: Sendable, CustomTestStringConvertible {
     static let all: [BackendUnderTest] = [
         BackendUnderTest("serial") { SerialBackend() },
         BackendUnderTest("threads") { ThreadsBackend(workers: 3) },
-        BackendUnderTest("ThreadPool") { ThreadPool(threads: 3) },
+        BackendUnderTest("ThreadPool") { ThreadPool(workers: 3) },
         BackendUnderTest("ProcessPool") { try await ProcessPool(workers: 2, executable: testWorkerPath()) },
         BackendUnderTest("another module's backend") { InProcessWireBackend(batchSize: 8) },
     ]

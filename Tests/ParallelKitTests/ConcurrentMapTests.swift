@@ -7,18 +7,18 @@ import Testing
 struct ConcurrentMapTests {
     @Test("results come back in input order", arguments: [0, 1, 5, 100, 1000])
     func order(size: Int) async throws {
-        let result = try await (0..<size).concurrentMap(maxConcurrency: 7) { value -> Int in
+        let result = try await (0..<size).concurrentMap(workers: 7) { value -> Int in
             try await Task.sleep(for: .microseconds((size - value) % 13))
             return value * 3
         }
         #expect(result == (0..<size).map { $0 * 3 })
     }
 
-    @Test("never more than maxConcurrency calls run at once", arguments: [1, 3, 16])
+    @Test("never more than `workers` calls run at once", arguments: [1, 3, 16])
     func boundedConcurrency(bound: Int) async throws {
         let running = Atomic<Int>(0)
         let highest = Atomic<Int>(0)
-        _ = try await (0..<200).concurrentMap(maxConcurrency: bound) { value -> Int in
+        _ = try await (0..<200).concurrentMap(workers: .count(bound)) { value -> Int in
             let now = running.add(1, ordering: .relaxed).newValue
             highest.max(now, ordering: .relaxed)
             try await Task.sleep(for: .milliseconds(1))
@@ -36,7 +36,7 @@ struct ConcurrentMapTests {
             pulled.increment()
             return value < 49 ? value + 1 : nil
         }
-        let result = try await numbers.concurrentMap(maxConcurrency: 4) { $0 }
+        let result = try await numbers.concurrentMap(workers: 4) { $0 }
         #expect(result == Array(0..<50))
         #expect(pulled.count == 50)
     }
@@ -45,7 +45,7 @@ struct ConcurrentMapTests {
     func errors() async {
         let finished = Counter()
         await #expect(throws: Boom(index: 5)) {
-            _ = try await (0..<100).concurrentMap(maxConcurrency: 4) { value -> Int in
+            _ = try await (0..<100).concurrentMap(workers: 4) { value -> Int in
                 if value == 5 { throw Boom(index: 5) }
                 try await Task.sleep(for: .seconds(value > 5 ? 30 : 0))
                 finished.increment()
@@ -59,7 +59,7 @@ struct ConcurrentMapTests {
     func cancellation() async {
         let started = Counter()
         let task = Task {
-            try await (0..<10_000).concurrentMap(maxConcurrency: 2) { value -> Int in
+            try await (0..<10_000).concurrentMap(workers: 2) { value -> Int in
                 started.increment()
                 try await Task.sleep(for: .seconds(30))
                 return value
@@ -79,14 +79,14 @@ struct ConcurrentMapTests {
         #expect(try await input.concurrentFlatMap { [$0, $0] } == input.flatMap { [$0, $0] })
         #expect(try await input.concurrentFilter { $0.isMultiple(of: 4) } == input.filter { $0.isMultiple(of: 4) })
         let sum = Atomic<Int>(0)
-        try await input.concurrentForEach(maxConcurrency: 3) { sum.add($0, ordering: .relaxed) }
+        try await input.concurrentForEach(workers: 3) { sum.add($0, ordering: .relaxed) }
         #expect(sum.load(ordering: .relaxed) == input.reduce(0, +))
     }
 
     @Test("a bound below 1 stops the program")
     func invalidBound() async {
         await #expect(processExitsWith: .failure) {
-            _ = try? await [1].concurrentMap(maxConcurrency: 0) { $0 }
+            _ = try? await [1].concurrentMap(workers: 0) { $0 }
         }
     }
 }

@@ -38,17 +38,17 @@ func processIsGone(_ pid: Int32) -> Bool {
 
 @Suite("ProcessPool", .serialized)
 struct ProcessPoolTests {
-    @Test("map equals the serial result, in order, for every batching", arguments: [nil, 1, 7, 1000] as [Int?])
-    func mapMatchesSerial(chunkSize: Int?) async throws {
+    @Test("map equals the serial result, in order, for every batching", arguments: [.adaptive, .fixed(1), .fixed(7), .fixed(1000)] as [Chunking])
+    func mapMatchesSerial(chunking: Chunking) async throws {
         let pool = try await testPool()
         defer { pool.terminate() }
         for size in [0, 1, 2, 97, 20_000] {
             let inputs = Array(0..<size)
-            #expect(try await pool.map(SquareTask.self, inputs, chunkSize: chunkSize) == inputs.map { $0 * $0 })
+            #expect(try await pool.map(SquareTask.self, inputs, chunking: chunking) == inputs.map { $0 * $0 })
         }
     }
 
-    @Test("apply, applyAsync with callbacks, mapAsync, and starmap through an input struct")
+    @Test("apply, submit with callbacks, submitMap, and starmap through an input struct")
     func callStyles() async throws {
         let pool = try await testPool()
         defer { pool.terminate() }
@@ -56,12 +56,12 @@ struct ProcessPoolTests {
         #expect(try await pool.apply(CountInRangeTask.self, .init(row: [1, 4, 5, 8, 9])) == 3)
 
         let succeeded = CompletionInbox<Int>()
-        let handle = pool.applyAsync(SquareTask.self, 9, onSuccess: { succeeded.push($0) })
+        let handle = pool.submit(SquareTask.self, 9, onSuccess: { succeeded.push($0) })
         #expect(await succeeded.next() == 81)
         #expect(try await handle.value == 81)
 
         let failed = CompletionInbox<ProcessPoolError>()
-        pool.applyAsync(EvenOnlyTask.self, 3, onFailure: { failed.push($0) })
+        pool.submit(EvenOnlyTask.self, 3, onFailure: { failed.push($0) })
         guard case .taskFailed(let remote, let task) = await failed.next() else {
             Issue.record("expected taskFailed")
             return
@@ -69,27 +69,27 @@ struct ProcessPoolTests {
         #expect(task == 0 && remote.typeName.hasSuffix("OddInputError") && remote.message == "odd input 3")
 
         let rows = (0..<500).map { [$0 % 10, ($0 * 7) % 10, 4, 9, 1] }
-        let counts = try await pool.mapAsync(CountInRangeTask.self, rows.map { .init(row: $0) }).value
+        let counts = try await pool.submitMap(CountInRangeTask.self, rows.map { .init(row: $0) }).value
         #expect(counts == rows.map { row in row.filter { (4...8).contains($0) }.count })
     }
 
-    @Test("imap streams in order and imapUnordered delivers every item exactly once", arguments: [1, 16])
-    func streams(chunkSize: Int) async throws {
+    @Test("stream delivers in order and streamUnordered delivers every item exactly once", arguments: [.fixed(1), .fixed(16), .adaptive] as [Chunking])
+    func streams(chunking: Chunking) async throws {
         let pool = try await testPool()
         defer { pool.terminate() }
         var ordered: [Int] = []
-        for try await value in pool.imap(SquareTask.self, 0..<1000, chunkSize: chunkSize) { ordered.append(value) }
+        for try await value in pool.stream(SquareTask.self, 0..<1000, chunking: chunking) { ordered.append(value) }
         #expect(ordered == (0..<1000).map { $0 * $0 })
         var seen = [Int](repeating: 0, count: 1000)
-        for try await (index, value) in pool.imapUnordered(SquareTask.self, 0..<1000, chunkSize: chunkSize) {
+        for try await (index, value) in pool.streamUnordered(SquareTask.self, 0..<1000, chunking: chunking) {
             #expect(value == index * index)
             seen[index] += 1
         }
         #expect(seen.allSatisfy { $0 == 1 })
     }
 
-    @Test("imap reads an endless input lazily and stops when the loop does")
-    func imapEndless() async throws {
+    @Test("stream reads an endless input lazily and stops when the loop does")
+    func streamEndless() async throws {
         let pool = try await testPool()
         defer { pool.terminate() }
         let pulled = Counter()
@@ -98,7 +98,7 @@ struct ProcessPoolTests {
             return value + 1
         }
         var taken = 0
-        for try await value in pool.imap(SquareTask.self, endless, chunkSize: 4, maxInFlight: 3) {
+        for try await value in pool.stream(SquareTask.self, endless, chunking: .fixed(4), maxBuffered: 12) {
             #expect(value == taken * taken)
             taken += 1
             if taken == 200 { break }
@@ -111,7 +111,7 @@ struct ProcessPoolTests {
         let pool = try await testPool()
         defer { pool.terminate() }
         await #expect {
-            _ = try await pool.map(EvenOnlyTask.self, [2, 4, 6, 7, 8], chunkSize: 2)
+            _ = try await pool.map(EvenOnlyTask.self, [2, 4, 6, 7, 8], chunking: .fixed(2))
         } throws: { error in
             guard case .taskFailed(let remote, let task) = error as? ProcessPoolError else { return false }
             return task == 3 && remote.typeName.hasSuffix("OddInputError") && remote.message == "odd input 7"
@@ -126,7 +126,7 @@ struct ProcessPoolTests {
         defer { pool.terminate() }
         let before = pool.workerPIDs
         await #expect {
-            _ = try await pool.map(CrashTask.self, [.init(value: 1, mode: .none), .init(value: 2, mode: mode)], chunkSize: 1)
+            _ = try await pool.map(CrashTask.self, [.init(value: 1, mode: .none), .init(value: 2, mode: mode)], chunking: .fixed(1))
         } throws: { error in
             guard case .workerCrashed(let pid, let exit, let tasks) = error as? ProcessPoolError else { return false }
             let expectedExit: Bool
@@ -168,7 +168,7 @@ struct ProcessPoolTests {
                 }
             }
             do {
-                let squares = try await pool.map(SquareTask.self, inputs, chunkSize: 500)
+                let squares = try await pool.map(SquareTask.self, inputs, chunking: .fixed(500))
                 #expect(squares == inputs.map { $0 * $0 })
             } catch {
                 guard case .workerCrashed(_, .signaled(SIGKILL), _) = error else {
@@ -223,7 +223,7 @@ struct ProcessPoolTests {
     @Test("the initializer runs in every worker; one that throws makes creation throw, with no worker left")
     func initializers() async throws {
         let pool = try await testPool(initializer: WorkerInitializer(InitializeTask.self, "ready"))
-        #expect(try await pool.map(ReadInitializedTask.self, [0, 1, 2, 3], chunkSize: 1) == ["ready", "ready", "ready", "ready"])
+        #expect(try await pool.map(ReadInitializedTask.self, [0, 1, 2, 3], chunking: .fixed(1)) == ["ready", "ready", "ready", "ready"])
         pool.terminate()
 
         let childrenBefore = childProcesses()
@@ -240,7 +240,7 @@ struct ProcessPoolTests {
     func recycling() async throws {
         let pool = try await testPool(workers: 1, maxTasksPerWorker: 2)
         defer { pool.terminate() }
-        let pids = try await pool.map(PIDTask.self, Array(0..<6), chunkSize: 1)
+        let pids = try await pool.map(PIDTask.self, Array(0..<6), chunking: .fixed(1))
         #expect(Set(pids).count == 3)
         #expect(pids[0] == pids[1] && pids[2] == pids[3] && pids[4] == pids[5])
     }
@@ -262,7 +262,7 @@ struct ProcessPoolTests {
     func cancellation() async throws {
         let pool = try await testPool()
         defer { pool.terminate() }
-        let call = Task { try await pool.map(SleepTask.self, Array(repeating: 50, count: 100), chunkSize: 1) }
+        let call = Task { try await pool.map(SleepTask.self, Array(repeating: 50, count: 100), chunking: .fixed(1)) }
         try await Task.sleep(for: .milliseconds(120))
         call.cancel()
         let start = ContinuousClock.now
@@ -282,7 +282,7 @@ struct ProcessPoolTests {
     @Test("close refuses new work, join waits for the rest, terminate stops now")
     func lifecycle() async throws {
         let pool = try await testPool()
-        let pending = pool.mapAsync(SleepTask.self, [100, 100, 100], chunkSize: 1)
+        let pending = pool.submitMap(SleepTask.self, [100, 100, 100], chunking: .fixed(1))
         pool.close()
         await #expect(throws: ProcessPoolError.closed) { _ = try await pool.apply(SquareTask.self, 1) }
         await pool.join()
@@ -290,7 +290,7 @@ struct ProcessPoolTests {
         #expect(pool.workerPIDs.isEmpty)
 
         let busy = try await testPool()
-        let long = busy.mapAsync(SleepTask.self, [30_000, 30_000], chunkSize: 1)
+        let long = busy.submitMap(SleepTask.self, [30_000, 30_000], chunking: .fixed(1))
         try await Task.sleep(for: .milliseconds(200))
         let start = ContinuousClock.now
         busy.terminate()
@@ -346,7 +346,7 @@ struct ProcessPoolTests {
         #expect(intervals.count == 2)
         #expect(max(intervals[0][0], intervals[1][0]) < min(intervals[0][1], intervals[1][1]))
         #expect(try await pool.map(SquareTask.self, [3, 4]) == [9, 16])
-        #expect(try await pool.map(SquareTask.self, [1, 2, 3, 4], chunkSize: 2) == [1, 4, 9, 16])
+        #expect(try await pool.map(SquareTask.self, [1, 2, 3, 4], chunking: .fixed(2)) == [1, 4, 9, 16])
         // Batches over 64 KiB are queued as encoded, in order.
         let rows = [Array(repeating: 5, count: 20_000), Array(repeating: 9, count: 30_000)]
         #expect(try await pool.map(CountInRangeTask.self, rows.map { .init(row: $0) }) == [20_000, 0])

@@ -19,7 +19,7 @@ struct ProcessQueueTests {
         let pool = try await testPool(workers: 3)
         defer { pool.terminate() }
         let counts = try await pool.map(
-            ProduceTask.self, (0..<3).map { ProduceTask.Input(queue: queue, producer: $0, count: 500) }, chunkSize: 1)
+            ProduceTask.self, (0..<3).map { ProduceTask.Input(queue: queue, producer: $0, count: 500) }, chunking: .fixed(1))
         #expect(counts == [500, 500, 500])
         queue.finishWriting()
         var all: [QueueItem] = []

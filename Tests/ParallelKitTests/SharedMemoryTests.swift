@@ -35,7 +35,7 @@ struct SharedMemoryTests {
         let counter = try SharedValue(0)
         let pool = try await testPool(workers: 2)
         defer { pool.terminate() }
-        let done = try await pool.map(IncrementTask.self, [.init(counter: counter, times: 1_000_000), .init(counter: counter, times: 1_000_000)], chunkSize: 1)
+        let done = try await pool.map(IncrementTask.self, [.init(counter: counter, times: 1_000_000), .init(counter: counter, times: 1_000_000)], chunking: .fixed(1))
         #expect(done == [1_000_000, 1_000_000])
         #expect(counter.load() == 2_000_000)
     }
@@ -132,7 +132,7 @@ struct SharedMemoryTests {
                 let writer = WorkerProcess(DieWhileWritingTask.self, queue, executable: testWorkerPath())
                 writer.start()
                 _ = try? await writer.join()
-                _ = try await pool.map(IncrementTask.self, [.init(counter: value, times: 10)], chunkSize: 1)
+                _ = try await pool.map(IncrementTask.self, [.init(counter: value, times: 10)], chunking: .fixed(1))
                 let victim = WorkerProcess(DieHoldingLockTask.self, lock, executable: testWorkerPath())
                 victim.start()
                 _ = try? await victim.join()

@@ -9,11 +9,56 @@ import Glibc
 
 @Suite("ThreadPool streams and waiting")
 struct ThreadPoolMapTests {
-    @Test("ordered map delivers every item once, in order", arguments: [0, 1, 7, 1000])
+    @Test("map returns every result in input order", arguments: [0, 1, 7, 1000])
+    func eagerMap(size: Int) async throws {
+        let pool = ThreadPool(workers: 4)
+        let results = try await pool.map(0..<size) { value -> Int in
+            usleep(UInt32((size - value) % 5 * 100))
+            return value * 2
+        }
+        #expect(results == (0..<size).map { $0 * 2 })
+    }
+
+    @Test("map throws the first error in input order, once the running work has finished")
+    func eagerMapErrors() async {
+        let pool = ThreadPool(workers: 4)
+        let started = Counter()
+        let running = Atomic<Int>(0)
+        await #expect(throws: FutureError<Boom>.failed(Boom(index: 5))) {
+            _ = try await pool.map(0..<1000) { (value: Int) throws(Boom) -> Int in
+                started.increment()
+                running.add(1, ordering: .relaxed)
+                defer { running.subtract(1, ordering: .relaxed) }
+                if value == 5 {
+                    usleep(20_000)  // fails after element 6 has failed
+                    throw Boom(index: value)
+                }
+                if value == 6 { throw Boom(index: value) }
+                usleep(1000)
+                return value
+            }
+        }
+        #expect(running.load(ordering: .relaxed) == 0, "nothing runs after map returns")
+        #expect(started.count < 1000, "elements not started are skipped")
+    }
+
+    @Test("map from a cancelled task throws cancelled; on a closed pool, poolClosed")
+    func eagerMapCancelledOrClosed() async throws {
+        let pool = ThreadPool(workers: 2)
+        let call = Task { try await pool.map(0..<10_000) { _ in usleep(1000) } }
+        try? await Task.sleep(for: .milliseconds(20))
+        call.cancel()
+        await #expect(throws: FutureError<Never>.cancelled) { try await call.value }
+        pool.close()
+        await #expect(throws: FutureError<Never>.poolClosed) { try await pool.map([1, 2]) { $0 } }
+        #expect(try await pool.map([Int]()) { $0 }.isEmpty)
+    }
+
+    @Test("stream delivers every item once, in order", arguments: [0, 1, 7, 1000])
     func ordered(size: Int) async throws {
-        let pool = ThreadPool(threads: 4)
+        let pool = ThreadPool(workers: 4)
         var results: [Int] = []
-        for try await value in pool.map(0..<size, { value -> Int in
+        for try await value in pool.stream(0..<size, { value -> Int in
             usleep(UInt32((size - value) % 5 * 100))
             return value * 2
         }) {
@@ -22,11 +67,11 @@ struct ThreadPoolMapTests {
         #expect(results == (0..<size).map { $0 * 2 })
     }
 
-    @Test("unordered map delivers every item exactly once with its index", arguments: [0, 1, 7, 1000])
+    @Test("streamUnordered delivers every item exactly once with its index", arguments: [0, 1, 7, 1000])
     func unordered(size: Int) async throws {
-        let pool = ThreadPool(threads: 4)
+        let pool = ThreadPool(workers: 4)
         var seen = [Int](repeating: 0, count: size)
-        for try await (index, value) in pool.mapUnordered(0..<size, { value -> Int in
+        for try await (index, value) in pool.streamUnordered(0..<size, { value -> Int in
             usleep(UInt32(value % 3 * 200))
             return value + 1
         }) {
@@ -36,19 +81,19 @@ struct ThreadPoolMapTests {
         #expect(seen.allSatisfy { $0 == 1 })
     }
 
-    @Test("unordered map yields fast items before slow ones")
+    @Test("streamUnordered yields fast items before slow ones")
     func completionOrder() async throws {
-        let pool = ThreadPool(threads: 4)
+        let pool = ThreadPool(workers: 4)
         var order: [Int] = []
-        for try await (index, _) in pool.mapUnordered([200_000, 1_000, 1_000, 1_000], { usleep(UInt32($0)) }) {
+        for try await (index, _) in pool.streamUnordered([200_000, 1_000, 1_000, 1_000], { usleep(UInt32($0)) }) {
             order.append(index)
         }
         #expect(order.last == 0)
     }
 
-    @Test("in-flight work never exceeds the bound", arguments: [1, 3, 8])
+    @Test("buffered work never exceeds the bound", arguments: [1, 3, 8])
     func bounded(limit: Int) async throws {
-        let pool = ThreadPool(threads: 8)
+        let pool = ThreadPool(workers: 8)
         let running = Atomic<Int>(0)
         let highest = Atomic<Int>(0)
         let submittedAhead = Atomic<Int>(0)
@@ -58,7 +103,7 @@ struct ThreadPoolMapTests {
             return value
         }
         var taken = 0
-        for try await _ in pool.map(input, maxInFlight: limit, { value -> Int in
+        for try await _ in pool.stream(input, maxBuffered: limit, { value -> Int in
             let now = running.add(1, ordering: .relaxed).newValue
             highest.max(now, ordering: .relaxed)
             usleep(200)
@@ -75,7 +120,7 @@ struct ThreadPoolMapTests {
 
     @Test("an endless input with an early break stops reading and cancels what has not started")
     func endlessInputEarlyBreak() async throws {
-        let pool = ThreadPool(threads: 2)
+        let pool = ThreadPool(workers: 2)
         let pulled = Counter()
         let started = Counter()
         let endless = sequence(first: 0) { value in
@@ -83,7 +128,7 @@ struct ThreadPoolMapTests {
             return value + 1
         }
         var taken = 0
-        for try await value in pool.map(endless, maxInFlight: 4, { value -> Int in
+        for try await value in pool.stream(endless, maxBuffered: 4, { value -> Int in
             started.increment()
             usleep(1000)
             return value
@@ -92,7 +137,7 @@ struct ThreadPoolMapTests {
             taken += 1
             if taken == 50 { break }
         }
-        pool.shutdown()
+        pool.close()
         pool.join()
         #expect(pulled.count <= 50 + 4)
         #expect(started.count <= 50 + 4)
@@ -100,11 +145,11 @@ struct ThreadPoolMapTests {
 
     @Test("an error ends the stream with its type, and later items are not started")
     func errorsEndTheStream() async {
-        let pool = ThreadPool(threads: 1)
+        let pool = ThreadPool(workers: 1)
         let started = Counter()
         var received: [Int] = []
         do {
-            for try await value in pool.map(0..<1000, maxInFlight: 2, { (value: Int) throws(Boom) -> Int in
+            for try await value in pool.stream(0..<1000, maxBuffered: 2, { (value: Int) throws(Boom) -> Int in
                 started.increment()
                 if value == 10 { throw Boom(index: value) }
                 return value
@@ -116,27 +161,27 @@ struct ThreadPoolMapTests {
             #expect(error == .failed(Boom(index: 10)))
         }
         #expect(received == Array(0..<10))
-        pool.shutdown()
+        pool.close()
         pool.join()
         #expect(started.count <= 13)
     }
 
     @Test("an AsyncSequence input works, read lazily")
     func asyncInput() async throws {
-        let pool = ThreadPool(threads: 3)
+        let pool = ThreadPool(workers: 3)
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         Task {
             for value in 0..<100 { continuation.yield(value) }
             continuation.finish()
         }
         var results: [Int] = []
-        for try await value in pool.map(stream, { $0 * $0 }) { results.append(value) }
+        for try await value in pool.stream(stream, { $0 * $0 }) { results.append(value) }
         #expect(results == (0..<100).map { $0 * $0 })
     }
 
     @Test("waitAll, waitAny and waitUntilFirstError")
     func waiting() async throws {
-        let pool = ThreadPool(threads: 4)
+        let pool = ThreadPool(workers: 4)
         let futures = try (0..<8).map { value in try pool.submit { () throws(Boom) -> Int in
             usleep(UInt32(value * 2000))
             if value == 5 { throw Boom(index: 5) }
@@ -160,7 +205,7 @@ struct ThreadPoolMapTests {
 
     @Test("waiting with a timeout returns what is still pending")
     func waitTimeout() async throws {
-        let pool = ThreadPool(threads: 1)
+        let pool = ThreadPool(workers: 1)
         let gate = OneShotEvent()
         let slow = try pool.submit { _ = gate.wait(timeout: nil) }
         let (done, pending) = await waitForFutures([slow], until: .allCompleted, timeout: .milliseconds(30))

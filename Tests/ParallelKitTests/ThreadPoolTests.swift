@@ -11,7 +11,7 @@ import Glibc
 struct ThreadPoolTests {
     @Test("submit returns futures whose values come back, errors unchanged")
     func submitAndValue() async throws {
-        let pool = ThreadPool(threads: 4)
+        let pool = ThreadPool(workers: 4)
         let future = try pool.submit { 6 * 7 }
         #expect(try await future.value == 42)
         #expect(future.state == .succeeded)
@@ -23,7 +23,7 @@ struct ThreadPoolTests {
 
     @Test("wait(timeout:) blocks until done, or throws timedOut while the work goes on")
     func blockingWait() throws {
-        let pool = ThreadPool(threads: 1)
+        let pool = ThreadPool(workers: 1)
         let gate = OneShotEvent()
         let slow = try pool.submit { () -> Int in
             _ = gate.wait(timeout: .seconds(30))
@@ -37,7 +37,7 @@ struct ThreadPoolTests {
 
     @Test("cancel takes effect only before the work starts, and says so")
     func cancelBeforeStart() throws {
-        let pool = ThreadPool(threads: 1)
+        let pool = ThreadPool(workers: 1)
         let gate = OneShotEvent()
         let ran = Counter()
         let blocker = try pool.submit { _ = gate.wait(timeout: .seconds(30)) }
@@ -49,14 +49,14 @@ struct ThreadPoolTests {
         #expect(throws: FutureError<Never>.cancelled) { try queued.wait() }
         gate.signal()
         try blocker.wait()
-        pool.shutdown()
+        pool.close()
         pool.join()
         #expect(ran.count == 0, "cancelled work never runs")
     }
 
     @Test("completion callbacks run once, also when registered after completion")
     func callbacks() async throws {
-        let pool = ThreadPool(threads: 2)
+        let pool = ThreadPool(workers: 2)
         let calls = Counter()
         let future = try pool.submit { 5 }
         let inbox = CompletionInbox<Int>()
@@ -69,22 +69,22 @@ struct ThreadPoolTests {
         #expect(calls.count == 2)
     }
 
-    @Test("shutdown lets queued work finish, or drops it with a clear error")
-    func shutdown() throws {
-        for cancelPending in [false, true] {
-            let pool = ThreadPool(threads: 1)
+    @Test("close lets queued work finish; terminate drops it with a clear error")
+    func closeAndTerminate() throws {
+        for terminates in [false, true] {
+            let pool = ThreadPool(workers: 1)
             let gate = OneShotEvent()
             let first = try pool.submit { _ = gate.wait(timeout: .seconds(30)) }
             let queued = try (0..<5).map { value in try pool.submit { value } }
             while first.state != .running { usleep(100) }
-            pool.shutdown(cancelPending: cancelPending)
-            #expect(throws: ThreadPoolError.shutDown) { _ = try pool.submit { 1 } }
+            if terminates { pool.terminate() } else { pool.close() }
+            #expect(throws: ThreadPoolError.closed) { _ = try pool.submit { 1 } }
             gate.signal()
             pool.join()
             try first.wait()
             for (value, future) in queued.enumerated() {
-                if cancelPending {
-                    #expect(throws: FutureError<Never>.poolShutDown) { try future.wait() }
+                if terminates {
+                    #expect(throws: FutureError<Never>.poolClosed) { try future.wait() }
                 } else {
                     #expect(try future.wait() == value)
                 }
@@ -99,7 +99,7 @@ struct ThreadPoolTests {
             func poolThreads() -> Int { threadNamesOfThisProcess().filter { $0.hasPrefix("pk-pool-") }.count }
             guard poolThreads() == 0 else { exit(2) }
             do {
-                let pool = ThreadPool(threads: 6)
+                let pool = ThreadPool(workers: 6)
                 guard poolThreads() == 6 else { exit(3) }
                 _ = try? pool.submit { usleep(10_000) }
             }
@@ -112,7 +112,7 @@ struct ThreadPoolTests {
         let done = Counter()
         var futures: [Future<Void, Never>] = []
         do {
-            let pool = ThreadPool(threads: 2)
+            let pool = ThreadPool(workers: 2)
             futures = try (0..<20).map { _ in try pool.submit { usleep(1000); done.increment() } }
         }
         #expect(done.count == 20)
@@ -121,7 +121,7 @@ struct ThreadPoolTests {
 
     @Test("threads are named pk-pool-N and TaskExecutor preference runs code on them")
     func taskExecutorPreference() async {
-        let pool = ThreadPool(threads: 2)
+        let pool = ThreadPool(workers: 2)
         let name = await withTaskExecutorPreference(pool) { OSThread.currentName }
         #expect(name.hasPrefix("pk-pool-"))
         let fromTask = await Task(executorPreference: pool) { OSThread.currentName }.value
@@ -130,10 +130,10 @@ struct ThreadPoolTests {
         #expect(!plain.hasPrefix("pk-pool-"))
     }
 
-    @Test("a task preferring a shut-down pool still runs")
-    func shutDownExecutorDoesNotStrand() async {
-        let pool = ThreadPool(threads: 1)
-        pool.shutdown()
+    @Test("a task preferring a closed pool still runs")
+    func closedExecutorDoesNotStrand() async {
+        let pool = ThreadPool(workers: 1)
+        pool.close()
         let value = await Task(executorPreference: pool) { 7 }.value
         #expect(value == 7)
     }
@@ -141,7 +141,7 @@ struct ThreadPoolTests {
     @Test("an idle pool uses no CPU over one second")
     func idle() async {
         await #expect(processExitsWith: .success) {
-            let pool = ThreadPool(threads: 8)
+            let pool = ThreadPool(workers: 8)
             _ = try? pool.submit { 1 }.wait()
             let before = processCPUMicroseconds()
             usleep(1_000_000)
@@ -151,7 +151,7 @@ struct ThreadPoolTests {
 
     @Test("a pool of zero threads stops the program")
     func zeroThreads() async {
-        await #expect(processExitsWith: .failure) { _ = ThreadPool(threads: 0) }
+        await #expect(processExitsWith: .failure) { _ = ThreadPool(workers: 0) }
     }
 }
 

@@ -1,32 +1,31 @@
 extension Sequence where Element: Sendable {
     /// Returns the results of an async `transform` on every element, in input order, running
-    /// at most `maxConcurrency` calls at once as child tasks.
+    /// at most `workers` calls at once as child tasks.
     ///
-    /// The async counterpart of ``Swift/RandomAccessCollection/parallelMap(workers:chunking:_:)``
+    /// The async counterpart of ``Swift/Collection/parallelMap(workers:chunking:_:)``
     /// for work that awaits (network calls, async file I/O, `ThreadPool` futures): it never
-    /// blocks a thread of the cooperative pool, and never has more than `maxConcurrency`
-    /// elements in flight — the rest of the sequence is read only as calls finish.
+    /// blocks a thread of the cooperative pool, and never has more than `workers` elements in
+    /// flight — the rest of the sequence is read only as calls finish.
     ///
     /// ```swift
-    /// let pages = try await urls.concurrentMap(maxConcurrency: 8) { url in
+    /// let pages = try await urls.concurrentMap(workers: 8) { url in
     ///     try await download(url)
     /// }
     /// ```
     ///
     /// - Parameters:
-    ///   - maxConcurrency: the most calls running at once; defaults to the usable cores.
+    ///   - workers: the most calls running at once; `.all`, the default, is the usable cores.
     ///   - transform: an async function called once per element, concurrently.
     /// - Returns: `transform`'s results in the order of the input.
     /// - Throws: the first error `transform` threw, or `CancellationError` when the calling task
     ///   is cancelled. Either way the calls still running are cancelled and awaited before the
     ///   error is thrown: nothing runs after the call returns.
-    /// - Complexity: at most `maxConcurrency` elements in flight; results are kept in order.
+    /// - Complexity: at most `workers` elements in flight; results are kept in order.
     public func concurrentMap<T: Sendable>(
-        maxConcurrency: Int = Workers.all.count,
+        workers: Workers = .all,
         _ transform: @escaping @Sendable (Element) async throws -> T
     ) async throws -> [T] {
-        precondition(
-            maxConcurrency >= 1, "concurrentMap(maxConcurrency: \(maxConcurrency)): the bound must be 1 or more")
+        let maxConcurrency = workers.count
         return try await withThrowingTaskGroup(of: (Int, T).self) { group in
             var elements = makeIterator()
             var results: [T?] = []

@@ -2,7 +2,7 @@ import Synchronization
 
 /// This process's threads: registered tasks as child tasks on Swift's cooperative pool, at most
 /// `workers` at once (their `run` may await), and closures on the collection engine's parked
-/// threads (``Swift/RandomAccessCollection/parallelMap(workers:chunking:_:)``).
+/// threads (``Swift/Collection/parallelMap(workers:chunking:_:)``).
 ///
 /// ```swift
 /// let counts = try await rows.parallelMap(CountInRange.self, on: .threads)

@@ -34,26 +34,22 @@ final class ChunkResults<Value: Sendable>: Sendable {
             // Copying a few thousand values is faster than waking a worker.
             let copiers: Workers = total < 1 << 16 ? 1 : workers
             LargeBuffer.adviseHugePages(base, count: total)
-            let context = ChunkContext(base: ordered, output: (offsets: offsets, buffer: base))
-            withUnsafePointer(to: context) { pointer in
-                ParallelLoop.run(count: ordered.count, workers: copiers, chunking: .fixed(1), context: pointer) {
-                    range, raw in
-                    let context = ChunkContext<[[Value]], (offsets: [Int], buffer: UnsafeMutablePointer<Value>)>.at(raw)
-                    for piece in range {
-                        context.base[piece].withUnsafeBufferPointer { source in
-                            let target = context.output.buffer + context.output.offsets[piece]
-                            _ = UnsafeMutableBufferPointer(start: target, count: source.count).initialize(from: source)
-                        }
+            ordered.forEachChunk(workers: copiers, chunking: .fixed(1), sharing: (offsets: offsets, buffer: base)) {
+                pieces, output, range in
+                for piece in range {
+                    pieces.base[piece].withUnsafeBufferPointer { source in
+                        let target = output.buffer + output.offsets[piece]
+                        _ = UnsafeMutableBufferPointer(start: target, count: source.count).initialize(from: source)
                     }
-                    return true
                 }
+                return true
             }
             initializedCount = total
         }
     }
 }
 
-extension RandomAccessCollection where Self: Sendable {
+extension Collection where Self: Sendable {
     /// Runs `gather` on every element, chunk by chunk in parallel, and joins what each chunk
     /// appended in input order: the shared body of `parallelCompactMap`, `parallelFlatMap` and
     /// `parallelFilter`.
@@ -63,21 +59,16 @@ extension RandomAccessCollection where Self: Sendable {
         chunking: Chunking,
         _ gather: (Element, inout [T]) throws(Failure) -> Void
     ) throws(Failure) -> [T] {
-        typealias Context = ChunkContext<Self, ChunkResults<T>>
-        let context = Context(base: self, output: ChunkResults<T>())
-        try withUnsafePointer(to: context) { (pointer) throws(Failure) in
-            try ParallelLoop.run(count: count, workers: workers, chunking: chunking, context: pointer) {
-                (range, raw) throws(Failure) -> Bool in
-                let context = Context.at(raw)
-                let base = context.base
-                var values: [T] = []
-                try base.forEachElement(atOffsets: range) { (_, element) throws(Failure) in
-                    try gather(element, &values)
-                }
-                context.output.add(values, start: range.lowerBound)
+        let results = ChunkResults<T>()
+        try forEachChunk(workers: workers, chunking: chunking, sharing: results) { (elements, results, range) throws(Failure) -> Bool in
+            var values: [T] = []
+            _ = try elements.forEach(atOffsets: range) { (_, element) throws(Failure) -> Bool in
+                try gather(element, &values)
                 return true
             }
+            results.add(values, start: range.lowerBound)
+            return true
         }
-        return context.output.joined(workers: workers)
+        return results.joined(workers: workers)
     }
 }

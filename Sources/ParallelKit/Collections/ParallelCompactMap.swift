@@ -1,4 +1,4 @@
-extension RandomAccessCollection where Self: Sendable {
+extension Collection where Self: Sendable {
     /// Returns the non-`nil` results of `transform`, in input order, computed on all usable cores.
     ///
     /// ```swift
@@ -15,27 +15,11 @@ extension RandomAccessCollection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelCompactMap<T: Sendable, Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ transform: @Sendable (Element) throws(Failure) -> T?
     ) throws(Failure) -> [T] {
         try gatherInOrder(workers: workers, chunking: chunking) { (element, values) throws(Failure) in
             if let value = try transform(element) { values.append(value) }
         }
-    }
-}
-
-extension Collection where Self: Sendable, Element: Sendable {
-    /// Returns the non-`nil` results of `transform`, in input order, computed on all usable cores.
-    ///
-    /// Copies the elements into an array first. See
-    /// ``Swift/RandomAccessCollection/parallelCompactMap(workers:chunking:_:)``.
-    @inlinable @inline(__always)
-    public func parallelCompactMap<T: Sendable, Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
-        _ transform: @Sendable (Element) throws(Failure) -> T?
-    ) throws(Failure) -> [T] {
-        try ContiguousArray(self).parallelCompactMap(workers: workers, chunking: chunking, transform)
     }
 }

@@ -1,4 +1,4 @@
-extension RandomAccessCollection where Self: Sendable, Element: Sendable {
+extension Collection where Self: Sendable, Element: Sendable {
     /// Returns the elements that satisfy `isIncluded`, in their original order, tested on all usable cores.
     ///
     /// ```swift
@@ -15,27 +15,11 @@ extension RandomAccessCollection where Self: Sendable, Element: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelFilter<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ isIncluded: @Sendable (Element) throws(Failure) -> Bool
     ) throws(Failure) -> [Element] {
         try gatherInOrder(workers: workers, chunking: chunking) { (element, values) throws(Failure) in
             if try isIncluded(element) { values.append(element) }
         }
-    }
-}
-
-extension Collection where Self: Sendable, Element: Sendable {
-    /// Returns the elements that satisfy `isIncluded`, in their original order, tested on all usable cores.
-    ///
-    /// Copies the elements into an array first. See
-    /// ``Swift/RandomAccessCollection/parallelFilter(workers:chunking:_:)``.
-    @inlinable @inline(__always)
-    public func parallelFilter<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
-        _ isIncluded: @Sendable (Element) throws(Failure) -> Bool
-    ) throws(Failure) -> [Element] {
-        try ContiguousArray(self).parallelFilter(workers: workers, chunking: chunking, isIncluded)
     }
 }

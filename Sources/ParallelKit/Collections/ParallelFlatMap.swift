@@ -1,4 +1,4 @@
-extension RandomAccessCollection where Self: Sendable {
+extension Collection where Self: Sendable {
     /// Returns the concatenated results of `transform`, in input order, computed on all usable cores.
     ///
     /// ```swift
@@ -15,27 +15,11 @@ extension RandomAccessCollection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelFlatMap<SegmentOfResult: Sequence, Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ transform: @Sendable (Element) throws(Failure) -> SegmentOfResult
     ) throws(Failure) -> [SegmentOfResult.Element] where SegmentOfResult.Element: Sendable {
         try gatherInOrder(workers: workers, chunking: chunking) { (element, values) throws(Failure) in
             values.append(contentsOf: try transform(element))
         }
-    }
-}
-
-extension Collection where Self: Sendable, Element: Sendable {
-    /// Returns the concatenated results of `transform`, in input order, computed on all usable cores.
-    ///
-    /// Copies the elements into an array first. See
-    /// ``Swift/RandomAccessCollection/parallelFlatMap(workers:chunking:_:)``.
-    @inlinable @inline(__always)
-    public func parallelFlatMap<SegmentOfResult: Sequence, Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
-        _ transform: @Sendable (Element) throws(Failure) -> SegmentOfResult
-    ) throws(Failure) -> [SegmentOfResult.Element] where SegmentOfResult.Element: Sendable {
-        try ContiguousArray(self).parallelFlatMap(workers: workers, chunking: chunking, transform)
     }
 }

@@ -1,4 +1,4 @@
-extension RandomAccessCollection where Self: Sendable {
+extension Collection where Self: Sendable {
     /// Calls `body` on every element, on all usable cores, and returns when every call has finished.
     ///
     /// Calls happen in no particular order and on several threads at once, so `body` may only
@@ -19,34 +19,14 @@ extension RandomAccessCollection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelForEach<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ body: @Sendable (Element) throws(Failure) -> Void
     ) throws(Failure) {
-        try withUnsafePointer(to: self) { (pointer) throws(Failure) in
-            try ParallelLoop.run(count: count, workers: workers, chunking: chunking, context: pointer) {
-                (range, raw) throws(Failure) -> Bool in
-                let base = raw.assumingMemoryBound(to: Self.self).pointee
-                try base.forEachElement(atOffsets: range) { (_, element) throws(Failure) in
-                    try body(element)
-                }
+        try forEachChunk(workers: workers, chunking: chunking, sharing: ()) { (elements, _, range) throws(Failure) -> Bool in
+            try elements.forEach(atOffsets: range) { (_, element) throws(Failure) -> Bool in
+                try body(element)
                 return true
             }
         }
-    }
-}
-
-extension Collection where Self: Sendable, Element: Sendable {
-    /// Calls `body` on every element, on all usable cores, and returns when every call has finished.
-    ///
-    /// Copies the elements into an array first. See
-    /// ``Swift/RandomAccessCollection/parallelForEach(workers:chunking:_:)``.
-    @inlinable @inline(__always)
-    public func parallelForEach<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
-        _ body: @Sendable (Element) throws(Failure) -> Void
-    ) throws(Failure) {
-        try ContiguousArray(self).parallelForEach(workers: workers, chunking: chunking, body)
     }
 }

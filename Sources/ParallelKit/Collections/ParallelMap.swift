@@ -1,10 +1,11 @@
-extension RandomAccessCollection where Self: Sendable {
+extension Collection where Self: Sendable {
     /// Returns the results of `transform` on every element, in order, computed on all usable cores.
     ///
     /// Parallel counterpart of `map`: the input is cut into chunks that the calling thread and
     /// the engine's worker threads claim; each result is written straight into its index of the
     /// output, so the order costs nothing. Inputs too small to gain from threads (judged by
-    /// timing the first and last element) run as a plain loop.
+    /// timing the first and last element) run as a plain loop. A collection without random
+    /// access (a `Set`, a dictionary's values) is copied into a buffer first.
     ///
     /// ```swift
     /// let numbers = Array(0..<10_000_000)
@@ -23,14 +24,12 @@ extension RandomAccessCollection where Self: Sendable {
     ///   has stopped; chunks not started are skipped, and nothing runs after the call returns.
     /// - Complexity: O(*n*) work, O(*n* / workers) time for evenly priced elements.
     /// - Note: Blocks the calling thread until done. From async code on the cooperative pool,
-    ///   prefer ``Swift/Sequence/concurrentMap(maxConcurrency:_:)`` for awaiting work.
+    ///   prefer ``Swift/Sequence/concurrentMap(workers:_:)`` for awaiting work.
     @inlinable @inline(__always)
     public func parallelMap<T: Sendable, Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ transform: @Sendable (Element) throws(Failure) -> T
     ) throws(Failure) -> [T] {
-        typealias Context = ChunkContext<Self, (buffer: UnsafeMutablePointer<T>, finished: FinishedRanges?)>
         let total = count
         var failure: Failure?
         let result = [T](unsafeUninitializedCapacity: total) { buffer, initializedCount in
@@ -38,27 +37,22 @@ extension RandomAccessCollection where Self: Sendable {
             LargeBuffer.adviseHugePages(output, count: total)
             // Only an operation that can fail needs to know which chunks finished.
             let finished = Failure.self == Never.self ? nil : FinishedRanges()
-            let context = Context(base: self, output: (output, finished))
             do throws(Failure) {
-                try withUnsafePointer(to: context) { (pointer) throws(Failure) in
-                    try ParallelLoop.run(count: total, workers: workers, chunking: chunking, context: pointer) {
-                        (range, raw) throws(Failure) -> Bool in
-                        let context = Context.at(raw)
-                        let base = context.base
-                        let output = context.output.buffer
-                        var written = range.lowerBound
-                        do throws(Failure) {
-                            try base.forEachElement(atOffsets: range) { (offset, element) throws(Failure) in
-                                (output + offset).initialize(to: try transform(element))
-                                written = offset + 1
-                            }
-                        } catch {
-                            (output + range.lowerBound).deinitialize(count: written - range.lowerBound)
-                            throw error
+                try forEachChunk(workers: workers, chunking: chunking, sharing: (buffer: output, finished: finished)) {
+                    (elements, output, range) throws(Failure) -> Bool in
+                    var written = range.lowerBound
+                    do throws(Failure) {
+                        _ = try elements.forEach(atOffsets: range) { (offset, element) throws(Failure) -> Bool in
+                            (output.buffer + offset).initialize(to: try transform(element))
+                            written = offset + 1
+                            return true
                         }
-                        context.output.finished?.add(range)
-                        return true
+                    } catch {
+                        (output.buffer + range.lowerBound).deinitialize(count: written - range.lowerBound)
+                        throw error
                     }
+                    output.finished?.add(range)
+                    return true
                 }
                 initializedCount = total
             } catch {
@@ -71,24 +65,5 @@ extension RandomAccessCollection where Self: Sendable {
         }
         if let failure { throw failure }
         return result
-    }
-}
-
-extension Collection where Self: Sendable, Element: Sendable {
-    /// Returns the results of `transform` on every element, in order, computed on all usable cores.
-    ///
-    /// For collections without random access the elements are first copied into an array.
-    /// See ``Swift/RandomAccessCollection/parallelMap(workers:chunking:_:)``.
-    ///
-    /// ```swift
-    /// let lengths = Set(words).parallelMap { $0.count }
-    /// ```
-    @inlinable @inline(__always)
-    public func parallelMap<T: Sendable, Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
-        _ transform: @Sendable (Element) throws(Failure) -> T
-    ) throws(Failure) -> [T] {
-        try ContiguousArray(self).parallelMap(workers: workers, chunking: chunking, transform)
     }
 }

@@ -1,4 +1,4 @@
-extension RandomAccessCollection where Self: Sendable {
+extension Collection where Self: Sendable {
     /// Maps every element and combines the results with an associative operation, on all usable cores.
     ///
     /// Each chunk folds its elements starting from `identity`; the chunk results are then
@@ -24,29 +24,24 @@ extension RandomAccessCollection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelReduce<T: Sendable, Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ identity: T,
         mapping transform: @Sendable (Element) throws(Failure) -> T,
         _ combine: @Sendable (T, T) throws(Failure) -> T
     ) throws(Failure) -> T {
-        typealias Context = ChunkContext<Self, (identity: T, partials: PartialResults<T>)>
-        let context = Context(base: self, output: (identity, PartialResults<T>()))
-        try withUnsafePointer(to: context) { (pointer) throws(Failure) in
-            try ParallelLoop.run(count: count, workers: workers, chunking: chunking, context: pointer) {
-                (range, raw) throws(Failure) -> Bool in
-                let context = Context.at(raw)
-                let base = context.base
-                var accumulated = context.output.identity
-                try base.forEachElement(atOffsets: range) { (_, element) throws(Failure) in
-                    accumulated = try combine(accumulated, try transform(element))
-                }
-                context.output.partials.add(accumulated, start: range.lowerBound)
+        let partials = PartialResults<T>()
+        try forEachChunk(workers: workers, chunking: chunking, sharing: (identity: identity, partials: partials)) {
+            (elements, state, range) throws(Failure) -> Bool in
+            var accumulated = state.identity
+            _ = try elements.forEach(atOffsets: range) { (_, element) throws(Failure) -> Bool in
+                accumulated = try combine(accumulated, try transform(element))
                 return true
             }
+            state.partials.add(accumulated, start: range.lowerBound)
+            return true
         }
         var result = identity
-        for partial in context.output.partials.inInputOrder {
+        for partial in partials.inInputOrder {
             result = try combine(result, partial)
         }
         return result
@@ -61,31 +56,12 @@ extension RandomAccessCollection where Self: Sendable {
     /// See ``parallelReduce(workers:chunking:_:mapping:_:)`` for the rules on `identity` and `combine`.
     @inlinable @inline(__always)
     public func parallelReduce<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ identity: Element,
         _ combine: @Sendable (Element, Element) throws(Failure) -> Element
     ) throws(Failure) -> Element where Element: Sendable {
         try parallelReduce(
             workers: workers, chunking: chunking, identity,
             mapping: { (element: Element) throws(Failure) -> Element in element }, combine)
-    }
-}
-
-extension Collection where Self: Sendable, Element: Sendable {
-    /// Maps every element and combines the results with an associative operation, on all usable cores.
-    ///
-    /// Copies the elements into an array first. See
-    /// ``Swift/RandomAccessCollection/parallelReduce(workers:chunking:_:mapping:_:)``.
-    @inlinable @inline(__always)
-    public func parallelReduce<T: Sendable, Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
-        _ identity: T,
-        mapping transform: @Sendable (Element) throws(Failure) -> T,
-        _ combine: @Sendable (T, T) throws(Failure) -> T
-    ) throws(Failure) -> T {
-        try ContiguousArray(self).parallelReduce(
-            workers: workers, chunking: chunking, identity, mapping: transform, combine)
     }
 }

@@ -1,6 +1,6 @@
 import Synchronization
 
-extension RandomAccessCollection where Self: Sendable {
+extension Collection where Self: Sendable {
     /// Returns whether any element satisfies `predicate`, testing on all usable cores and
     /// stopping every worker soon after one match is found.
     ///
@@ -21,31 +21,21 @@ extension RandomAccessCollection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelContains<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         where predicate: @Sendable (Element) throws(Failure) -> Bool
     ) throws(Failure) -> Bool {
-        typealias Context = ChunkContext<Self, SearchState>
-        let context = Context(base: self, output: SearchState())
-        try withUnsafePointer(to: context) { (pointer) throws(Failure) in
-            try ParallelLoop.run(count: count, workers: workers, chunking: chunking, context: pointer) {
-                (range, raw) throws(Failure) -> Bool in
-                let context = Context.at(raw)
-                let base = context.base
-                let state = context.output
-                var index = base.index(base.startIndex, offsetBy: range.lowerBound)
-                for _ in range {
-                    if state.found.load(ordering: .relaxed) { return false }
-                    if try predicate(base[index]) {
-                        state.found.store(true, ordering: .relaxed)
-                        return false
-                    }
-                    base.formIndex(after: &index)
+        let state = SearchState()
+        try forEachChunk(workers: workers, chunking: chunking, sharing: state) { (elements, state, range) throws(Failure) -> Bool in
+            try elements.forEach(atOffsets: range) { (_, element) throws(Failure) -> Bool in
+                if state.found.load(ordering: .relaxed) { return false }
+                if try predicate(element) {
+                    state.found.store(true, ordering: .relaxed)
+                    return false
                 }
                 return true
             }
         }
-        return context.output.found.load(ordering: .relaxed)
+        return state.found.load(ordering: .relaxed)
     }
 
     /// Returns the first element — the one with the lowest index — that satisfies `predicate`,
@@ -69,60 +59,23 @@ extension RandomAccessCollection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelFirst<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         where predicate: @Sendable (Element) throws(Failure) -> Bool
     ) throws(Failure) -> Element? {
-        typealias Context = ChunkContext<Self, SearchState>
-        let context = Context(base: self, output: SearchState())
-        try withUnsafePointer(to: context) { (pointer) throws(Failure) in
-            try ParallelLoop.run(count: count, workers: workers, chunking: chunking, context: pointer) {
-                (range, raw) throws(Failure) -> Bool in
-                let context = Context.at(raw)
-                let base = context.base
-                let state = context.output
-                var index = base.index(base.startIndex, offsetBy: range.lowerBound)
-                for offset in range {
-                    if offset >= state.lowest.load(ordering: .relaxed) { break }
-                    if try predicate(base[index]) {
-                        state.lowest.min(offset, ordering: .relaxed)
-                        break
-                    }
-                    base.formIndex(after: &index)
+        let state = SearchState()
+        try forEachChunk(workers: workers, chunking: chunking, sharing: state) { (elements, state, range) throws(Failure) -> Bool in
+            _ = try elements.forEach(atOffsets: range) { (offset, element) throws(Failure) -> Bool in
+                if offset >= state.lowest.load(ordering: .relaxed) { return false }
+                if try predicate(element) {
+                    state.lowest.min(offset, ordering: .relaxed)
+                    return false
                 }
-                // Chunks after a match run no test (the check above), but chunks before it must run.
                 return true
             }
+            // Chunks after a match run no test (the check above), but chunks before it must run.
+            return true
         }
-        let match = context.output.lowest.load(ordering: .relaxed)
+        let match = state.lowest.load(ordering: .relaxed)
         return match == .max ? nil : self[self.index(startIndex, offsetBy: match)]
-    }
-}
-
-extension Collection where Self: Sendable, Element: Sendable {
-    /// Returns whether any element satisfies `predicate`, testing on all usable cores.
-    ///
-    /// Copies the elements into an array first. See
-    /// ``Swift/RandomAccessCollection/parallelContains(workers:chunking:where:)``.
-    @inlinable @inline(__always)
-    public func parallelContains<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
-        where predicate: @Sendable (Element) throws(Failure) -> Bool
-    ) throws(Failure) -> Bool {
-        try ContiguousArray(self).parallelContains(workers: workers, chunking: chunking, where: predicate)
-    }
-
-    /// Returns the first element that satisfies `predicate`, testing on all usable cores.
-    ///
-    /// Copies the elements into an array first. See
-    /// ``Swift/RandomAccessCollection/parallelFirst(workers:chunking:where:)``.
-    @inlinable @inline(__always)
-    public func parallelFirst<Failure: Error>(
-        workers: Workers = .all,
-        chunking: Chunking = .adaptive,
-        where predicate: @Sendable (Element) throws(Failure) -> Bool
-    ) throws(Failure) -> Element? {
-        try ContiguousArray(self).parallelFirst(workers: workers, chunking: chunking, where: predicate)
     }
 }

@@ -1,10 +1,5 @@
+import ParallelKitSystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Supervised worker processes running registered ``WorkerTask``s: Python's
 /// `multiprocessing.Pool`, without its hangs.
@@ -68,7 +63,7 @@ public final class ProcessPool: Sendable {
             executable: executable ?? "/proc/self/exe", arguments: arguments,
             buildID: buildID ?? (executable == nil ? WorkerTasks.executableBuildID : nil),
             initializer: initializer.map { ($0.task, $0.payload) })
-        dispatchers = ThreadPool(threads: count)
+        dispatchers = ThreadPool(workers: .count(count))
         supervisor = WorkerSupervisor(
             launch: launch, workers: count, maxTasksPerWorker: maxTasksPerWorker, taskTimeout: taskTimeout, retries: retries)
         // Start the workers from the dispatcher threads, so that their handshakes overlap.
@@ -114,11 +109,12 @@ public final class ProcessPool: Sendable {
             future.finish(.failure(.failed(.undecodable(tasks: range, detail: "inputs could not be encoded: \(error)"))))
             return future
         }
-        return submit(BatchJob(task: Task.name, signature: Task.signature, payload: payload, range: range), of: task, cancellation: cancellation)
+        let job = BatchJob(task: Task.name, signature: Task.signature, payload: payload, range: range)
+        return submitEncoded(job, of: task, cancellation: cancellation)
     }
 
     /// Queues one batch already encoded, as ``submitBatch(_:_:firstIndex:cancellation:)``.
-    func submit<Task: WorkerTask>(
+    func submitEncoded<Task: WorkerTask>(
         _ job: BatchJob, of task: Task.Type, cancellation: CancellationFlag? = nil
     ) -> Future<BatchOutcome<Task.Output>, ProcessPoolError> {
         let future = Future<BatchOutcome<Task.Output>, ProcessPoolError>()
@@ -126,9 +122,9 @@ public final class ProcessPool: Sendable {
         let supervisor = self.supervisor
         let submitted = try? dispatchers.submit { () throws(ProcessPoolError) -> BatchOutcome<Task.Output> in
             if cancellation?.isCancelled == true { throw .cancelled }
-            let started = Ticks.monotonicNanoseconds()
+            let started = MonotonicClock.nanoseconds()
             let outputs = try supervisor.run(job)
-            let seconds = Double(Ticks.monotonicNanoseconds() &- started) / 1e9
+            let seconds = Double(MonotonicClock.nanoseconds() &- started) / 1e9
             return BatchOutcome(outputs: try Self.decode(outputs, of: Task.self, range: range), seconds: seconds)
         }
         guard let submitted else {
@@ -159,7 +155,7 @@ public final class ProcessPool: Sendable {
     /// Stops accepting work; queued and running work still finishes (Python's `close()`).
     public func close() {
         supervisor.close()
-        dispatchers.shutdown(cancelPending: false)
+        dispatchers.close()
     }
 
     /// Waits until a closed pool has finished its work and its workers have exited (Python's
@@ -179,7 +175,7 @@ public final class ProcessPool: Sendable {
     /// Stops now: work not started fails with ``ProcessPoolError/closed``, running work fails
     /// too, and every worker is killed and reaped (Python's `terminate()`).
     public func terminate() {
-        dispatchers.shutdown(cancelPending: true)
+        dispatchers.terminate()
         supervisor.killAll()
     }
 

@@ -20,7 +20,7 @@ extension ProcessPool {
         if let job, let outputs = try await runFromCallingThread(task, [job]) { return outputs[0] }
         let cancellation = CancellationFlag()
         // Queued already encoded; an input that could not be encoded gets its error from submitBatch.
-        let batch = job.map { submit($0, of: task, cancellation: cancellation) }
+        let batch = job.map { submitEncoded($0, of: task, cancellation: cancellation) }
             ?? submitBatch(task, [input][...], firstIndex: 0, cancellation: cancellation)
         do {
             return try await withTaskCancellationHandler {
@@ -37,7 +37,7 @@ extension ProcessPool {
     }
 
     /// The largest encoded batch the calling thread sends itself (``apply(_:_:)``, and a
-    /// ``map(_:_:chunkSize:)`` that fits the workers at once): it fits a socket buffer, so
+    /// ``map(_:_:chunking:)`` that fits the workers at once): it fits a socket buffer, so
     /// sending never waits for the worker.
     static let callingThreadPayloadLimit = 64 * 1024
 
@@ -88,7 +88,7 @@ extension ProcessPool {
     /// Starts `task` with `input` and returns at once with a future (Python's `apply_async`).
     ///
     /// ```swift
-    /// let handle = pool.applyAsync(Resize.self, job, onSuccess: { print("done", $0) }, onFailure: { print($0) })
+    /// let handle = pool.submit(Resize.self, job, onSuccess: { print("done", $0) }, onFailure: { print($0) })
     /// …
     /// let image = try await handle.value
     /// ```
@@ -98,7 +98,7 @@ extension ProcessPool {
     ///   - onFailure: called with the error when it fails (on a pool thread).
     /// - Returns: a future of the output; its errors are `FutureError.failed(ProcessPoolError)`.
     @discardableResult
-    public func applyAsync<Task: WorkerTask>(
+    public func submit<Task: WorkerTask>(
         _ task: Task.Type, _ input: Task.Input,
         onSuccess: (@Sendable (Task.Output) -> Void)? = nil,
         onFailure: (@Sendable (ProcessPoolError) -> Void)? = nil
@@ -120,14 +120,15 @@ extension ProcessPool {
     /// Runs `task` on every input in the workers and returns the outputs in input order
     /// (Python's `Pool.map`; `starmap` is the same call with a struct input).
     ///
-    /// Inputs travel in batches. With `chunkSize` each batch has that many; without, the pool
-    /// sizes batches itself (like joblib's auto-batching): the first batch is one input, and each
-    /// later one is sized so that it takes about ``BatchSizer/targetBatchSeconds`` on its worker,
-    /// growing at most 16× per step and never above what keeps every worker busy to the end.
+    /// Inputs travel in batches. With `.fixed(n)` (Python's `chunksize`) each batch has `n`; with
+    /// `.adaptive`, the default, the pool sizes batches itself (like joblib's auto-batching): the
+    /// first batch is one input (`minimum`), and each later one is sized so that it takes about
+    /// ``BatchSizer/targetBatchSeconds`` on its worker, growing at most 16× per step, never above
+    /// what keeps every worker busy to the end, and within `.adaptive(minimum:maximum:)`'s bounds.
     ///
-    /// A map with no more batches than the pool has workers (as many inputs, or fewer, without
-    /// `chunkSize`) is sent from the calling thread when enough workers are idle, as ``apply(_:_:)``
-    /// is: every batch starts at once, with no dispatcher thread in between.
+    /// A map with no more batches than the pool has workers (as many inputs, or fewer, with
+    /// `.adaptive`) is sent from the calling thread when enough workers are idle, as
+    /// ``apply(_:_:)`` is: every batch starts at once, with no dispatcher thread in between.
     ///
     /// ```swift
     /// let squares = try await pool.map(Square.self, Array(0..<10_000_000))
@@ -137,11 +138,10 @@ extension ProcessPool {
     ///   started are dropped. Cancelling the calling task drops the batches not started and throws
     ///   ``ProcessPoolError/cancelled``.
     public func map<Task: WorkerTask>(
-        _ task: Task.Type, _ inputs: some Collection<Task.Input>, chunkSize: Int? = nil
+        _ task: Task.Type, _ inputs: some Collection<Task.Input>, chunking: Chunking = .adaptive
     ) async throws(ProcessPoolError) -> [Task.Output] {
-        precondition(chunkSize.map { $0 >= 1 } ?? true, "ProcessPool.map(chunkSize:) must be 1 or more")
         let inputs = Array(inputs)
-        let batchSize = chunkSize ?? 1
+        let batchSize = chunking.minimum
         // Batches that fit the workers at once are encoded here; if they cannot be sent from
         // the calling thread, they are queued as they are, not encoded again.
         var encoded: [BatchJob] = []
@@ -154,7 +154,7 @@ extension ProcessPool {
         let cancellation = CancellationFlag()
         do {
             return try await withTaskCancellationHandler {
-                try await mapBatches(task, inputs, chunkSize: chunkSize, encoded: encoded, cancellation: cancellation)
+                try await mapBatches(task, inputs, chunking: chunking, encoded: encoded, cancellation: cancellation)
             } onCancel: {
                 cancellation.cancel()
             }
@@ -166,24 +166,30 @@ extension ProcessPool {
     }
 
     /// Queues every input at once and returns a future of all outputs, in order (Python's
-    /// `map_async`). Without `chunkSize` the inputs are cut as Python does: into about four
-    /// batches per worker.
+    /// `map_async`).
+    ///
+    /// Every batch is queued before the call returns (a ``close()`` right after it still lets
+    /// them all run), so none has been timed yet: `.adaptive` cuts the inputs as Python does,
+    /// into about ``BatchSizer/queuedBatchesPerWorker`` batches per worker (within
+    /// `.adaptive(minimum:maximum:)`'s bounds); `.fixed(n)` into batches of `n`.
     ///
     /// ```swift
-    /// let pending = pool.mapAsync(Resize.self, images)
+    /// let pending = pool.submitMap(Resize.self, images)
     /// doOtherWork()
     /// let thumbnails = try await pending.value
     /// ```
-    public func mapAsync<Task: WorkerTask>(
-        _ task: Task.Type, _ inputs: [Task.Input], chunkSize: Int? = nil
+    ///
+    /// - Returns: a future of the outputs; it fails with the first batch failure (by completion),
+    ///   and the batches not started are dropped.
+    public func submitMap<Task: WorkerTask>(
+        _ task: Task.Type, _ inputs: [Task.Input], chunking: Chunking = .adaptive
     ) -> Future<[Task.Output], ProcessPoolError> {
-        precondition(chunkSize.map { $0 >= 1 } ?? true, "ProcessPool.mapAsync(chunkSize:) must be 1 or more")
         let result = Future<[Task.Output], ProcessPoolError>()
         if inputs.isEmpty {
             result.finish(.success([]))
             return result
         }
-        let size = chunkSize ?? max(1, (inputs.count + 4 * workerCount - 1) / (4 * workerCount))
+        let size = BatchSizer.queuedAtOnce(count: inputs.count, workers: workerCount, chunking: chunking)
         let starts = Array(stride(from: 0, to: inputs.count, by: size))
         let gather = BatchGather<Task.Output>(batches: starts.count, result: result)
         let cancellation = CancellationFlag()
@@ -202,15 +208,15 @@ extension ProcessPool {
     }
 
     private func mapBatches<Task: WorkerTask>(
-        _ task: Task.Type, _ inputs: [Task.Input], chunkSize: Int?, encoded: [BatchJob], cancellation: CancellationFlag
+        _ task: Task.Type, _ inputs: [Task.Input], chunking: Chunking, encoded: [BatchJob], cancellation: CancellationFlag
     ) async throws(ProcessPoolError) -> [Task.Output] {
         typealias Completion = (start: Int, outcome: Future<BatchOutcome<Task.Output>, ProcessPoolError>.Outcome)
         let inbox = CompletionInbox<Completion>()
-        var sizer = BatchSizer(fixed: chunkSize, workers: workerCount)
+        var sizer = BatchSizer(chunking: chunking, workers: workerCount)
         var pieces: [(start: Int, outputs: [Task.Output])] = []
         // `encoded` covers the first inputs, in order, at most one batch per worker.
         for job in encoded {
-            submit(job, of: task, cancellation: cancellation).onCompletion { inbox.push((job.range.lowerBound, $0)) }
+            submitEncoded(job, of: task, cancellation: cancellation).onCompletion { inbox.push((job.range.lowerBound, $0)) }
         }
         var next = encoded.last?.range.upperBound ?? 0
         var inFlight = encoded.count
@@ -246,7 +252,7 @@ extension ProcessPool {
     }
 }
 
-/// Collects the batches of ``ProcessPool/mapAsync(_:_:chunkSize:)`` and finishes its future once.
+/// Collects the batches of ``ProcessPool/submitMap(_:_:chunking:)`` and finishes its future once.
 final class BatchGather<Output: Sendable>: Sendable {
     private let state: Mutex<(pieces: [[Output]?], left: Int)>
     private let result: Future<[Output], ProcessPoolError>
@@ -268,49 +274,13 @@ final class BatchGather<Output: Sendable>: Sendable {
     func fail(_ error: FutureError<ProcessPoolError>) { result.finish(.failure(error)) }
 }
 
-/// Chooses batch sizes for ``ProcessPool/map(_:_:chunkSize:)``.
-public struct BatchSizer: Sendable {
-    /// How long one automatic batch should take on its worker: long enough that the fixed cost
-    /// of a batch (~30 µs of messaging here) is under 0.1% of it, short enough that the last
-    /// batches still spread over every worker.
-    public static let targetBatchSeconds = 0.05
-    /// Batches queued or running per worker, so a worker never waits for its next batch.
-    public static let batchesInFlightPerWorker = 2
-    /// The most an automatic batch may grow from one batch to the next.
-    public static let maximumGrowth = 16
-
-    private let fixed: Int?
-    private let workers: Int
-    private var size = 1
-    private var secondsPerItem: Double?
-
-    init(fixed: Int?, workers: Int) {
-        self.fixed = fixed
-        self.workers = workers
-    }
-
-    mutating func record(seconds: Double, count: Int) {
-        guard count > 0 else { return }
-        secondsPerItem = seconds / Double(count)
-        let ideal = Self.targetBatchSeconds / max(secondsPerItem!, 1e-9)
-        size = max(1, min(Int(min(ideal, 1e12)), size * Self.maximumGrowth))
-    }
-
-    func nextSize(remaining: Int) -> Int {
-        if let fixed { return min(fixed, remaining) }
-        // Leave enough batches for every worker to the end.
-        let balance = max(1, remaining / (workers * Self.batchesInFlightPerWorker))
-        return max(1, min(size, balance, remaining))
-    }
-}
-
 extension FutureError where Failure == ProcessPoolError {
     /// The pool error this future error stands for.
     var processPoolError: ProcessPoolError {
         switch self {
         case .failed(let error): return error
         case .cancelled: return .cancelled
-        case .poolShutDown: return .closed
+        case .poolClosed: return .closed
         case .timedOut: return .cancelled
         }
     }

@@ -2,50 +2,58 @@ extension ProcessPool {
     /// Runs `task` on every input in the workers and streams the outputs in input order
     /// (Python's `Pool.imap`).
     ///
-    /// Inputs are read lazily and sent `chunkSize` at a time, with at most `maxInFlight` chunks
-    /// sent and not yet consumed: an endless input runs in constant memory, and leaving the loop
-    /// early drops every chunk not yet started.
+    /// Inputs are read lazily and sent in batches cut by `chunking` (``BatchSizer`` says how),
+    /// with at most `maxBuffered` inputs sent and not yet consumed: an endless input runs in
+    /// constant memory, and leaving the loop early drops every batch not yet started.
     ///
     /// ```swift
-    /// for try await checksum in pool.imap(Checksum.self, paths, chunkSize: 16) { print(checksum) }
+    /// for try await checksum in pool.stream(Checksum.self, paths, chunking: .fixed(16)) { print(checksum) }
     /// ```
     ///
     /// - Parameters:
-    ///   - chunkSize: inputs per message to a worker; raise it for cheap tasks.
-    ///   - maxInFlight: chunks sent and not yet consumed; default 2 × workers.
+    ///   - chunking: how many inputs travel in one message to a worker: `.fixed(n)` (Python's
+    ///     `chunksize`), or `.adaptive` batches sized towards 50 ms from the times measured.
+    ///   - maxBuffered: the most inputs sent and not yet consumed (whole `.fixed` batches: it is
+    ///     rounded up to the next batch); by default 2 batches per worker.
     /// - Returns: the outputs in input order; it throws the first ``ProcessPoolError`` and ends.
-    public func imap<Task: WorkerTask, Input: Sequence<Task.Input>>(
-        _ task: Task.Type, _ inputs: Input, chunkSize: Int = 1, maxInFlight: Int? = nil
+    public func stream<Task: WorkerTask, Input: Sequence<Task.Input>>(
+        _ task: Task.Type, _ inputs: Input, chunking: Chunking = .adaptive, maxBuffered: Int? = nil
     ) -> some AsyncSequence<Task.Output, ProcessPoolError> {
-        ProcessResults<Task, Input>(pool: self, inputs: inputs, chunkSize: chunkSize, maxInFlight: maxInFlight)
+        ResultStream<_, BatchesInOrder<Task.Output>> { [self] ordering in
+            batchWindow(task, inputs, chunking: chunking, maxBuffered: maxBuffered, inCompletionOrder: ordering)
+        }
     }
 
-    /// Like ``imap(_:_:chunkSize:maxInFlight:)``, but streams each output as soon as its chunk is
-    /// done, with its index in the input (Python's `Pool.imap_unordered`).
-    public func imapUnordered<Task: WorkerTask, Input: Sequence<Task.Input>>(
-        _ task: Task.Type, _ inputs: Input, chunkSize: Int = 1, maxInFlight: Int? = nil
+    /// Like ``stream(_:_:chunking:maxBuffered:)``, but streams each output as soon as its batch
+    /// is done, with its index in the input (Python's `Pool.imap_unordered`).
+    public func streamUnordered<Task: WorkerTask, Input: Sequence<Task.Input>>(
+        _ task: Task.Type, _ inputs: Input, chunking: Chunking = .adaptive, maxBuffered: Int? = nil
     ) -> some AsyncSequence<(index: Int, value: Task.Output), ProcessPoolError> {
-        UnorderedProcessResults<Task, Input>(
-            pool: self, inputs: inputs, chunkSize: chunkSize, maxInFlight: maxInFlight)
+        ResultStream<_, BatchesAsCompleted<Task.Output>> { [self] ordering in
+            batchWindow(task, inputs, chunking: chunking, maxBuffered: maxBuffered, inCompletionOrder: ordering)
+        }
     }
 
-    /// A window of chunk futures over `inputs`.
-    fileprivate func chunkWindow<Task: WorkerTask, Input: Sequence<Task.Input>>(
-        _ task: Task.Type, _ inputs: Input, chunkSize: Int, maxInFlight: Int?, inCompletionOrder: Bool
-    ) -> ResultWindow<ChunkedInput<Input.Iterator>, [Task.Output], ProcessPoolError> {
-        precondition(chunkSize >= 1, "ProcessPool.imap(chunkSize: \(chunkSize)): must be 1 or more")
-        var nextIndex = 0
+    /// A window of batch futures over `inputs`.
+    fileprivate func batchWindow<Task: WorkerTask, Input: Sequence<Task.Input>>(
+        _ task: Task.Type, _ inputs: Input, chunking: Chunking, maxBuffered: Int?, inCompletionOrder: Bool
+    ) -> ResultWindow<BatchedInput<Input.Iterator>, [Task.Output], ProcessPoolError> {
+        let sizer = SharedBatchSizer(chunking: chunking, workers: workerCount)
         return ResultWindow(
-            limit: maxInFlight ?? 2 * workerCount,
-            input: ChunkedInput(base: inputs.makeIterator(), size: chunkSize),
+            limit: maxBuffered ?? .max,
+            maxEntries: maxBuffered == nil ? BatchSizer.batchesInFlightPerWorker * workerCount : .max,
+            input: BatchedInput(base: inputs.makeIterator(), sizer: sizer, fixed: chunking.mode == .fixed),
             inCompletionOrder: inCompletionOrder
-        ) { [self] chunk in
-            let first = nextIndex
-            nextIndex += chunk.count
+        ) { [self] batch, firstIndex in
             let outputs = Future<[Task.Output], ProcessPoolError>()
-            submitBatch(task, chunk[...], firstIndex: first).onCompletion { outcome in
+            // A batch the window cancels (the loop ended) is not sent if it has not started.
+            let cancellation = CancellationFlag()
+            outputs.onCompletion { if case .failure(.cancelled) = $0 { cancellation.cancel() } }
+            submitBatch(task, batch[...], firstIndex: firstIndex, cancellation: cancellation).onCompletion { outcome in
                 switch outcome {
-                case .success(let batch): outputs.finish(.success(batch.outputs))
+                case .success(let done):
+                    sizer.record(seconds: done.seconds, count: done.outputs.count)
+                    outputs.finish(.success(done.outputs))
                 case .failure(let error): outputs.finish(.failure(error))
                 }
             }
@@ -54,91 +62,39 @@ extension ProcessPool {
     }
 }
 
-/// A sequence's elements in arrays of `size` (the last may be shorter).
-struct ChunkedInput<Base: IteratorProtocol>: InputSource where Base.Element: Sendable {
+/// A sequence's elements in batches sized by a ``SharedBatchSizer``.
+struct BatchedInput<Base: IteratorProtocol>: InputSource where Base.Element: Sendable {
     var base: Base
-    let size: Int
+    let sizer: SharedBatchSizer
+    /// Whether batches keep their size whatever room the window has left.
+    let fixed: Bool
 
-    mutating func next(isolation: isolated (any Actor)?) async -> [Base.Element]? {
-        var chunk: [Base.Element] = []
-        chunk.reserveCapacity(size)
-        while chunk.count < size, let element = base.next() { chunk.append(element) }
-        return chunk.isEmpty ? nil : chunk
+    mutating func next(upTo limit: Int, isolation: isolated (any Actor)?) async -> [Base.Element]? {
+        let size = fixed ? sizer.nextSize : min(sizer.nextSize, limit)
+        var batch: [Base.Element] = []
+        batch.reserveCapacity(size)
+        while batch.count < size, let element = base.next() { batch.append(element) }
+        return batch.isEmpty ? nil : batch
     }
+
+    static func count(of element: [Base.Element]) -> Int { element.count }
 }
 
-/// ``ProcessPool/imap(_:_:chunkSize:maxInFlight:)``'s results.
-struct ProcessResults<Task: WorkerTask, Input: Sequence<Task.Input>>: AsyncSequence {
-    typealias Element = Task.Output
-    let pool: ProcessPool
-    let inputs: Input
-    let chunkSize: Int
-    let maxInFlight: Int?
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let window: ResultWindow<ChunkedInput<Input.Iterator>, [Task.Output], ProcessPoolError>
-        var pending: IndexingIterator<[Task.Output]>?
-
-        mutating func next() async throws(ProcessPoolError) -> Task.Output? {
-            try await next(isolation: #isolation)
-        }
-
-        mutating func next(isolation actor: isolated (any Actor)?) async throws(ProcessPoolError) -> Task.Output? {
-            while true {
-                if let value = pending?.next() { return value }
-                do throws(FutureError<ProcessPoolError>) {
-                    guard let chunk = try await window.nextInOrder(isolation: actor) else { return nil }
-                    pending = chunk.makeIterator()
-                } catch {
-                    throw error.processPoolError
-                }
-            }
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(
-            window: pool.chunkWindow(
-                Task.self, inputs, chunkSize: chunkSize, maxInFlight: maxInFlight, inCompletionOrder: false))
-    }
+/// A process pool's outputs in input order: ``ProcessPool/stream(_:_:chunking:maxBuffered:)``.
+enum BatchesInOrder<Value: Sendable>: StreamShape {
+    typealias Element = Value
+    static var inCompletionOrder: Bool { false }
+    static func unpack(_ output: [Value], firstIndex: Int) -> Unpacked<Value> { .many(output) }
+    static func failure(_ error: FutureError<ProcessPoolError>) -> ProcessPoolError { error.processPoolError }
 }
 
-/// ``ProcessPool/imapUnordered(_:_:chunkSize:maxInFlight:)``'s results.
-struct UnorderedProcessResults<Task: WorkerTask, Input: Sequence<Task.Input>>: AsyncSequence {
-    typealias Element = (index: Int, value: Task.Output)
-    let pool: ProcessPool
-    let inputs: Input
-    let chunkSize: Int
-    let maxInFlight: Int?
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let window: ResultWindow<ChunkedInput<Input.Iterator>, [Task.Output], ProcessPoolError>
-        let chunkSize: Int
-        var pending: [(index: Int, value: Task.Output)] = []
-
-        mutating func next() async throws(ProcessPoolError) -> (index: Int, value: Task.Output)? {
-            try await next(isolation: #isolation)
-        }
-
-        mutating func next(
-            isolation actor: isolated (any Actor)?
-        ) async throws(ProcessPoolError) -> (index: Int, value: Task.Output)? {
-            while true {
-                if !pending.isEmpty { return pending.removeFirst() }
-                do throws(FutureError<ProcessPoolError>) {
-                    guard let (chunkIndex, outputs) = try await window.nextCompleted(isolation: actor) else { return nil }
-                    pending = outputs.enumerated().map { (chunkIndex * chunkSize + $0.offset, $0.element) }
-                } catch {
-                    throw error.processPoolError
-                }
-            }
-        }
+/// A process pool's outputs as their batches finish, with their input indices:
+/// ``ProcessPool/streamUnordered(_:_:chunking:maxBuffered:)``.
+enum BatchesAsCompleted<Value: Sendable>: StreamShape {
+    typealias Element = (index: Int, value: Value)
+    static var inCompletionOrder: Bool { true }
+    static func unpack(_ output: [Value], firstIndex: Int) -> Unpacked<Element> {
+        .many(output.enumerated().map { (firstIndex + $0.offset, $0.element) })
     }
-
-    func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(
-            window: pool.chunkWindow(
-                Task.self, inputs, chunkSize: chunkSize, maxInFlight: maxInFlight, inCompletionOrder: true),
-            chunkSize: chunkSize)
-    }
+    static func failure(_ error: FutureError<ProcessPoolError>) -> ProcessPoolError { error.processPoolError }
 }

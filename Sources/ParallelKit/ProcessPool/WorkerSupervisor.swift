@@ -10,7 +10,7 @@ typealias WorkerSupervisor = WorkerPoolDriver<ProcessWorkerHost>
 /// die when the *thread* that started it ends (`PR_SET_PDEATHSIG`).
 struct ProcessWorkerHost: WorkerHost {
     let launch: WorkerConnection.Launch
-    let spawner = ThreadPool(threads: 1)
+    let spawner = ThreadPool(workers: 1)
 
     func startWorker() throws(ProcessPoolError) -> WorkerConnection {
         try WorkerConnection.start(launch, spawner: spawner)
@@ -18,7 +18,7 @@ struct ProcessWorkerHost: WorkerHost {
 
     func nanoseconds() -> UInt64 { MonotonicClock.nanoseconds() }
 
-    func shutDown() { spawner.shutdown(cancelPending: true) }
+    func shutDown() { spawner.terminate() }
 }
 
 extension WorkerPoolDriver where Host == ProcessWorkerHost {

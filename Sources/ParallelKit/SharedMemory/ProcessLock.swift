@@ -1,10 +1,5 @@
 import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// A mutex shared between processes that survives its holder's death: Python's
 /// `multiprocessing.Lock`, without the lock left held by a killed process.
@@ -53,14 +48,10 @@ public final class ProcessLock: Codable, Sendable {
         return try body()
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        try SharedHandle(name: segment.name, count: 1).encode(to: encoder)
-    }
+    public func encode(to encoder: any Encoder) throws { try segment.encodeHandle(to: encoder) }
 
     public init(from decoder: any Decoder) throws {
-        let handle = try SharedHandle(from: decoder)
-        segment = try SharedSegment.attach(
-            name: handle.name, kind: Self.kind, count: 1, payloadBytes: MemoryLayout<pthread_mutex_t>.stride)
+        segment = try .attach(from: decoder, kind: Self.kind) { _ in MemoryLayout<pthread_mutex_t>.stride }
         mutex = RobustMutex(at: segment.payload, initialize: false)
     }
 }

@@ -1,11 +1,6 @@
 import CParallelKit
+import ParallelKitSystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Why a ``ProcessQueue`` operation did not deliver a value.
 public enum ProcessQueueError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -151,16 +146,12 @@ public final class ProcessQueue<Element: Codable & Sendable>: Codable, Sendable 
     /// The number of values in the queue now (another process may change it at once).
     public var count: Int { layout.locked { Int(layout.state.pointee.messages) } }
 
-    public func encode(to encoder: any Encoder) throws {
-        try SharedHandle(name: segment.name, count: capacity).encode(to: encoder)
-    }
+    public func encode(to encoder: any Encoder) throws { try segment.encodeHandle(to: encoder) }
 
     /// Attaches to the queue named by the handle. The new object is not a writer until it puts.
     public init(from decoder: any Decoder) throws {
-        let handle = try SharedHandle(from: decoder)
-        segment = try SharedSegment.attach(
-            name: handle.name, kind: Self.kind, count: handle.count, payloadBytes: QueueLayout.headerBytes + handle.count)
-        layout = QueueLayout(segment.payload, capacity: handle.count, initialize: false)
+        segment = try .attach(from: decoder, kind: Self.kind) { QueueLayout.headerBytes + $0 }
+        layout = QueueLayout(segment.payload, capacity: segment.count, initialize: false)
         writerSlot = Mutex(-1)
     }
 

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// The shared-memory layout of a ``ProcessQueue``: a robust mutex, the ring's counters, two
 /// futex words, the writer table, then the ring of length-prefixed messages.
@@ -19,15 +15,13 @@ struct QueueLayout: @unchecked Sendable {
     static let headerBytes = writersOffset + writerSlots * 8
 
     struct State {
-        /// Bytes ever taken and ever put; the ring positions are these modulo the capacity.
-        var head: UInt64
-        var tail: UInt64
-        var messages: UInt64
+        /// Bytes ever taken and ever put (the ring positions are these modulo the capacity), and
+        /// the messages in the ring.
+        var head, tail, messages: UInt64
         /// Readers and writers sleeping (or about to) on the signals: a put or take makes the
         /// wake-up system call only when someone waits. A waiter that dies leaves its count
         /// behind, which costs spare wake-ups, never a missed one.
-        var readersWaiting: UInt32
-        var writersWaiting: UInt32
+        var readersWaiting, writersWaiting: UInt32
     }
 
     let mutex: RobustMutex
@@ -102,13 +96,24 @@ struct QueueLayout: @unchecked Sendable {
     func pruneDeadWriters() -> Int {
         var live = 0
         for slot in 0..<Self.writerSlots where writers[slot] != 0 {
-            if kill(pid_t(writers[slot]), 0) == 0 || errno == EPERM {
+            if Self.isAlive(pid_t(writers[slot])) {
                 live += 1
             } else {
                 writers[slot] = 0
             }
         }
         return live
+    }
+
+    /// Whether process `pid` exists (`kill` with signal 0; `EPERM` means it does, owned by
+    /// another user).
+    private static func isAlive(_ pid: pid_t) -> Bool {
+        do {
+            _ = try systemCall("kill") { systemKill(pid, 0) }
+            return true
+        } catch {
+            return error.errno == EPERM
+        }
     }
 
     private func copyIn(_ source: UnsafeRawBufferPointer, at position: UInt64) {

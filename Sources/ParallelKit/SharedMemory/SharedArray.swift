@@ -68,14 +68,10 @@ public final class SharedArray<Element: BitwiseCopyable>: Codable, Sendable {
     /// A copy of the elements as an ordinary array.
     public func toArray() -> [Element] { withUnsafeBufferPointer { Array($0) } }
 
-    public func encode(to encoder: any Encoder) throws {
-        try SharedHandle(name: segment.name, count: count).encode(to: encoder)
-    }
+    public func encode(to encoder: any Encoder) throws { try segment.encodeHandle(to: encoder) }
 
     public init(from decoder: any Decoder) throws {
-        let handle = try SharedHandle(from: decoder)
-        segment = try SharedSegment.attach(
-            name: handle.name, kind: Self.kind, count: handle.count, payloadBytes: Self.payloadBytes(handle.count))
+        segment = try .attach(from: decoder, kind: Self.kind, payloadBytes: Self.payloadBytes)
     }
 }
 

@@ -92,7 +92,7 @@ public struct SharedInputArray<Element: BitwiseCopyable & Codable & Sendable>: R
 
     public func encode(to encoder: any Encoder) throws {
         if let segment = storage.segment {
-            try Wire.shared(SharedHandle(name: segment.name, count: count)).encode(to: encoder)
+            try Wire.shared(SharedHandle(segment)).encode(to: encoder)
         } else {
             try Wire.inline(Array(self)).encode(to: encoder)
         }
@@ -104,9 +104,7 @@ public struct SharedInputArray<Element: BitwiseCopyable & Codable & Sendable>: R
         case .inline(let values):
             storage = Storage(copying: values)
         case .shared(let handle):
-            let segment = try SharedSegment.attach(
-                name: handle.name, kind: Self.kind, count: handle.count,
-                payloadBytes: handle.count * MemoryLayout<Element>.stride, writable: false)
+            let segment = try handle.attach(kind: Self.kind, writable: false) { $0 * MemoryLayout<Element>.stride }
             storage = Storage(segment: segment)
         }
     }

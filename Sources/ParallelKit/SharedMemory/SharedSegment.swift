@@ -1,15 +1,10 @@
+import ParallelKitSystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Why shared memory could not be created or attached.
 public enum SharedMemoryError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A system call failed (`shm_open`, `ftruncate`, `mmap`) with this `errno`.
-    case system(call: String, errno: Int32)
+    /// A system call failed (`shm_open`, `ftruncate`, `fstat`, `mmap`): which, and its `errno`.
+    case system(SystemError)
     /// The segment exists but holds something else: another type, count or size.
     case mismatch(name: String, expected: String, found: String)
     /// No segment has this name (its creator is gone, or the name was mistyped).
@@ -17,7 +12,7 @@ public enum SharedMemoryError: Error, Sendable, Equatable, CustomStringConvertib
 
     public var description: String {
         switch self {
-        case .system(let call, let code): return "\(call) failed with errno \(code)"
+        case .system(let error): return "\(error)"
         case .mismatch(let name, let expected, let found): return "shared segment \(name) holds \(found), not \(expected)"
         case .notFound(let name): return "no shared segment named \(name) (its creator may have released it)"
         }
@@ -40,24 +35,23 @@ final class SharedSegment: @unchecked Sendable {
     let name: String
     let kind: String
     let count: Int
-    private let base: UnsafeMutableRawPointer
-    private let mappedBytes: Int
+    /// The whole mapping: the header, then the payload.
+    private let mapping: UnsafeMutableRawBufferPointer
     private let isCreator: Bool
 
     /// The bytes after the header.
-    var payload: UnsafeMutableRawPointer { base + Self.headerBytes }
+    var payload: UnsafeMutableRawPointer { mapping.baseAddress! + Self.headerBytes }
 
-    private init(name: String, kind: String, count: Int, base: UnsafeMutableRawPointer, mappedBytes: Int, isCreator: Bool) {
+    private init(name: String, kind: String, count: Int, mapping: UnsafeMutableRawBufferPointer, isCreator: Bool) {
         self.name = name
         self.kind = kind
         self.count = count
-        self.base = base
-        self.mappedBytes = mappedBytes
+        self.mapping = mapping
         self.isCreator = isCreator
     }
 
     deinit {
-        munmap(base, mappedBytes)
+        munmap(mapping.baseAddress, mapping.count)
         if isCreator {
             shm_unlink(name)
             Self.created.withLock { _ = $0.remove(name) }
@@ -78,34 +72,34 @@ final class SharedSegment: @unchecked Sendable {
     static func create(kind: String, count: Int, payloadBytes: Int) throws(SharedMemoryError) -> SharedSegment {
         var random = SystemRandomNumberGenerator()
         let name = "\(namePrefix)\(getpid())-\(String(random.next() as UInt64, radix: 16))"
-        let fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .system(call: "shm_open", errno: errno) }
+        let fd = try call("shm_open") { shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600) }
         defer { close(fd) }
         let mappedBytes = headerBytes + max(payloadBytes, 1)
-        guard ftruncate(fd, off_t(mappedBytes)) == 0 else {
-            let code = errno
+        let mapping: UnsafeMutableRawBufferPointer
+        do {
+            _ = try call("ftruncate") { ftruncate(fd, off_t(mappedBytes)) }
+            mapping = try map(fd, bytes: mappedBytes, protection: PROT_READ | PROT_WRITE)
+        } catch {
             shm_unlink(name)
-            throw .system(call: "ftruncate", errno: code)
+            throw error
         }
-        guard let base = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), base != MAP_FAILED else {
-            let code = errno
-            shm_unlink(name)
-            throw .system(call: "mmap", errno: code)
-        }
-        let header = base.assumingMemoryBound(to: UInt64.self)
+        let header = mapping.baseAddress!.assumingMemoryBound(to: UInt64.self)
         header[1] = fingerprint(kind)
         header[2] = UInt64(count)
         header[3] = UInt64(payloadBytes)
         header[0] = magic
         created.withLock { _ = $0.insert(name) }
-        return SharedSegment(name: name, kind: kind, count: count, base: base, mappedBytes: mappedBytes, isCreator: true)
+        return SharedSegment(name: name, kind: kind, count: count, mapping: mapping, isCreator: true)
     }
 
     /// Makes this process's mapping read-only (`mprotect`): a write through it is a crash
     /// (SIGSEGV), not a silent change.
     func makeReadOnly() {
-        let status = mprotect(base, mappedBytes, PROT_READ)
-        precondition(status == 0, "SharedSegment: mprotect failed with errno \(errno)")
+        do {
+            _ = try systemCall("mprotect") { mprotect(mapping.baseAddress, mapping.count, PROT_READ) }
+        } catch {
+            preconditionFailure("SharedSegment: \(error)")
+        }
     }
 
     /// Maps an existing segment, checking that it holds `count` elements of `kind`. A
@@ -116,29 +110,49 @@ final class SharedSegment: @unchecked Sendable {
         guard name.hasPrefix(namePrefix), !name.dropFirst().contains("/") else {
             throw .mismatch(name: name, expected: "a ParallelKit segment name", found: "another name")
         }
-        let fd = shm_open(name, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0)
-        guard fd >= 0 else {
-            if errno == ENOENT { throw .notFound(name: name) }
-            throw .system(call: "shm_open", errno: errno)
+        let fd: Int32
+        do {
+            fd = try systemCall("shm_open") { shm_open(name, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0) }
+        } catch {
+            throw error.errno == ENOENT ? .notFound(name: name) : .system(error)
         }
         defer { close(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0 else { throw .system(call: "fstat", errno: errno) }
+        _ = try call("fstat") { fstat(fd, &status) }
         let mappedBytes = headerBytes + max(payloadBytes, 1)
         guard Int(status.st_size) == mappedBytes else {
             throw .mismatch(name: name, expected: "\(mappedBytes) bytes", found: "\(status.st_size) bytes")
         }
-        let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ
-        guard let base = mmap(nil, mappedBytes, protection, MAP_SHARED, fd, 0), base != MAP_FAILED else {
-            throw .system(call: "mmap", errno: errno)
-        }
-        let header = base.assumingMemoryBound(to: UInt64.self)
+        let mapping = try map(fd, bytes: mappedBytes, protection: writable ? PROT_READ | PROT_WRITE : PROT_READ)
+        let header = mapping.baseAddress!.assumingMemoryBound(to: UInt64.self)
         let expected = "\(kind) × \(count)"
         guard header[0] == magic, header[1] == fingerprint(kind), header[2] == UInt64(count), header[3] == UInt64(payloadBytes) else {
-            munmap(base, mappedBytes)
+            munmap(mapping.baseAddress, mapping.count)
             throw .mismatch(name: name, expected: expected, found: "another kind or count")
         }
-        return SharedSegment(name: name, kind: kind, count: count, base: base, mappedBytes: mappedBytes, isCreator: false)
+        return SharedSegment(name: name, kind: kind, count: count, mapping: mapping, isCreator: false)
+    }
+
+    /// `mmap` of `bytes` of `fd`, shared.
+    private static func map(_ fd: Int32, bytes: Int, protection: Int32) throws(SharedMemoryError) -> UnsafeMutableRawBufferPointer {
+        var base: UnsafeMutableRawPointer?
+        _ = try call("mmap") { () -> Int32 in
+            guard let mapped = mmap(nil, bytes, protection, MAP_SHARED, fd, 0), mapped != MAP_FAILED else { return -1 }
+            base = mapped
+            return 0
+        }
+        return UnsafeMutableRawBufferPointer(start: base, count: bytes)
+    }
+
+    /// ``systemCall(_:_:)``, its error as a ``SharedMemoryError``.
+    private static func call<Result: BinaryInteger>(
+        _ name: StaticString, _ body: () -> Result
+    ) throws(SharedMemoryError) -> Result {
+        do {
+            return try systemCall(name, body)
+        } catch {
+            throw .system(error)
+        }
     }
 
     /// FNV-1a of a kind's name: a compact type check in the header.
@@ -152,9 +166,40 @@ final class SharedSegment: @unchecked Sendable {
     }
 }
 
-/// What travels when a shared object is sent to another process: its segment's name and what
-/// it holds. Decoding attaches to the same memory.
+/// What travels when a shared object is sent to another process: its segment's name and element
+/// count. Decoding attaches to the same memory. Every shared type is sent through it.
 struct SharedHandle: Codable, Sendable {
     var name: String
     var count: Int
+
+    init(name: String, count: Int) {
+        self.name = name
+        self.count = count
+    }
+
+    /// The handle of `segment`.
+    init(_ segment: SharedSegment) {
+        self.init(name: segment.name, count: segment.count)
+    }
+
+    /// Attaches to the segment this handle names, which must hold `kind`; `payloadBytes` gives
+    /// the payload's size for the handle's element count.
+    func attach(kind: String, writable: Bool = true, payloadBytes: (Int) -> Int) throws(SharedMemoryError) -> SharedSegment {
+        try SharedSegment.attach(name: name, kind: kind, count: count, payloadBytes: payloadBytes(count), writable: writable)
+    }
+}
+
+extension SharedSegment {
+    /// Encodes this segment's ``SharedHandle``: the `encode(to:)` of every shared type.
+    func encodeHandle(to encoder: any Encoder) throws {
+        try SharedHandle(self).encode(to: encoder)
+    }
+
+    /// Decodes a ``SharedHandle`` and attaches to its segment, as
+    /// ``SharedHandle/attach(kind:writable:payloadBytes:)``: the `init(from:)` of every shared type.
+    static func attach(
+        from decoder: any Decoder, kind: String, writable: Bool = true, payloadBytes: (Int) -> Int
+    ) throws -> SharedSegment {
+        try SharedHandle(from: decoder).attach(kind: kind, writable: writable, payloadBytes: payloadBytes)
+    }
 }

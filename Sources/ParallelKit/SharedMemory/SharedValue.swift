@@ -1,10 +1,5 @@
 import CParallelKit
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import ParallelKitSystem
 
 /// One value in shared memory that several processes read and update atomically: Python's
 /// `multiprocessing.Value('d', 0.0)`.
@@ -68,13 +63,10 @@ public final class SharedValue<Value: SharedAtomic>: Codable, Sendable {
         return result
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        try SharedHandle(name: segment.name, count: 1).encode(to: encoder)
-    }
+    public func encode(to encoder: any Encoder) throws { try segment.encodeHandle(to: encoder) }
 
     public init(from decoder: any Decoder) throws {
-        let handle = try SharedHandle(from: decoder)
-        segment = try SharedSegment.attach(name: handle.name, kind: Self.kind, count: 1, payloadBytes: Self.payloadBytes)
+        segment = try .attach(from: decoder, kind: Self.kind) { _ in Self.payloadBytes }
         mutex = RobustMutex(at: segment.payload + 64, initialize: false)
     }
 }

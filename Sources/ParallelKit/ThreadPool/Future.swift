@@ -1,10 +1,5 @@
+import ParallelKitSystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Why a ``Future`` has no value.
 public enum FutureError<Failure: Error>: Error {
@@ -12,8 +7,9 @@ public enum FutureError<Failure: Error>: Error {
     case failed(Failure)
     /// ``Future/cancel()`` was called before the work started; it never ran.
     case cancelled
-    /// The pool was shut down with `cancelPending: true` before the work started; it never ran.
-    case poolShutDown
+    /// The pool was terminated before the work started, or closed before it was queued; it
+    /// never ran.
+    case poolClosed
     /// ``Future/wait(timeout:)`` gave up waiting. The work itself goes on.
     case timedOut
 }
@@ -30,14 +26,14 @@ public enum FutureState: Sendable, Equatable {
     case succeeded
     /// The work threw.
     case failed
-    /// Cancelled, or dropped by a shutdown, before it started.
+    /// Cancelled, or dropped by ``ThreadPool/terminate()``, before it started.
     case cancelled
 }
 
 /// The eventual result of work submitted to a ``ThreadPool``.
 ///
 /// ```swift
-/// let pool = ThreadPool(threads: 8)
+/// let pool = ThreadPool(workers: 8)
 /// let future = try pool.submit { try String(contentsOfFile: path) }   // blocking read, off the cooperative pool
 /// future.onCompletion { result in log(result) }                          // called once, when done
 /// let text = try await future.value                                      // from async code
@@ -96,7 +92,7 @@ public final class Future<Value: Sendable, Failure: Error>: Sendable {
     /// Cancelling the awaiting task does not cancel the work (as with `Task.value`); call
     /// ``cancel()`` for that.
     /// - Throws: ``FutureError/failed(_:)`` with the work's own error, ``FutureError/cancelled``
-    ///   or ``FutureError/poolShutDown`` when it never ran.
+    ///   or ``FutureError/poolClosed`` when it never ran.
     @inlinable
     public nonisolated(nonsending) var value: Value {
         get async throws(FutureError<Failure>) {
@@ -221,7 +217,7 @@ final class OneShotEvent: Sendable {
     /// Waits until signalled; returns `false` if `timeout` passed first.
     @usableFromInline
     func wait(timeout: Duration?) -> Bool {
-        let deadline = timeout.map { Ticks.monotonicNanoseconds() &+ UInt64(max(0, nanoseconds($0))) }
+        let deadline = timeout.map { MonotonicClock.deadline(after: $0) }
         return lock.withLock {
             while !isSet.load(ordering: .relaxed) {
                 if let deadline {

@@ -1,37 +1,52 @@
 import DequeModule
 import Synchronization
 
-/// The moving window behind a result stream (``ThreadPool/map(_:maxInFlight:_:)-(Sequence,_,_)``,
-/// ``ProcessPool/imap(_:_:chunkSize:maxInFlight:)``): it pulls input lazily, keeps at most
-/// `limit` futures in flight, and hands results out in input or completion order.
+/// The moving window behind every result stream (``ThreadPool/stream(_:maxBuffered:_:)-(Sequence,_,_)``,
+/// ``ProcessPool/stream(_:_:chunking:maxBuffered:)`` and their unordered forms) and behind
+/// ``ThreadPool/map(_:_:)``: it pulls input lazily, keeps at most `limit` inputs submitted and
+/// not yet taken (and at most `maxEntries` futures), and hands results out in input or
+/// completion order.
 ///
 /// The consumer drives it: a new element of the input is read and submitted only when an
 /// earlier result is taken, so a slow consumer slows the producer and an endless input runs in
 /// constant memory. When the window is dropped (the loop ended early), every future not yet
-/// started is cancelled.
+/// started is cancelled. An entry is one input on a thread pool and one batch of inputs on a
+/// process pool; `index` is always the input index of its first input.
 @usableFromInline
 final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> where Source.Element: Sendable {
     @usableFromInline typealias Input = Source.Element
     @usableFromInline typealias Outcome = Future<Value, Failure>.Outcome
+    @usableFromInline typealias Entry = (index: Int, count: Int, future: Future<Value, Failure>)
 
+    /// The most inputs submitted and not yet taken.
     @usableFromInline let limit: Int
-    /// Starts the work for one input; `nil` when the pool no longer accepts work.
-    @usableFromInline let submit: (Input) -> Future<Value, Failure>?
+    /// The most entries (futures) in flight.
+    @usableFromInline let maxEntries: Int
+    /// Starts the work for one input, whose first input index is given; `nil` when the pool no
+    /// longer accepts work.
+    @usableFromInline let submit: (Input, Int) -> Future<Value, Failure>?
     @usableFromInline var input: Source?
     @usableFromInline var nextIndex = 0
-    @usableFromInline var inFlight = Deque<(index: Int, future: Future<Value, Failure>)>()
-    /// Completions in the order they happen; only the unordered stream needs them.
+    /// Inputs in the entries of `inFlight`.
+    @usableFromInline var buffered = 0
+    @usableFromInline var inFlight = Deque<Entry>()
+    /// Completions in the order they happen; only the unordered streams need them.
     @usableFromInline let completed: CompletionInbox<(index: Int, outcome: Outcome)>?
+    /// Futures in flight when the window stopped, for ``drain()``.
+    @usableFromInline var stopped: [Future<Value, Failure>] = []
     @usableFromInline var finished = false
+    /// Whether the window stopped because the consuming task was cancelled.
+    @usableFromInline var endedByCancellation = false
 
     @inlinable
     init(
-        limit: Int, input: Source, inCompletionOrder: Bool,
-        submit: @escaping (Input) -> Future<Value, Failure>?
+        limit: Int, maxEntries: Int, input: Source, inCompletionOrder: Bool,
+        submit: @escaping (Input, Int) -> Future<Value, Failure>?
     ) {
+        precondition(limit >= 1, "maxBuffered: \(limit): the bound must be 1 or more")
         completed = inCompletionOrder ? CompletionInbox() : nil
-        precondition(limit >= 1, "maxInFlight: \(limit): the bound must be 1 or more")
         self.limit = limit
+        self.maxEntries = maxEntries
         self.input = input
         self.submit = submit
     }
@@ -41,13 +56,22 @@ final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> w
         for entry in inFlight { entry.future.cancel() }
     }
 
+    /// The next result in the window's order with the input index of its first input, or `nil`
+    /// at the end.
+    @inlinable
+    func next(isolation: isolated (any Actor)? = #isolation) async throws(FutureError<Failure>) -> (index: Int, value: Value)? {
+        if completed == nil { return try await nextInOrder(isolation: isolation) }
+        return try await nextCompleted(isolation: isolation)
+    }
+
     /// The next result in input order, or `nil` at the end.
     @inlinable
-    func nextInOrder(isolation: isolated (any Actor)? = #isolation) async throws(FutureError<Failure>) -> Value? {
+    func nextInOrder(isolation: isolated (any Actor)? = #isolation) async throws(FutureError<Failure>) -> (index: Int, value: Value)? {
         try await fill()
         guard let head = inFlight.popFirst() else { return nil }
+        buffered -= head.count
         do {
-            return try await head.future.value
+            return (head.index, try await head.future.value)
         } catch {
             stop()
             throw error
@@ -63,7 +87,9 @@ final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> w
         guard !inFlight.isEmpty else { return nil }
         guard let completed else { preconditionFailure("an ordered window has no completion inbox") }
         let (index, outcome) = await completed.next()
-        inFlight.removeAll { $0.index == index }
+        if let position = inFlight.firstIndex(where: { $0.index == index }) {
+            buffered -= inFlight.remove(at: position).count
+        }
         switch outcome {
         case .success(let value): return (index, value)
         case .failure(let error):
@@ -72,23 +98,28 @@ final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> w
         }
     }
 
-    /// Submits input until `limit` futures are in flight or the input ends.
+    /// Submits input until `limit` inputs or `maxEntries` futures are in flight, or the input ends.
     @inlinable
     func fill(isolation: isolated (any Actor)? = #isolation) async throws(FutureError<Failure>) {
         guard !finished else { return }
         if Task.isCancelled {
+            endedByCancellation = true
             stop()
             return
         }
-        while inFlight.count < limit, let element = await input?.next(isolation: isolation) {
-            guard let future = submit(element) else {
-                stop()
-                throw .poolShutDown
-            }
+        while inFlight.count < maxEntries, buffered < limit,
+            let element = await input?.next(upTo: limit - buffered, isolation: isolation)
+        {
             let index = nextIndex
-            nextIndex += 1
+            guard let future = submit(element, index) else {
+                stop()
+                throw .poolClosed
+            }
+            let count = Source.count(of: element)
+            nextIndex += count
+            buffered += count
             if let completed { future.onCompletion { completed.push((index, $0)) } }
-            inFlight.append((index, future))
+            inFlight.append((index, count, future))
         }
     }
 
@@ -97,16 +128,38 @@ final class ResultWindow<Source: InputSource, Value: Sendable, Failure: Error> w
     func stop() {
         finished = true
         input = nil
-        for entry in inFlight { entry.future.cancel() }
+        for entry in inFlight {
+            entry.future.cancel()
+            stopped.append(entry.future)
+        }
         inFlight.removeAll()
+        buffered = 0
+    }
+
+    /// Waits until the work that was running when the window stopped has finished (cancelled
+    /// work finishes at once), so that nothing runs after an eager call returns.
+    @inlinable
+    func drain(isolation: isolated (any Actor)? = #isolation) async {
+        for future in stopped { _ = try? await future.value }
+        stopped.removeAll()
     }
 }
 
-/// The input of a result stream: a synchronous or an asynchronous sequence's iterator.
+/// The input of a result stream: a synchronous or an asynchronous sequence's iterator, or
+/// batches cut from one.
 @usableFromInline
 protocol InputSource {
     associatedtype Element
-    mutating func next(isolation: isolated (any Actor)?) async -> Element?
+    /// The next element; a source of batches makes it hold at most `limit` inputs.
+    mutating func next(upTo limit: Int, isolation: isolated (any Actor)?) async -> Element?
+    /// How many inputs `element` holds.
+    static func count(of element: Element) -> Int
+}
+
+extension InputSource {
+    /// One: an element is one input.
+    @inlinable
+    static func count(of element: Element) -> Int { 1 }
 }
 
 /// A `Sequence`'s iterator as an ``InputSource``.
@@ -114,7 +167,7 @@ protocol InputSource {
 struct SequenceInput<Base: IteratorProtocol>: InputSource {
     @usableFromInline var base: Base
     @inlinable init(base: Base) { self.base = base }
-    @inlinable mutating func next(isolation: isolated (any Actor)?) async -> Base.Element? { base.next() }
+    @inlinable mutating func next(upTo limit: Int, isolation: isolated (any Actor)?) async -> Base.Element? { base.next() }
 }
 
 /// An `AsyncSequence`'s iterator (one that cannot fail) as an ``InputSource``.
@@ -122,7 +175,7 @@ struct SequenceInput<Base: IteratorProtocol>: InputSource {
 struct AsyncSequenceInput<Base: AsyncIteratorProtocol>: InputSource where Base.Failure == Never {
     @usableFromInline var base: Base
     @inlinable init(base: Base) { self.base = base }
-    @inlinable mutating func next(isolation: isolated (any Actor)?) async -> Base.Element? {
+    @inlinable mutating func next(upTo limit: Int, isolation: isolated (any Actor)?) async -> Base.Element? {
         await base.next(isolation: isolation)
     }
 }

@@ -1,10 +1,5 @@
+import ParallelKitSystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A pool of dedicated threads for blocking work — file I/O, C libraries, sleeps, network
 /// calls without async APIs — that must not starve Swift's cooperative thread pool.
@@ -14,13 +9,14 @@ import Musl
 /// code can run its blocking parts on it without leaving async:
 ///
 /// ```swift
-/// let io = ThreadPool(threads: 16)
+/// let io = ThreadPool(workers: 16)
 ///
 /// // Submit and await, or block, or get called back.
 /// let size = try await io.submit { try fileSize(atPath: "/var/log/syslog") }.value
 ///
-/// // Stream results in input order with at most 2 × threads in flight.
-/// for try await page in io.map(urls, download) { save(page) }
+/// // All results at once, or streamed in input order with at most 2 × workers buffered.
+/// let pages = try await io.map(urls, download)
+/// for try await page in io.stream(urls, download) { save(page) }
 ///
 /// // Run a whole async function with its synchronous parts on the pool's threads.
 /// await withTaskExecutorPreference(io) { await indexEverything() }
@@ -29,24 +25,24 @@ import Musl
 /// Threads are named `pk-pool-N` (Linux keeps at most 15 bytes of a thread's name). A pool
 /// that goes out of scope shuts down: it lets queued and running work finish, then its threads
 /// end before the last reference is gone — unless the last reference is dropped on one of its
-/// own threads, which then end right after.
+/// own threads, which then end right after. ``close()``, ``terminate()`` and ``join()`` stop it
+/// earlier.
 ///
 /// - Note: Thread-safe. Work on the pool may block; work that waits for *other* work queued on
 ///   the same pool can deadlock once every thread does so (as with any bounded pool).
 public final class ThreadPool: Sendable {
     /// How many threads the pool runs.
-    public let threadCount: Int
+    public let workerCount: Int
     /// The queue and threads. Threads hold the core, not the pool, so dropping the last
     /// reference to the pool runs its `deinit` (shut down, then join the threads).
     @usableFromInline let core: ThreadPoolCore
 
-    /// Starts a pool of `threads` threads.
-    ///
-    /// - Precondition: `threads >= 1`.
-    public init(threads: Int) {
-        precondition(threads >= 1, "ThreadPool(threads: \(threads)): a pool needs 1 thread or more")
-        threadCount = threads
-        core = ThreadPoolCore(threads: threads)
+    /// Starts a pool of `workers` threads: as many as blocking calls may wait at once
+    /// (`.all` is one per usable core).
+    public init(workers: Workers) {
+        let count = workers.count
+        workerCount = count
+        core = ThreadPoolCore(threads: count)
     }
 
     deinit {
@@ -60,7 +56,7 @@ public final class ThreadPool: Sendable {
     /// let future = try pool.submit { try Data(contentsOf: url) }
     /// ```
     ///
-    /// - Throws: ``ThreadPoolError/shutDown`` after ``shutdown(cancelPending:)``.
+    /// - Throws: ``ThreadPoolError/closed`` after ``close()`` or ``terminate()``.
     /// - Complexity: O(1); wakes one parked thread.
     @inlinable
     public func submit<Value: Sendable, Failure: Error>(
@@ -70,7 +66,7 @@ public final class ThreadPool: Sendable {
         let item = PoolItem(
             body: { run in
                 guard run else {
-                    future.finish(.failure(.poolShutDown))
+                    future.finish(.failure(.poolClosed))
                     return
                 }
                 guard future.start() else { return }
@@ -81,25 +77,35 @@ public final class ThreadPool: Sendable {
                 }
             },
             droppable: true)
-        guard core.enqueue(item) else { throw .shutDown }
+        guard core.enqueue(item) else { throw .closed }
         return future
     }
 
-    /// Stops accepting work. Running work finishes; queued work runs too, unless `cancelPending`
-    /// is `true`, in which case its futures fail with ``FutureError/poolShutDown``.
+    /// Stops accepting work; queued and running work still finishes (Python's `close()`, or
+    /// `executor.shutdown(wait=False)`).
     ///
     /// Returns at once; ``join()`` waits for the threads to end. Jobs of Swift tasks that prefer
     /// this executor are never dropped: they run before the threads end, and any that arrive
     /// later run on the global concurrent executor.
-    public func shutdown(cancelPending: Bool = false) {
-        core.shutdown(cancelPending: cancelPending)
+    public func close() {
+        core.shutdown(cancelPending: false)
     }
 
-    /// Blocks until every thread of a shut-down pool has ended.
+    /// Stops accepting work and drops the queued work: its futures fail with
+    /// ``FutureError/poolClosed``. Work already running finishes (a thread cannot be stopped
+    /// from outside); jobs of Swift tasks are never dropped, as with ``close()``. Python's
+    /// `executor.shutdown(cancel_futures=True)`.
     ///
-    /// - Precondition: ``shutdown(cancelPending:)`` was called.
+    /// Returns at once; ``join()`` waits for the threads to end.
+    public func terminate() {
+        core.shutdown(cancelPending: true)
+    }
+
+    /// Blocks until every thread of a closed or terminated pool has ended.
+    ///
+    /// - Precondition: ``close()`` or ``terminate()`` was called.
     public func join() {
-        precondition(core.isShutDown, "ThreadPool.join() before shutdown() would wait forever")
+        precondition(core.isShutDown, "ThreadPool.join() before close() or terminate() would wait forever")
         core.joinThreads()
     }
 
@@ -230,12 +236,12 @@ final class ThreadPoolCore: @unchecked Sendable {
 
 /// Why a ``ThreadPool`` refused work.
 public enum ThreadPoolError: Error, Equatable, CustomStringConvertible {
-    /// The pool was shut down; it accepts no more work.
-    case shutDown
+    /// The pool was closed or terminated; it accepts no more work.
+    case closed
 
     public var description: String {
         switch self {
-        case .shutDown: return "the thread pool was shut down and accepts no more work"
+        case .closed: return "the thread pool was closed and accepts no more work"
         }
     }
 }
@@ -249,7 +255,7 @@ extension ThreadPool: TaskExecutor {
         let executor = asUnownedTaskExecutor()
         let accepted = enqueue(PoolItem(body: { _ in job.runSynchronously(on: executor) }, droppable: false))
         if !accepted {
-            // A shut-down pool must not strand a task: hand the job to the global executor.
+            // A closed pool must not strand a task: hand the job to the global executor.
             globalConcurrentExecutor.enqueue(ExecutorJob(job))
         }
     }

@@ -4,9 +4,9 @@ import DequeModule
 @usableFromInline
 struct PoolItem: Sendable {
     /// Called once: with `true` to run the work on a pool thread, or with `false` when
-    /// `shutdown(cancelPending: true)` drops it (one closure, so queuing allocates once).
+    /// ``ThreadPool/terminate()`` drops it (one closure, so queuing allocates once).
     @usableFromInline let body: @Sendable (_ run: Bool) -> Void
-    /// Whether a cancelling shutdown may drop it; `false` for work that must run anyway (a Swift
+    /// Whether `terminate()` may drop it; `false` for work that must run anyway (a Swift
     /// task's job: dropping it would hang that task forever).
     @usableFromInline let droppable: Bool
 
@@ -20,7 +20,8 @@ struct PoolItem: Sendable {
     func drop() { body(false) }
 }
 
-/// The pool's state machine: what to do on submit, on a thread asking for work, on shutdown.
+/// The pool's state machine: what to do on submit, on a thread asking for work, on close and
+/// terminate (a shutdown that keeps or drops the queue).
 ///
 /// Pure: it starts no thread and takes no lock, so every transition is testable directly.
 /// `ThreadPool` holds it under its lock and carries out the returned actions.

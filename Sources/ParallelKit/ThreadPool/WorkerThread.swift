@@ -1,10 +1,5 @@
+import ParallelKitSystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// One dedicated thread running one function: Python's `threading.Thread(target=…)` with
 /// `start()` and `join()`, plus the function's result.
