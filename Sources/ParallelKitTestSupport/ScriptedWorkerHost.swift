@@ -15,7 +15,7 @@ package final class ScriptedWorkerHost: WorkerHost {
         case worker(ScriptedWorker)
         /// Runs `meanwhile` (say, terminating the pool), then returns the worker.
         case workerAfter(ScriptedWorker, meanwhile: @Sendable () -> Void)
-        case fail(ProcessPoolError)
+        case fail(BackendError)
     }
 
     private struct State {
@@ -45,7 +45,7 @@ package final class ScriptedWorkerHost: WorkerHost {
     /// Whether the driver said the pool has ended.
     package var isShutDown: Bool { state.withLock { $0.shutDown } }
 
-    package func startWorker() throws(ProcessPoolError) -> ScriptedWorker {
+    package func startWorker() throws(BackendError) -> ScriptedWorker {
         let start = state.withLock { state -> Start in
             if !state.script.isEmpty { return state.script.removeFirst() }
             defer { state.nextPID += 1 }

@@ -17,7 +17,7 @@ func testWorkerPath() -> String { siblingExecutable("ParallelKitTestWorker") }
 func testPool(
     workers: Workers = 2, initializer: WorkerInitializer? = nil, maxTasksPerWorker: Int? = nil,
     taskTimeout: Duration? = nil, retries: Int = 0, buildID: String? = nil
-) async throws(ProcessPoolError) -> ProcessPool {
+) async throws(BackendError) -> ProcessPool {
     WorkerTasks.register(allTestTasks)
     return try await ProcessPool(
         workers: workers, executable: testWorkerPath(), initializer: initializer, maxTasksPerWorker: maxTasksPerWorker,
@@ -60,9 +60,10 @@ struct ProcessPoolTests {
         #expect(await succeeded.next() == 81)
         #expect(try await handle.value == 81)
 
-        let failed = CompletionInbox<ProcessPoolError>()
+        let failed = CompletionInbox<BackendError>()
         pool.submit(EvenOnlyTask.self, 3, onFailure: { failed.push($0) })
-        guard case .taskFailed(let remote, let task) = await failed.next() else {
+        let failure = await failed.next()
+        guard failure.code == .taskFailed, let remote = failure.taskError, let task = failure.taskIndex else {
             Issue.record("expected taskFailed")
             return
         }
@@ -113,7 +114,7 @@ struct ProcessPoolTests {
         await #expect {
             _ = try await pool.map(EvenOnlyTask.self, [2, 4, 6, 7, 8], chunking: .fixed(2))
         } throws: { error in
-            guard case .taskFailed(let remote, let task) = error as? ProcessPoolError else { return false }
+            guard let failure = error as? BackendError, failure.code == .taskFailed, let remote = failure.taskError, let task = failure.taskIndex else { return false }
             return task == 3 && remote.typeName.hasSuffix("OddInputError") && remote.message == "odd input 7"
         }
         #expect(try await pool.map(EvenOnlyTask.self, [2, 4]) == [1, 2])
@@ -128,7 +129,7 @@ struct ProcessPoolTests {
         await #expect {
             _ = try await pool.map(CrashTask.self, [.init(value: 1, mode: .none), .init(value: 2, mode: mode)], chunking: .fixed(1))
         } throws: { error in
-            guard case .workerCrashed(let pid, let exit, let tasks) = error as? ProcessPoolError else { return false }
+            guard let failure = error as? BackendError, failure.code == .workerCrashed, let pid = failure.pid, let exit = failure.status, let tasks = failure.tasks else { return false }
             let expectedExit: Bool
             switch mode {
             case .exitCode: expectedExit = exit == .exited(7)
@@ -146,7 +147,7 @@ struct ProcessPoolTests {
         defer { pool.terminate() }
         // The first attempt of this batch crashes its worker; the pool retries it once, which
         // crashes again, so the call still fails — but with a crash, after two workers died.
-        await #expect(throws: ProcessPoolError.self) {
+        await #expect(throws: BackendError.self) {
             _ = try await pool.apply(CrashTask.self, .init(value: 1, mode: .exitCode))
         }
         #expect(try await pool.apply(SquareTask.self, 3) == 9)
@@ -171,7 +172,7 @@ struct ProcessPoolTests {
                 let squares = try await pool.map(SquareTask.self, inputs, chunking: .fixed(500))
                 #expect(squares == inputs.map { $0 * $0 })
             } catch {
-                guard case .workerCrashed(_, .signaled(SIGKILL), _) = error else {
+                guard error.code == .workerCrashed, error.status == .signaled(SIGKILL) else {
                     Issue.record("unexpected error \(error)")
                     break
                 }
@@ -200,7 +201,7 @@ struct ProcessPoolTests {
         await #expect {
             _ = try await pool.apply(SleepTask.self, 20_000)
         } throws: { error in
-            guard case .taskTimedOut(_, let tasks, let timeout) = error as? ProcessPoolError else { return false }
+            guard let failure = error as? BackendError, failure.code == .timedOut, let tasks = failure.tasks, let timeout = failure.timeout else { return false }
             return tasks == 0..<1 && timeout == .milliseconds(300)
         }
         #expect(ContinuousClock.now - start < .seconds(10))
@@ -214,7 +215,7 @@ struct ProcessPoolTests {
         await #expect {
             _ = try await pool.apply(CorruptReplyTask.self, 0)
         } throws: { error in
-            if case .undecodable(let tasks, _) = error as? ProcessPoolError { return tasks == 0..<1 }
+            if let failure = error as? BackendError, failure.code == .undecodable { return failure.tasks == 0..<1 }
             return false
         }
         #expect(try await pool.apply(SquareTask.self, 5) == 25)
@@ -230,7 +231,7 @@ struct ProcessPoolTests {
         await #expect {
             _ = try await testPool(initializer: WorkerInitializer(InitializeTask.self, "fail"))
         } throws: { error in
-            guard case .initializerFailed(let remote) = error as? ProcessPoolError else { return false }
+            guard let failure = error as? BackendError, failure.code == .initializerFailed, let remote = failure.taskError else { return false }
             return remote.typeName.hasSuffix("InitializerFailed")
         }
         #expect(childProcesses().subtracting(childrenBefore).isEmpty)
@@ -247,13 +248,13 @@ struct ProcessPoolTests {
 
     @Test("a worker from another build, or without the task, is refused")
     func handshakes() async throws {
-        await #expect(throws: ProcessPoolError.self) { _ = try await testPool(buildID: "another-build") }
+        await #expect(throws: BackendError.self) { _ = try await testPool(buildID: "another-build") }
         let pool = try await testPool()
         defer { pool.terminate() }
         await #expect {
             _ = try await pool.apply(UnregisteredTask.self, 1)
         } throws: { error in
-            if case .handshakeRefused(let why) = error as? ProcessPoolError { return why.contains("UnregisteredTask") }
+            if let failure = error as? BackendError, failure.code == .handshakeRefused, let why = failure.detail { return why.contains("UnregisteredTask") }
             return false
         }
     }
@@ -267,16 +268,16 @@ struct ProcessPoolTests {
         call.cancel()
         let start = ContinuousClock.now
         let result = await call.result
-        #expect(throws: ProcessPoolError.cancelled) { try result.get() }
+        #expect(throws: BackendError.cancelled) { try result.get() }
         #expect(ContinuousClock.now - start < .seconds(2))
 
         // An apply from a task already cancelled sends nothing: a PID task would answer.
-        let applied = Task { () async throws(ProcessPoolError) -> Int32 in
+        let applied = Task { () async throws(BackendError) -> Int32 in
             while !Task.isCancelled { await Task.yield() }
             return try await pool.apply(PIDTask.self, 0)
         }
         applied.cancel()
-        await #expect(throws: ProcessPoolError.cancelled) { _ = try await applied.value }
+        await #expect(throws: BackendError.cancelled) { _ = try await applied.value }
     }
 
     @Test("close refuses new work, join waits for the rest, terminate stops now")
@@ -284,7 +285,7 @@ struct ProcessPoolTests {
         let pool = try await testPool()
         let pending = pool.submitMap(SleepTask.self, [100, 100, 100], chunking: .fixed(1))
         pool.close()
-        await #expect(throws: ProcessPoolError.closed) { _ = try await pool.apply(SquareTask.self, 1) }
+        await #expect(throws: BackendError.closed) { _ = try await pool.apply(SquareTask.self, 1) }
         await pool.join()
         #expect(try await pending.value == [100, 100, 100])
         #expect(pool.workerPIDs.isEmpty)
@@ -294,7 +295,7 @@ struct ProcessPoolTests {
         try await Task.sleep(for: .milliseconds(200))
         let start = ContinuousClock.now
         busy.terminate()
-        await #expect(throws: FutureError<ProcessPoolError>.failed(.closed)) { _ = try await long.value }
+        await #expect(throws: FutureError<BackendError>.failed(.closed)) { _ = try await long.value }
         #expect(ContinuousClock.now - start < .seconds(5))
     }
 
@@ -318,20 +319,20 @@ struct ProcessPoolTests {
         #expect(pool.workerPIDs.isEmpty)
 
         // terminate() while such a call runs: it fails with .closed at once, never hangs.
-        try await expectTerminateEndsCall { pool throws(ProcessPoolError) in try await pool.apply(SleepTask.self, 30_000) }
+        try await expectTerminateEndsCall { pool throws(BackendError) in try await pool.apply(SleepTask.self, 30_000) }
     }
 
     /// Starts `call` on a fresh pool, terminates the pool 200 ms later, and expects the call to
     /// fail with `.closed` within 5 s, leaving no worker.
     private func expectTerminateEndsCall<Output: Sendable>(
-        _ call: @escaping @Sendable (ProcessPool) async throws(ProcessPoolError) -> Output
+        _ call: @escaping @Sendable (ProcessPool) async throws(BackendError) -> Output
     ) async throws {
         let pool = try await testPool()
-        let stopped = Task { () async throws(ProcessPoolError) -> Output in try await call(pool) }
+        let stopped = Task { () async throws(BackendError) -> Output in try await call(pool) }
         try await Task.sleep(for: .milliseconds(200))
         let start = ContinuousClock.now
         pool.terminate()
-        await #expect(throws: ProcessPoolError.closed) { _ = try await stopped.value }
+        await #expect(throws: BackendError.closed) { _ = try await stopped.value }
         #expect(ContinuousClock.now - start < .seconds(5))
         #expect(pool.workerPIDs.isEmpty)
     }
@@ -355,7 +356,7 @@ struct ProcessPoolTests {
         await #expect {
             _ = try await pool.map(EvenOnlyTask.self, [2, 7])
         } throws: { error in
-            guard case .taskFailed(let remote, let task) = error as? ProcessPoolError else { return false }
+            guard let failure = error as? BackendError, failure.code == .taskFailed, let remote = failure.taskError, let task = failure.taskIndex else { return false }
             return task == 1 && remote.message == "odd input 7"
         }
         #expect(pool.workerPIDs == workers)
@@ -366,13 +367,13 @@ struct ProcessPoolTests {
         #expect(try await pool.map(SquareTask.self, [5, 6]) == [25, 36])
         #expect(try await busy.value == 300)
         // A crash is retried (retries: 1) on a replacement, after the other batch's answer.
-        await #expect(throws: ProcessPoolError.self) {
+        await #expect(throws: BackendError.self) {
             _ = try await pool.map(CrashTask.self, [.init(value: 1, mode: .none), .init(value: 2, mode: .exitCode)])
         }
         #expect(try await pool.map(SquareTask.self, [7, 8]) == [49, 64])
 
         // terminate() during a handed-over map: it fails with .closed at once, never hangs.
-        try await expectTerminateEndsCall { pool throws(ProcessPoolError) in try await pool.map(SleepTask.self, [30_000, 30_000]) }
+        try await expectTerminateEndsCall { pool throws(BackendError) in try await pool.map(SleepTask.self, [30_000, 30_000]) }
     }
 
     @Test("a worker inherits no descriptor of the parent but its socket and standard streams")
@@ -484,7 +485,7 @@ struct WorkerProcessTests {
         sleeper.start()
         while sleeper.pid == nil { try await Task.sleep(for: .milliseconds(5)) }
         sleeper.kill()
-        await #expect(throws: ProcessPoolError.workerCrashed(pid: sleeper.pid!, exit: .signaled(SIGKILL), tasks: 0..<1)) {
+        await #expect(throws: BackendError.workerCrashed(pid: sleeper.pid!, exit: .signaled(SIGKILL), tasks: 0..<1)) {
             _ = try await sleeper.join()
         }
         let odd = WorkerProcess(EvenOnlyTask.self, 5, executable: testWorkerPath())
@@ -492,7 +493,7 @@ struct WorkerProcessTests {
         await #expect {
             _ = try await odd.join()
         } throws: { error in
-            if case .taskFailed(let remote, 0) = error as? ProcessPoolError { return remote.message == "odd input 5" }
+            if let failure = error as? BackendError, failure.code == .taskFailed, failure.taskIndex == 0, let remote = failure.taskError { return remote.message == "odd input 5" }
             return false
         }
     }

@@ -41,7 +41,7 @@ struct ProcessQueueTests {
         let queue = try ProcessQueue<QueueItem>()
         let victim = WorkerProcess(DieWhileWritingTask.self, queue, executable: testWorkerPath())
         victim.start()
-        await #expect(throws: ProcessPoolError.self) { _ = try await victim.join() }
+        await #expect(throws: BackendError.self) { _ = try await victim.join() }
         #expect(victim.exitStatus == .signaled(SIGKILL))
         // The parent is still a writer: an empty queue waits, here until the timeout.
         #expect(queue.count == 3)

@@ -42,8 +42,8 @@ struct SharedInputArrayTests {
         await #expect {
             _ = try await pool.apply(WriteInputTask.self, input)
         } throws: { error in
-            guard case ProcessPoolError.workerCrashed(_, let exit, _) = error else { return false }
-            return exit == .signaled(SIGSEGV)
+            guard let failure = error as? BackendError, failure.code == .workerCrashed else { return false }
+            return failure.status == .signaled(SIGSEGV)
         }
         #expect(Array(input) == [1, 2, 3])
         // Through the pipe the worker writes only its own copy, and survives.

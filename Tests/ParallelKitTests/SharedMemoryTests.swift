@@ -54,7 +54,7 @@ struct SharedMemoryTests {
         let lock = try ProcessLock()
         let victim = WorkerProcess(DieHoldingLockTask.self, lock, executable: testWorkerPath())
         victim.start()
-        await #expect(throws: ProcessPoolError.self) { _ = try await victim.join() }
+        await #expect(throws: BackendError.self) { _ = try await victim.join() }
         #expect(victim.exitStatus == .signaled(SIGKILL))
         #expect(lock.lock() == .previousOwnerDied)
         lock.unlock()

@@ -65,7 +65,7 @@ struct WorkerPoolDriverDirectTests {
         let host = ScriptedWorkerHost()
         let driver = try scriptedDriver(host, workers: 2)
         host.startedWorkers[0].script(.batchFailure(.init(index: 2, kind: .thrown, error: remoteError)))
-        #expect(throws: ProcessPoolError.taskFailed(remoteError, task: 12)) {
+        #expect(throws: BackendError.taskFailed(remoteError, task: 12)) {
             try driver.runOnCallingThread([scriptedJob([1]), scriptedJob([2])])
         }
         #expect(host.startedWorkers.map { $0.journal.last } == [.polled(id: 1), .polled(id: 1)])
@@ -107,7 +107,7 @@ struct WorkerPoolDriverDirectTests {
         let host = ScriptedWorkerHost()
         host.script(.worker(ScriptedWorker(pid: 1, refusing: ["cube"])), .worker(ScriptedWorker(pid: 2)))
         let driver = try scriptedDriver(host, workers: 2)
-        #expect(throws: ProcessPoolError.handshakeRefused("worker 1 does not register cube(Int)->Int")) {
+        #expect(throws: BackendError.handshakeRefused("worker 1 does not register cube(Int)->Int")) {
             try driver.runOnCallingThread([scriptedJob(), scriptedJob(task: "cube")])
         }
         #expect(host.startedWorkers.map(\.journal) == [[.checked(running: true)], [.checked(running: true)]])
@@ -144,7 +144,7 @@ struct WorkerPoolDriverDirectTests {
         #expect(isHandedOver(run))
         #expect(await eventually { worker.journal.contains(.answered(id: 1, timeout: nil)) })
         driver.killAll()
-        await #expect(throws: FutureError<ProcessPoolError>.failed(.closed)) { _ = try await outputs(of: run) }
+        await #expect(throws: FutureError<BackendError>.failed(.closed)) { _ = try await outputs(of: run) }
         #expect(worker.journal.suffix(2) == [.killSent, .stopped(grace: .seconds(1))])
         #expect(driver.livePIDs.isEmpty)
         #expect(await eventually { driver.lock.withLock { driver.state.directRuns } == 0 })

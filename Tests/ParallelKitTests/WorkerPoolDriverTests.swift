@@ -39,8 +39,8 @@ struct WorkerPoolDriverTests {
     func initialWorkers() async throws {
         let host = ScriptedWorkerHost()
         let driver = ScriptedDriver(host: host, configuration: .init(workers: 2, taskTimeout: nil, retries: 0))
-        async let first: Void = offCooperativePool { () throws(ProcessPoolError) in try driver.startInitialWorker(of: 2) }
-        async let second: Void = offCooperativePool { () throws(ProcessPoolError) in try driver.startInitialWorker(of: 2) }
+        async let first: Void = offCooperativePool { () throws(BackendError) in try driver.startInitialWorker(of: 2) }
+        async let second: Void = offCooperativePool { () throws(BackendError) in try driver.startInitialWorker(of: 2) }
         _ = try await (first, second)
         #expect(driver.livePIDs == [1001, 1002])
         #expect(host.startedWorkers.map(\.journal) == [[], []])
@@ -79,7 +79,7 @@ struct WorkerPoolDriverTests {
         let driver = try scriptedDriver(host)
         let victim = host.startedWorkers[0]
         victim.script(.crash(.exited(7)))
-        #expect(throws: ProcessPoolError.workerCrashed(pid: 1001, exit: .exited(7), tasks: 10..<13)) { try driver.run(scriptedJob()) }
+        #expect(throws: BackendError.workerCrashed(pid: 1001, exit: .exited(7), tasks: 10..<13)) { try driver.run(scriptedJob()) }
         #expect(victim.journal == [
             .checked(running: true), .sent(task: "square", id: 1), .answered(id: 1, timeout: nil), .stopped(grace: .seconds(1)),
         ])
@@ -105,7 +105,7 @@ struct WorkerPoolDriverTests {
         let driver = try scriptedDriver(host, taskTimeout: .milliseconds(300), retries: 2)
         let slow = host.startedWorkers[0]
         slow.script(.timeout)
-        #expect(throws: ProcessPoolError.taskTimedOut(pid: 1001, tasks: 10..<13, timeout: .milliseconds(300))) {
+        #expect(throws: BackendError.timedOut(pid: 1001, tasks: 10..<13, timeout: .milliseconds(300))) {
             try driver.run(scriptedJob())
         }
         #expect(slow.journal == [
@@ -113,7 +113,7 @@ struct WorkerPoolDriverTests {
         ])
         let garbled = ScriptedWorker(pid: 77, replies: [.garbage("unknown message kind 9")])
         host.script(.worker(garbled))
-        #expect(throws: ProcessPoolError.undecodable(tasks: 10..<13, detail: "unknown message kind 9")) { try driver.run(scriptedJob()) }
+        #expect(throws: BackendError.undecodable(tasks: 10..<13, detail: "unknown message kind 9")) { try driver.run(scriptedJob()) }
         #expect(garbled.journal == [.sent(task: "square", id: 1), .answered(id: 1, timeout: .milliseconds(300)), .killedNow])
         #expect(driver.livePIDs.isEmpty)
     }
@@ -124,7 +124,7 @@ struct WorkerPoolDriverTests {
         let driver = try scriptedDriver(host)
         let worker = host.startedWorkers[0]
         worker.script(.batchFailure(.init(index: 1, kind: .thrown, error: remoteError)))
-        #expect(throws: ProcessPoolError.taskFailed(remoteError, task: 11)) { try driver.run(scriptedJob()) }
+        #expect(throws: BackendError.taskFailed(remoteError, task: 11)) { try driver.run(scriptedJob()) }
         #expect(try driver.run(scriptedJob()) == [7])
         #expect(worker.journal.filter { if case .stopped = $0 { true } else { false } }.isEmpty)
         #expect(host.startedWorkers.count == 1)
@@ -135,7 +135,7 @@ struct WorkerPoolDriverTests {
         let host = ScriptedWorkerHost()
         host.script(.worker(ScriptedWorker(pid: 5, refusing: ["cube"])))
         let driver = try scriptedDriver(host)
-        #expect(throws: ProcessPoolError.handshakeRefused("worker 5 does not register cube(Int)->Int")) {
+        #expect(throws: BackendError.handshakeRefused("worker 5 does not register cube(Int)->Int")) {
             try driver.run(scriptedJob(task: "cube"))
         }
         #expect(try driver.run(scriptedJob()) == [7])
@@ -166,7 +166,7 @@ struct WorkerPoolDriverTests {
         let again = ScriptedWorker(pid: 2002, replies: [.crash(.exited(1))])
         host.script(.worker(again))
         host.startedWorkers[1].script(.crash(.exited(3)))
-        #expect(throws: ProcessPoolError.workerCrashed(pid: 2002, exit: .exited(1), tasks: 10..<13)) { try driver.run(scriptedJob()) }
+        #expect(throws: BackendError.workerCrashed(pid: 2002, exit: .exited(1), tasks: 10..<13)) { try driver.run(scriptedJob()) }
         #expect(again.journal == [.sent(task: "square", id: 1), .answered(id: 1, timeout: nil), .stopped(grace: .seconds(1))])
     }
 
@@ -175,8 +175,8 @@ struct WorkerPoolDriverTests {
         let host = ScriptedWorkerHost()
         let driver = try scriptedDriver(host)
         host.startedWorkers[0].script(.crash(.exited(9)))
-        #expect(throws: ProcessPoolError.self) { try driver.run(scriptedJob()) }
-        let broken = ProcessPoolError.initializerFailed(remoteError)
+        #expect(throws: BackendError.self) { try driver.run(scriptedJob()) }
+        let broken = BackendError.initializerFailed(remoteError)
         host.script(.fail(broken))
         #expect(throws: broken) { try driver.run(scriptedJob()) }
         #expect(throws: broken) { try driver.run(scriptedJob()) }
@@ -188,7 +188,7 @@ struct WorkerPoolDriverTests {
     func deathWhileStarting() throws {
         let host = ScriptedWorkerHost()
         let driver = try scriptedDriver(host, initial: 0)
-        let refusal = ProcessPoolError.handshakeRefused("worker 9 exited with status 3 during the handshake (closed)")
+        let refusal = BackendError.handshakeRefused("worker 9 exited with status 3 during the handshake (closed)")
         host.script(.fail(refusal))
         #expect(throws: refusal) { try driver.run(scriptedJob()) }
         #expect(try driver.run(scriptedJob()) == [7])
@@ -201,10 +201,10 @@ struct WorkerPoolDriverTests {
         let driver = try scriptedDriver(host, initial: 0)
         let late = ScriptedWorker(pid: 3)
         host.script(.workerAfter(late, meanwhile: { driver.killAll() }))
-        #expect(throws: ProcessPoolError.closed) { try driver.run(scriptedJob()) }
+        #expect(throws: BackendError.closed) { try driver.run(scriptedJob()) }
         #expect(late.journal == [.killedNow])
         #expect(host.isShutDown && driver.livePIDs.isEmpty)
-        #expect(throws: ProcessPoolError.closed) { try driver.run(scriptedJob()) }
+        #expect(throws: BackendError.closed) { try driver.run(scriptedJob()) }
     }
 
     @Test("terminate racing a running call: the call fails with .closed, idle workers are killed and reaped")
@@ -213,10 +213,10 @@ struct WorkerPoolDriverTests {
         let driver = try scriptedDriver(host, workers: 2)
         let (idle, busy) = (host.startedWorkers[0], host.startedWorkers[1])
         busy.script(.hang)
-        let call = Task { try await offCooperativePool { () throws(ProcessPoolError) in try driver.run(scriptedJob()) } }
+        let call = Task { try await offCooperativePool { () throws(BackendError) in try driver.run(scriptedJob()) } }
         #expect(await eventually { busy.journal.contains(.answered(id: 1, timeout: nil)) })
         driver.killAll()
-        await #expect(throws: ProcessPoolError.closed) { _ = try await call.value }
+        await #expect(throws: BackendError.closed) { _ = try await call.value }
         #expect(busy.journal == [
             .checked(running: true), .sent(task: "square", id: 1), .answered(id: 1, timeout: nil), .killSent,
             .stopped(grace: .seconds(1)),
@@ -235,6 +235,6 @@ struct WorkerPoolDriverTests {
         driver.stopAll()
         #expect(host.startedWorkers.map { $0.journal.last } == [.stopped(grace: .seconds(1)), .stopped(grace: .seconds(1))])
         #expect(driver.livePIDs.isEmpty && host.isShutDown)
-        #expect(throws: ProcessPoolError.closed) { try driver.run(scriptedJob()) }
+        #expect(throws: BackendError.closed) { try driver.run(scriptedJob()) }
     }
 }

@@ -114,7 +114,7 @@ struct WorkerPoolStateTests {
         state.startFailed(.spawnFailed(executable: "/x", errno: ENOENT))
         #expect(state.starting == 0 && state.broken == nil)
         #expect(state.checkOut() == .start)
-        let broken = ProcessPoolError.initializerFailed(remoteError)
+        let broken = BackendError.initializerFailed(remoteError)
         state.startFailed(broken)
         #expect(state.broken == broken)
         #expect(state.checkOut() == .refuse(broken))
@@ -160,7 +160,7 @@ struct WorkerPoolStateTests {
         #expect(fail(.closed, exit: .exited(7), attempts: &attempts) == .fail(.workerCrashed(pid: 7, exit: .exited(7), tasks: 4..<6)))
         #expect(fail(.oversized(1 << 31), attempts: &attempts) == .fail(.workerCrashed(pid: 7, exit: .signaled(SIGKILL), tasks: 4..<6)))
         attempts = 1
-        #expect(fail(.timedOut, attempts: &attempts) == .fail(.taskTimedOut(pid: 7, tasks: 4..<6, timeout: .milliseconds(300))))
+        #expect(fail(.timedOut, attempts: &attempts) == .fail(.timedOut(pid: 7, tasks: 4..<6, timeout: .milliseconds(300))))
         #expect(fail(.undecodable("bad kind"), attempts: &attempts) == .fail(.undecodable(tasks: 4..<6, detail: "bad kind")))
         #expect(attempts == 1)  // only crashes spend retries
     }

@@ -35,15 +35,15 @@ public final class ProcessPool: Sendable {
     ///     call ``WorkerTasks/serveIfWorker(_:)`` first thing in `main`.
     ///   - arguments: extra command-line arguments for the workers.
     ///   - initializer: run once in every worker before its first task (Python's `initializer`);
-    ///     if it throws, this initializer throws ``ProcessPoolError/initializerFailed(_:)``.
+    ///     if it throws, this initializer throws ``BackendError/initializerFailed(_:)``.
     ///   - maxTasksPerWorker: replace a worker after this many batches (Python's
     ///     `maxtasksperchild`), to contain leaks.
     ///   - taskTimeout: a batch running longer is failed with
-    ///     ``ProcessPoolError/taskTimedOut(pid:tasks:timeout:)`` and its worker replaced.
+    ///     ``BackendError/timedOut(pid:tasks:timeout:)`` and its worker replaced.
     ///   - retries: how many times a batch whose worker died is run again on a new worker.
     ///   - buildID: the GNU build-id workers must report; by default this executable's own when
     ///     workers run this executable, none otherwise.
-    /// - Throws: ``ProcessPoolError`` when a worker cannot be started, fails the handshake, or
+    /// - Throws: ``BackendError`` when a worker cannot be started, fails the handshake, or
     ///   its initializer throws. No worker is left running.
     public init(
         workers: Workers = .all,
@@ -54,7 +54,7 @@ public final class ProcessPool: Sendable {
         taskTimeout: Duration? = nil,
         retries: Int = 0,
         buildID: String? = nil
-    ) async throws(ProcessPoolError) {
+    ) async throws(BackendError) {
         precondition(maxTasksPerWorker.map { $0 >= 1 } ?? true, "ProcessPool(maxTasksPerWorker:) must be 1 or more")
         precondition(retries >= 0, "ProcessPool(retries: \(retries)): must be 0 or more")
         let count = workers.count
@@ -67,11 +67,11 @@ public final class ProcessPool: Sendable {
         supervisor = WorkerSupervisor(
             launch: launch, workers: count, maxTasksPerWorker: maxTasksPerWorker, taskTimeout: taskTimeout, retries: retries)
         // Start the workers from the dispatcher threads, so that their handshakes overlap.
-        var starts: [Future<Void, ProcessPoolError>] = []
+        var starts: [Future<Void, BackendError>] = []
         for _ in 0..<count {
             let supervisor = self.supervisor
             guard
-                let start = try? dispatchers.submit({ () throws(ProcessPoolError) in
+                let start = try? dispatchers.submit({ () throws(BackendError) in
                     try supervisor.startInitialWorker(of: count)
                 })
             else {
@@ -99,8 +99,8 @@ public final class ProcessPool: Sendable {
     func submitBatch<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: ArraySlice<Task.Input>, firstIndex: Int,
         cancellation: CancellationFlag? = nil
-    ) -> Future<BatchOutcome<Task.Output>, ProcessPoolError> {
-        let future = Future<BatchOutcome<Task.Output>, ProcessPoolError>()
+    ) -> Future<BatchOutcome<Task.Output>, BackendError> {
+        let future = Future<BatchOutcome<Task.Output>, BackendError>()
         let range = firstIndex..<(firstIndex + inputs.count)
         let payload: [UInt8]
         do {
@@ -116,11 +116,11 @@ public final class ProcessPool: Sendable {
     /// Queues one batch already encoded, as ``submitBatch(_:_:firstIndex:cancellation:)``.
     func submitEncoded<Task: WorkerTask>(
         _ job: BatchJob, of task: Task.Type, cancellation: CancellationFlag? = nil
-    ) -> Future<BatchOutcome<Task.Output>, ProcessPoolError> {
-        let future = Future<BatchOutcome<Task.Output>, ProcessPoolError>()
+    ) -> Future<BatchOutcome<Task.Output>, BackendError> {
+        let future = Future<BatchOutcome<Task.Output>, BackendError>()
         let range = job.range
         let supervisor = self.supervisor
-        let submitted = try? dispatchers.submit { () throws(ProcessPoolError) -> BatchOutcome<Task.Output> in
+        let submitted = try? dispatchers.submit { () throws(BackendError) -> BatchOutcome<Task.Output> in
             if cancellation?.isCancelled == true { throw .cancelled }
             let started = MonotonicClock.nanoseconds()
             let outputs = try supervisor.run(job)
@@ -139,7 +139,7 @@ public final class ProcessPool: Sendable {
     /// The outputs of a batch covering `range`, decoded and counted.
     static func decode<Task: WorkerTask>(
         _ bytes: [UInt8], of task: Task.Type, range: Range<Int>
-    ) throws(ProcessPoolError) -> [Task.Output] {
+    ) throws(BackendError) -> [Task.Output] {
         let decoded: [Task.Output]
         do {
             decoded = try WireCoder.decode([Task.Output].self, from: bytes)
@@ -172,7 +172,7 @@ public final class ProcessPool: Sendable {
         }
     }
 
-    /// Stops now: work not started fails with ``ProcessPoolError/closed``, running work fails
+    /// Stops now: work not started fails with ``BackendError/closed``, running work fails
     /// too, and every worker is killed and reaped (Python's `terminate()`).
     public func terminate() {
         dispatchers.terminate()

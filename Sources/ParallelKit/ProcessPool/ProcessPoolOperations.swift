@@ -12,10 +12,10 @@ extension ProcessPool {
     /// let count = try await pool.apply(CountInRange.self, .init(row: [1, 5, 9]))
     /// ```
     ///
-    /// - Throws: ``ProcessPoolError``: the task threw (``ProcessPoolError/taskFailed(_:task:)``,
+    /// - Throws: ``BackendError``: the task threw (``BackendError/taskFailed(_:task:)``,
     ///   with the remote error's type and description), its worker died or timed out, the pool is
     ///   closed, or the calling task was cancelled.
-    public func apply<Task: WorkerTask>(_ task: Task.Type, _ input: Task.Input) async throws(ProcessPoolError) -> Task.Output {
+    public func apply<Task: WorkerTask>(_ task: Task.Type, _ input: Task.Input) async throws(BackendError) -> Task.Output {
         let job = Self.encodedBatches(task, [input], batchSize: 1)?[0]
         if let job, let outputs = try await runFromCallingThread(task, [job]) { return outputs[0] }
         let cancellation = CancellationFlag()
@@ -29,7 +29,7 @@ extension ProcessPool {
             } onCancel: {
                 cancellation.cancel()
             }
-        } catch let error as FutureError<ProcessPoolError> {
+        } catch let error as FutureError<BackendError> {
             throw error.processPoolError
         } catch {
             throw .cancelled
@@ -61,7 +61,7 @@ extension ProcessPool {
     /// or `nil` when the batches must be queued instead.
     private func runFromCallingThread<Task: WorkerTask>(
         _ task: Task.Type, _ jobs: [BatchJob]
-    ) async throws(ProcessPoolError) -> [Task.Output]? {
+    ) async throws(BackendError) -> [Task.Output]? {
         if _Concurrency.Task.isCancelled { throw .cancelled }  // as the queued path: nothing is dispatched
         guard jobs.allSatisfy({ $0.payload.count <= Self.callingThreadPayloadLimit }) else { return nil }
         let answers: [[UInt8]]
@@ -96,14 +96,14 @@ extension ProcessPool {
     /// - Parameters:
     ///   - onSuccess: called with the output when the task succeeds (on a pool thread).
     ///   - onFailure: called with the error when it fails (on a pool thread).
-    /// - Returns: a future of the output; its errors are `FutureError.failed(ProcessPoolError)`.
+    /// - Returns: a future of the output; its errors are `FutureError.failed(BackendError)`.
     @discardableResult
     public func submit<Task: WorkerTask>(
         _ task: Task.Type, _ input: Task.Input,
         onSuccess: (@Sendable (Task.Output) -> Void)? = nil,
-        onFailure: (@Sendable (ProcessPoolError) -> Void)? = nil
-    ) -> Future<Task.Output, ProcessPoolError> {
-        let result = Future<Task.Output, ProcessPoolError>()
+        onFailure: (@Sendable (BackendError) -> Void)? = nil
+    ) -> Future<Task.Output, BackendError> {
+        let result = Future<Task.Output, BackendError>()
         submitBatch(task, [input][...], firstIndex: 0).onCompletion { outcome in
             switch outcome {
             case .success(let batch):
@@ -136,10 +136,10 @@ extension ProcessPool {
     ///
     /// - Throws: the first failure (by completion); running batches finish first and batches not
     ///   started are dropped. Cancelling the calling task drops the batches not started and throws
-    ///   ``ProcessPoolError/cancelled``.
+    ///   ``BackendError/cancelled``.
     public func map<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: some Collection<Task.Input>, chunking: Chunking = .adaptive
-    ) async throws(ProcessPoolError) -> [Task.Output] {
+    ) async throws(BackendError) -> [Task.Output] {
         let inputs = Array(inputs)
         let batchSize = chunking.minimum
         // Batches that fit the workers at once are encoded here; if they cannot be sent from
@@ -158,7 +158,7 @@ extension ProcessPool {
             } onCancel: {
                 cancellation.cancel()
             }
-        } catch let error as ProcessPoolError {
+        } catch let error as BackendError {
             throw error
         } catch {
             throw .cancelled
@@ -183,8 +183,8 @@ extension ProcessPool {
     ///   and the batches not started are dropped.
     public func submitMap<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: [Task.Input], chunking: Chunking = .adaptive
-    ) -> Future<[Task.Output], ProcessPoolError> {
-        let result = Future<[Task.Output], ProcessPoolError>()
+    ) -> Future<[Task.Output], BackendError> {
+        let result = Future<[Task.Output], BackendError>()
         if inputs.isEmpty {
             result.finish(.success([]))
             return result
@@ -209,8 +209,8 @@ extension ProcessPool {
 
     private func mapBatches<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: [Task.Input], chunking: Chunking, encoded: [BatchJob], cancellation: CancellationFlag
-    ) async throws(ProcessPoolError) -> [Task.Output] {
-        typealias Completion = (start: Int, outcome: Future<BatchOutcome<Task.Output>, ProcessPoolError>.Outcome)
+    ) async throws(BackendError) -> [Task.Output] {
+        typealias Completion = (start: Int, outcome: Future<BatchOutcome<Task.Output>, BackendError>.Outcome)
         let inbox = CompletionInbox<Completion>()
         var sizer = BatchSizer(chunking: chunking, workers: workerCount)
         var pieces: [(start: Int, outputs: [Task.Output])] = []
@@ -220,7 +220,7 @@ extension ProcessPool {
         }
         var next = encoded.last?.range.upperBound ?? 0
         var inFlight = encoded.count
-        var firstError: ProcessPoolError?
+        var firstError: BackendError?
         while (next < inputs.count && firstError == nil) || inFlight > 0 {
             while firstError == nil, inFlight < BatchSizer.batchesInFlightPerWorker * workerCount, next < inputs.count {
                 let size = sizer.nextSize(remaining: inputs.count - next)
@@ -255,9 +255,9 @@ extension ProcessPool {
 /// Collects the batches of ``ProcessPool/submitMap(_:_:chunking:)`` and finishes its future once.
 final class BatchGather<Output: Sendable>: Sendable {
     private let state: Mutex<(pieces: [[Output]?], left: Int)>
-    private let result: Future<[Output], ProcessPoolError>
+    private let result: Future<[Output], BackendError>
 
-    init(batches: Int, result: Future<[Output], ProcessPoolError>) {
+    init(batches: Int, result: Future<[Output], BackendError>) {
         state = Mutex((Array(repeating: nil, count: batches), batches))
         self.result = result
     }
@@ -271,12 +271,12 @@ final class BatchGather<Output: Sendable>: Sendable {
         if let complete { result.finish(.success(complete)) }
     }
 
-    func fail(_ error: FutureError<ProcessPoolError>) { result.finish(.failure(error)) }
+    func fail(_ error: FutureError<BackendError>) { result.finish(.failure(error)) }
 }
 
-extension FutureError where Failure == ProcessPoolError {
+extension FutureError where Failure == BackendError {
     /// The pool error this future error stands for.
-    var processPoolError: ProcessPoolError {
+    var processPoolError: BackendError {
         switch self {
         case .failed(let error): return error
         case .cancelled: return .cancelled

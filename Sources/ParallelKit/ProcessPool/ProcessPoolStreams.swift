@@ -15,10 +15,10 @@ extension ProcessPool {
     ///     `chunksize`), or `.adaptive` batches sized towards 50 ms from the times measured.
     ///   - maxBuffered: the most inputs sent and not yet consumed (whole `.fixed` batches: it is
     ///     rounded up to the next batch); by default 2 batches per worker.
-    /// - Returns: the outputs in input order; it throws the first ``ProcessPoolError`` and ends.
+    /// - Returns: the outputs in input order; it throws the first ``BackendError`` and ends.
     public func stream<Task: WorkerTask, Input: Sequence<Task.Input>>(
         _ task: Task.Type, _ inputs: Input, chunking: Chunking = .adaptive, maxBuffered: Int? = nil
-    ) -> some AsyncSequence<Task.Output, ProcessPoolError> {
+    ) -> some AsyncSequence<Task.Output, BackendError> {
         ResultStream<_, BatchesInOrder<Task.Output>> { [self] ordering in
             batchWindow(task, inputs, chunking: chunking, maxBuffered: maxBuffered, inCompletionOrder: ordering)
         }
@@ -28,7 +28,7 @@ extension ProcessPool {
     /// is done, with its index in the input (Python's `Pool.imap_unordered`).
     public func streamUnordered<Task: WorkerTask, Input: Sequence<Task.Input>>(
         _ task: Task.Type, _ inputs: Input, chunking: Chunking = .adaptive, maxBuffered: Int? = nil
-    ) -> some AsyncSequence<(index: Int, value: Task.Output), ProcessPoolError> {
+    ) -> some AsyncSequence<(index: Int, value: Task.Output), BackendError> {
         ResultStream<_, BatchesAsCompleted<Task.Output>> { [self] ordering in
             batchWindow(task, inputs, chunking: chunking, maxBuffered: maxBuffered, inCompletionOrder: ordering)
         }
@@ -37,7 +37,7 @@ extension ProcessPool {
     /// A window of batch futures over `inputs`.
     fileprivate func batchWindow<Task: WorkerTask, Input: Sequence<Task.Input>>(
         _ task: Task.Type, _ inputs: Input, chunking: Chunking, maxBuffered: Int?, inCompletionOrder: Bool
-    ) -> ResultWindow<BatchedInput<Input.Iterator>, [Task.Output], ProcessPoolError> {
+    ) -> ResultWindow<BatchedInput<Input.Iterator>, [Task.Output], BackendError> {
         let sizer = SharedBatchSizer(chunking: chunking, workers: workerCount)
         return ResultWindow(
             limit: maxBuffered ?? .max,
@@ -45,7 +45,7 @@ extension ProcessPool {
             input: BatchedInput(base: inputs.makeIterator(), sizer: sizer, fixed: chunking.mode == .fixed),
             inCompletionOrder: inCompletionOrder
         ) { [self] batch, firstIndex in
-            let outputs = Future<[Task.Output], ProcessPoolError>()
+            let outputs = Future<[Task.Output], BackendError>()
             // A batch the window cancels (the loop ended) is not sent if it has not started.
             let cancellation = CancellationFlag()
             outputs.onCompletion { if case .failure(.cancelled) = $0 { cancellation.cancel() } }
@@ -85,7 +85,7 @@ enum BatchesInOrder<Value: Sendable>: StreamShape {
     typealias Element = Value
     static var inCompletionOrder: Bool { false }
     static func unpack(_ output: [Value], firstIndex: Int) -> Unpacked<Value> { .many(output) }
-    static func failure(_ error: FutureError<ProcessPoolError>) -> ProcessPoolError { error.processPoolError }
+    static func failure(_ error: FutureError<BackendError>) -> BackendError { error.processPoolError }
 }
 
 /// A process pool's outputs as their batches finish, with their input indices:
@@ -96,5 +96,5 @@ enum BatchesAsCompleted<Value: Sendable>: StreamShape {
     static func unpack(_ output: [Value], firstIndex: Int) -> Unpacked<Element> {
         .many(output.enumerated().map { (firstIndex + $0.offset, $0.element) })
     }
-    static func failure(_ error: FutureError<ProcessPoolError>) -> ProcessPoolError { error.processPoolError }
+    static func failure(_ error: FutureError<BackendError>) -> BackendError { error.processPoolError }
 }

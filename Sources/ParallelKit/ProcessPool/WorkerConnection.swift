@@ -36,13 +36,13 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
     ///
     /// - Parameter spawner: the thread to start the process on, when it is not the calling
     ///   thread: a worker is told to die when the thread that started it ends.
-    static func start(_ launch: Launch, spawner: ThreadPool? = nil) throws(ProcessPoolError) -> WorkerConnection {
+    static func start(_ launch: Launch, spawner: ThreadPool? = nil) throws(BackendError) -> WorkerConnection {
         let connection: WorkerConnection
         if let spawner {
             do {
-                connection = try spawner.submit { () throws(ProcessPoolError) in try spawn(launch) }.wait()
+                connection = try spawner.submit { () throws(BackendError) in try spawn(launch) }.wait()
             } catch {
-                throw (error as? FutureError<ProcessPoolError>)?.processPoolError ?? .closed
+                throw (error as? FutureError<BackendError>)?.processPoolError ?? .closed
             }
         } else {
             connection = try spawn(launch)
@@ -183,7 +183,7 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
     }
 
     /// A channel failure during start-up, with the worker stopped.
-    private func failure(_ error: FrameChannel.Failure, during stage: String) -> ProcessPoolError {
+    private func failure(_ error: FrameChannel.Failure, during stage: String) -> BackendError {
         let exit = stop(grace: .milliseconds(200))
         return .handshakeRefused("worker \(pid) \(exit) during \(stage) (\(error))")
     }
@@ -191,7 +191,7 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
     /// The descriptor number a worker finds its socket under.
     static let workerDescriptor: Int32 = 3
 
-    private static func spawn(_ launch: Launch) throws(ProcessPoolError) -> WorkerConnection {
+    private static func spawn(_ launch: Launch) throws(BackendError) -> WorkerConnection {
         var pair: [Int32] = [-1, -1]
         do {
             _ = try systemCall("socketpair") {

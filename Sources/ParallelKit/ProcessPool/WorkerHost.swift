@@ -59,7 +59,7 @@ extension PooledWorker {
 package protocol WorkerHost: Sendable {
     associatedtype Worker: PooledWorker
     /// Starts a worker and takes it through its handshake and initializer.
-    func startWorker() throws(ProcessPoolError) -> Worker
+    func startWorker() throws(BackendError) -> Worker
     /// Monotonic nanoseconds (``MonotonicClock``; a manual clock in tests).
     func nanoseconds() -> UInt64
     /// The pool has ended: nothing more is started (ends the thread that starts workers).

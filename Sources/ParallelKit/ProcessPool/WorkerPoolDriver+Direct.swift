@@ -11,7 +11,7 @@ extension WorkerPoolDriver {
         /// The workers answered while the caller polled.
         case finished([[UInt8]])
         /// The answers are awaited on a thread of its own; the future holds them.
-        case handedOver(Future<[[UInt8]], ProcessPoolError>)
+        case handedOver(Future<[[UInt8]], BackendError>)
     }
 
     /// A job the caller sent that has not answered yet.
@@ -39,7 +39,7 @@ extension WorkerPoolDriver {
     /// (measured: 28–41 µs per `apply` of a no-op against 11–15 µs driven from the caller; and
     /// for a map of two 1.8 ms tasks, the second dispatcher was often left queued behind the
     /// first worker, so the halves ran one after the other).
-    func runOnCallingThread(_ jobs: [BatchJob]) throws(ProcessPoolError) -> DirectRun? {
+    func runOnCallingThread(_ jobs: [BatchJob]) throws(BackendError) -> DirectRun? {
         guard let leases = try checkOutIdle(jobs.count) else { return nil }
         var handedOver = false
         defer { if !handedOver { endDirectRun() } }
@@ -49,7 +49,7 @@ extension WorkerPoolDriver {
         }
         let started = host.nanoseconds()
         var outputs = [[UInt8]?](repeating: nil, count: jobs.count)
-        var firstError: ProcessPoolError?
+        var firstError: BackendError?
         var sent: [SentJob] = []
         var failed: [FailedJob] = []
         for (index, (lease, job)) in zip(leases, jobs).enumerated() {
@@ -88,11 +88,11 @@ extension WorkerPoolDriver {
         }
         // Failed workers are settled, and slow answers awaited, away from the caller's thread.
         handedOver = true
-        return .handedOver(finishElsewhere { [self, sent, failed, outputs, firstError] () throws(ProcessPoolError) -> [[UInt8]] in
+        return .handedOver(finishElsewhere { [self, sent, failed, outputs, firstError] () throws(BackendError) -> [[UInt8]] in
             var outputs = outputs
             var firstError = firstError
             for job in failed {
-                do throws(ProcessPoolError) {
+                do throws(BackendError) {
                     var attemptsLeft = retries
                     try settle(job.failure, of: jobs[job.index], on: job.lease, attemptsLeft: &attemptsLeft)
                     outputs[job.index] = try run(jobs[job.index], attemptsLeft: attemptsLeft)
@@ -101,7 +101,7 @@ extension WorkerPoolDriver {
                 }
             }
             for job in sent {
-                do throws(ProcessPoolError) {
+                do throws(BackendError) {
                     var attemptsLeft = retries
                     let timeout = State.remainingTimeout(of: taskTimeout, elapsed: host.nanoseconds() &- started)
                     if let answer = try awaitAnswer(job.id, of: jobs[job.index], on: job.lease, timeout: timeout, attemptsLeft: &attemptsLeft) {
@@ -120,7 +120,7 @@ extension WorkerPoolDriver {
 
     /// `count` idle, running workers for the caller alone, or `nil` (taking none) when fewer are
     /// idle now or the pool is closing. A direct run is counted from here to ``endDirectRun()``.
-    private func checkOutIdle(_ count: Int) throws(ProcessPoolError) -> [State.Lease]? {
+    private func checkOutIdle(_ count: Int) throws(BackendError) -> [State.Lease]? {
         while true {
             switch lock.withLock({ state.checkOutIdle(count) }) {
             case .queue:
@@ -160,11 +160,11 @@ extension WorkerPoolDriver {
     /// Runs `finish` on a thread of its own and returns its future. At most one such thread
     /// per worker exists at a time: each holds at least one lent worker.
     private func finishElsewhere(
-        _ finish: @escaping @Sendable () throws(ProcessPoolError) -> [[UInt8]]
-    ) -> Future<[[UInt8]], ProcessPoolError> {
-        let future = Future<[[UInt8]], ProcessPoolError>()
+        _ finish: @escaping @Sendable () throws(BackendError) -> [[UInt8]]
+    ) -> Future<[[UInt8]], BackendError> {
+        let future = Future<[[UInt8]], BackendError>()
         OSThread.start(name: "pk-pool-wait", joinable: false) { [self] in
-            do throws(ProcessPoolError) {
+            do throws(BackendError) {
                 future.finish(.success(try finish()))
             } catch {
                 future.finish(.failure(.failed(error)))

@@ -37,7 +37,7 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
 
     /// Starts one worker, then waits until `count` threads have done the same — so that the
     /// pool's start-up jobs run on `count` different dispatcher threads, in parallel.
-    func startInitialWorker(of count: Int) throws(ProcessPoolError) {
+    func startInitialWorker(of count: Int) throws(BackendError) {
         if case .refuse(let error) = lock.withLock({ state.beginStart() }) { throw error }
         let lease = try finishStart()
         let action = lock.withLock { () -> State.CheckIn in
@@ -53,7 +53,7 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
     }
 
     /// Starts a worker the state counts as starting; the caller holds it.
-    private func finishStart() throws(ProcessPoolError) -> State.Lease {
+    private func finishStart() throws(BackendError) -> State.Lease {
         let worker: Worker
         do {
             worker = try host.startWorker()
@@ -79,7 +79,7 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
 
     /// An idle, running worker for the caller alone: waits for one, or starts one when fewer
     /// than the pool's count are alive.
-    private func checkOut() throws(ProcessPoolError) -> State.Lease {
+    private func checkOut() throws(BackendError) -> State.Lease {
         while true {
             lock.lock()
             var action = state.checkOut()
@@ -119,12 +119,12 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
     }
 
     /// Runs `job` on an idle worker (waiting for one), replacing the worker if it fails.
-    func run(_ job: BatchJob) throws(ProcessPoolError) -> [UInt8] {
+    func run(_ job: BatchJob) throws(BackendError) -> [UInt8] {
         try run(job, attemptsLeft: retries)
     }
 
     /// ``run(_:)`` with `attemptsLeft` retries left for a batch whose worker dies.
-    func run(_ job: BatchJob, attemptsLeft: Int) throws(ProcessPoolError) -> [UInt8] {
+    func run(_ job: BatchJob, attemptsLeft: Int) throws(BackendError) -> [UInt8] {
         var attemptsLeft = attemptsLeft
         while true {
             let lease = try checkOut()
@@ -138,7 +138,7 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
     /// the job should run again on another worker; checks the worker back in or drops it.
     private func send(
         _ job: BatchJob, on lease: State.Lease, attemptsLeft: inout Int
-    ) throws(ProcessPoolError) -> [UInt8]? {
+    ) throws(BackendError) -> [UInt8]? {
         guard lease.worker.serves(job) else {
             checkIn(lease, ranBatch: false)
             throw Self.refusal(of: job, by: lease.worker)
@@ -156,7 +156,7 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
     /// Waits for the answer to request `id`, as ``send(_:on:attemptsLeft:)``.
     func awaitAnswer(
         _ id: UInt64, of job: BatchJob, on lease: State.Lease, timeout: Duration?, attemptsLeft: inout Int
-    ) throws(ProcessPoolError) -> [UInt8]? {
+    ) throws(BackendError) -> [UInt8]? {
         do throws(BatchRunFailure) {
             let outputs = try lease.worker.answer(to: id, timeout: timeout.map { max($0, .zero) })
             checkIn(lease, ranBatch: true)
@@ -171,7 +171,7 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
     /// Checks the worker back in when only the batch failed, else ends it and drops it.
     func settle(
         _ failure: BatchRunFailure, of job: BatchJob, on lease: State.Lease, attemptsLeft: inout Int
-    ) throws(ProcessPoolError) {
+    ) throws(BackendError) {
         let channelFailure: FrameChannel.Failure
         switch failure {
         case .batch(let batchFailure):
@@ -193,7 +193,7 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
         if case .fail(let error) = verdict { throw error }
     }
 
-    static func refusal(of job: BatchJob, by worker: Worker) -> ProcessPoolError {
+    static func refusal(of job: BatchJob, by worker: Worker) -> BackendError {
         .handshakeRefused("worker \(worker.pid) does not register \(job.signature)")
     }
 
@@ -220,7 +220,7 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
         host.shutDown()
     }
 
-    /// Kills every worker at once; batches running on them fail with ``ProcessPoolError/closed``.
+    /// Kills every worker at once; batches running on them fail with ``BackendError/closed``.
     func killAll() {
         let kill = lock.withLock { () -> State.Kill in
             defer { lock.broadcast() }

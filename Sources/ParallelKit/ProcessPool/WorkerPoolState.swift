@@ -44,14 +44,14 @@ struct WorkerPoolState<Worker: PooledWorker> {
     /// Whether a start may go ahead (a start counted until ``started(_:)`` or ``startFailed(_:)``).
     enum Admission: Equatable {
         case start
-        case refuse(ProcessPoolError)
+        case refuse(BackendError)
     }
 
     /// What becomes of a worker that has passed its handshake.
     enum StartOutcome: Equatable {
         /// The caller holds it.
         case accepted(Lease)
-        /// The pool ended meanwhile: kill it, and refuse with ``ProcessPoolError/closed``.
+        /// The pool ended meanwhile: kill it, and refuse with ``BackendError/closed``.
         case kill(Worker)
     }
 
@@ -62,7 +62,7 @@ struct WorkerPoolState<Worker: PooledWorker> {
         case start
         /// Every worker is busy: wait until one is checked in or leaves, then ask again.
         case wait
-        case refuse(ProcessPoolError)
+        case refuse(BackendError)
     }
 
     enum DirectCheckOut: Equatable {
@@ -71,7 +71,7 @@ struct WorkerPoolState<Worker: PooledWorker> {
         case use([Lease])
         /// Queue the batches instead: too few idle workers, or the pool is closing.
         case queue
-        case refuse(ProcessPoolError)
+        case refuse(BackendError)
     }
 
     enum CheckIn: Equatable {
@@ -93,7 +93,7 @@ struct WorkerPoolState<Worker: PooledWorker> {
     enum Verdict: Equatable {
         /// Run it again on another worker.
         case retry
-        case fail(ProcessPoolError)
+        case fail(BackendError)
     }
 
     enum Stop: Equatable {
@@ -114,7 +114,7 @@ struct WorkerPoolState<Worker: PooledWorker> {
     let configuration: Configuration
     private(set) var phase = Phase.running
     /// Set once the pool cannot go on (an initializer that throws on a replacement worker).
-    private(set) var broken: ProcessPoolError?
+    private(set) var broken: BackendError?
     private var live: [Int32: Worker] = [:]
     /// Idle workers, the most recently checked in last.
     private var idle: [Lease] = []
@@ -133,7 +133,7 @@ struct WorkerPoolState<Worker: PooledWorker> {
     var idleWorkers: [Worker] { idle.map(\.worker) }
 
     /// Why nothing can be lent or started, if nothing can.
-    private var refusal: ProcessPoolError? { phase == .ended ? .closed : broken }
+    private var refusal: BackendError? { phase == .ended ? .closed : broken }
 
     // MARK: Starting
 
@@ -153,9 +153,9 @@ struct WorkerPoolState<Worker: PooledWorker> {
     }
 
     /// A counted start failed; an initializer that throws breaks the pool.
-    mutating func startFailed(_ error: ProcessPoolError) {
+    mutating func startFailed(_ error: BackendError) {
         starting -= 1
-        if case .initializerFailed = error { broken = error }
+        if error.code == .initializerFailed { broken = error }
     }
 
     /// An initial worker is ready: it becomes idle (as ``checkIn(_:ranBatch:)``).
@@ -218,7 +218,7 @@ struct WorkerPoolState<Worker: PooledWorker> {
     // MARK: Failures
 
     /// The error a batch that failed in its worker is reported with.
-    static func error(for failure: BatchFailure, tasks: Range<Int>) -> ProcessPoolError {
+    static func error(for failure: BatchFailure, tasks: Range<Int>) -> BackendError {
         switch failure.kind {
         case .thrown: return .taskFailed(failure.error, task: tasks.lowerBound + failure.index)
         case .undecodable, .unencodable: return .undecodable(tasks: tasks, detail: failure.error.message)
@@ -246,7 +246,7 @@ struct WorkerPoolState<Worker: PooledWorker> {
         case .notDelivered:
             return .retry
         case .timedOut:
-            return .fail(.taskTimedOut(pid: worker.pid, tasks: tasks, timeout: configuration.taskTimeout ?? .zero))
+            return .fail(.timedOut(pid: worker.pid, tasks: tasks, timeout: configuration.taskTimeout ?? .zero))
         case .undecodable(let detail):
             return .fail(.undecodable(tasks: tasks, detail: detail))
         case .closed, .oversized, .system:

@@ -12,14 +12,14 @@ import Synchronization
 /// ```
 ///
 /// The process dies with its parent. ``terminate()`` sends `SIGTERM`, ``kill()`` `SIGKILL`;
-/// `join()` then fails with ``ProcessPoolError/workerCrashed(pid:exit:tasks:)`` naming the signal.
+/// `join()` then fails with ``BackendError/workerCrashed(pid:exit:tasks:)`` naming the signal.
 public final class WorkerProcess<Task: WorkerTask>: Sendable {
     /// The encoded input: the input itself is not kept, so shared objects in it (whose segments
     /// its creator unlinks on release) live no longer than the caller keeps them.
     private let payload: [UInt8]
     private let launch: WorkerConnection.Launch
     private let state = Mutex<(pid: Int32?, exit: TerminationStatus?, started: Bool)>((nil, nil, false))
-    private let outcome = Future<Task.Output, ProcessPoolError>()
+    private let outcome = Future<Task.Output, BackendError>()
 
     /// A process that will run `task` with `input` once started.
     ///
@@ -55,10 +55,10 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
 
     /// Waits for the task's output; the process has exited when this returns.
     ///
-    /// - Throws: ``ProcessPoolError/taskFailed(_:task:)`` if the task threw;
-    ///   ``ProcessPoolError/workerCrashed(pid:exit:tasks:)`` if the process died first.
+    /// - Throws: ``BackendError/taskFailed(_:task:)`` if the task threw;
+    ///   ``BackendError/workerCrashed(pid:exit:tasks:)`` if the process died first.
     /// - Precondition: ``start()`` was called.
-    public func join() async throws(ProcessPoolError) -> Task.Output {
+    public func join() async throws(BackendError) -> Task.Output {
         precondition(state.withLock { $0.started }, "WorkerProcess.join() before start() would wait forever")
         do {
             return try await outcome.value
@@ -86,7 +86,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
             return
         }
         state.withLock { $0.pid = connection.pid }
-        let result: Result<Task.Output, ProcessPoolError>
+        let result: Result<Task.Output, BackendError>
         do throws(BatchRunFailure) {
             let bytes = try connection.run(task: job.task, payload: job.payload, timeout: nil)
             let exit = connection.stop(grace: .seconds(5))

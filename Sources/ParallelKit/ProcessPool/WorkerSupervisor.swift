@@ -12,7 +12,7 @@ struct ProcessWorkerHost: WorkerHost {
     let launch: WorkerConnection.Launch
     let spawner = ThreadPool(workers: 1)
 
-    func startWorker() throws(ProcessPoolError) -> WorkerConnection {
+    func startWorker() throws(BackendError) -> WorkerConnection {
         try WorkerConnection.start(launch, spawner: spawner)
     }
 
