@@ -34,7 +34,7 @@ let package = Package(
         ),
         .target(
             name: "ParallelKitTestTasks",
-            dependencies: ["ParallelKit"]
+            dependencies: ["ParallelKit", "ParallelKitSystem"]
         ),
         .target(
             name: "ParallelKitTestSupport",
@@ -42,7 +42,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ParallelKitTestWorker",
-            dependencies: ["ParallelKit", "ParallelKitTestTasks"]
+            dependencies: ["ParallelKit", "ParallelKitSystem", "ParallelKitTestTasks"]
         ),
         // The code blocks of README.md and Guides/*.md, compiled (see Guides/GuideSnippets.swift).
         .target(

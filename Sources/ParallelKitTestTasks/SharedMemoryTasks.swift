@@ -1,9 +1,7 @@
 // Worker tasks that use shared memory, for ParallelKit's tests.
 import ParallelKit
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import ParallelKitSystem
 
 /// Seed 002's `sumcalc`: adds every number of a range to a shared total, one by one.
 public struct AddRangeTask: WorkerTask {

@@ -2,9 +2,7 @@
 import ParallelKit
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import ParallelKitSystem
 
 /// n → n².
 public struct SquareTask: WorkerTask {

@@ -4,9 +4,7 @@
 @_spi(Testing) import ParallelKit
 import ParallelKitTestTasks
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import ParallelKitSystem
 
 if let fake = getenv("PK_TEST_FAKE_BUILD_ID") {
     WorkerTasks.buildIDOverride.withLock { $0 = String(cString: fake) }
