@@ -1,6 +1,10 @@
 /// A ``ProcessPool`` is a backend: calls run in its worker processes, in batches, isolated from
 /// this program and from each other's crashes.
 ///
+/// Progress is reported per call, not per batch: every input counts as started when the call
+/// begins, and as finished when it returns — or, on a failure, the inputs of the failing batch
+/// as failed and the rest as skipped.
+///
 /// ```swift
 /// let counts = try await rows.parallelMap(CountInRange.self, on: .processes(pool))
 /// ```
