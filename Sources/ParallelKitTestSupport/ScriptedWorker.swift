@@ -32,6 +32,8 @@ package final class ScriptedWorker: PooledWorker {
         case timeout
         /// An answer that cannot be decoded.
         case garbage(String)
+        /// An answer whose length prefix claims `bytes`, over the channel's `limit`.
+        case oversized(bytes: Int, limit: Int)
         /// No answer until the worker is killed (``sendKill()``), which it then dies of.
         case hang
     }
@@ -169,6 +171,8 @@ package final class ScriptedWorker: PooledWorker {
             throw .worker(.timedOut)
         case .garbage(let detail):
             throw .worker(.undecodable(detail))
+        case .oversized(let bytes, let limit):
+            throw .worker(.oversized(bytes: bytes, limit: limit))
         case .hang:
             throw .worker(.closed)
         }

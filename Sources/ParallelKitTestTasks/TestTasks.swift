@@ -124,10 +124,40 @@ public struct ReadInitializedTask: WorkerTask {
     public static func run(_ input: Int) -> String { initializedWith.withLock { $0 } ?? "" }
 }
 
+/// Returns about `bytes` of text as 1 KiB strings (a large result that is not an array of plain
+/// values), counting its runs in `runs`, so that a test sees whether a batch was retried.
+public struct LargeResultTask: WorkerTask {
+    public struct Input: Codable, Sendable {
+        public var bytes: Int
+        public var runs: SharedValue<Int>?
+        public init(bytes: Int, runs: SharedValue<Int>? = nil) {
+            self.bytes = bytes
+            self.runs = runs
+        }
+    }
+    public static func run(_ input: Input) -> [String] {
+        input.runs?.add(1)
+        // One string shared here; the parent decodes each into a string of its own.
+        return Array(repeating: String(repeating: "x", count: 1023) + "\n", count: input.bytes / 1024)
+    }
+}
+
+/// Answers with a frame whose length prefix claims 4 GiB − 1 bytes (and nothing after it), counting
+/// its runs in `runs`; then waits to be killed.
+public struct HugeHeaderTask: WorkerTask {
+    public static func run(_ runs: SharedValue<Int>) -> Int {
+        runs.add(1)
+        var header: [UInt8] = [0xff, 0xff, 0xff, 0xff, 5]
+        _ = write(3, &header, header.count)
+        sleep(30)
+        return 0
+    }
+}
+
 /// Every task of the test worker.
 public let allTestTasks: [any WorkerTask.Type] = [
     SquareTask.self, CountInRangeTask.self, EvenOnlyTask.self, CrashTask.self, SleepTask.self, IntervalTask.self, PIDTask.self,
     CorruptReplyTask.self, InitializeTask.self, ReadInitializedTask.self, AddRangeTask.self, IncrementTask.self,
     DieHoldingLockTask.self, FillSharedArrayTask.self, ProduceTask.self, ConsumeTask.self, DieWhileWritingTask.self,
-    SumInputTask.self, WriteInputTask.self,
+    SumInputTask.self, WriteInputTask.self, LargeResultTask.self, HugeHeaderTask.self,
 ]

@@ -1,20 +1,42 @@
 // The worker executable of ParallelKit's tests: serves the test tasks. Started with `parent`
 // it instead becomes a parent that runs a pool of itself, prints its workers' pids, and waits
-// to be killed (to test that workers die with their parent).
+// to be killed (to test that workers die with their parent); with `drill-large-result` it runs
+// the drill of Benchmarks/drill-large-result.sh.
+//
+// Two arguments make a worker pretend to be something else, for the handshake tests. They are
+// arguments (`ProcessPool(arguments:)`), not environment variables, so that they reach only the
+// workers of the pool under test: the environment is the test process's, shared by every pool
+// the tests run at the same time.
+//   --report-build ID   report build ID instead of this executable's
+//   --impostor-square   register SquareTask's name with other types (Double → Double)
 @_spi(Testing) import ParallelKit
 import ParallelKitTestTasks
 
 import ParallelKitSystem
 
-if let fake = getenv("PK_TEST_FAKE_BUILD_ID") {
-    WorkerTasks.buildIDOverride.withLock { $0 = String(cString: fake) }
+/// `SquareTask`'s name with other types, as another build might register it.
+struct ImpostorSquareTask: WorkerTask {
+    static var name: String { SquareTask.name }
+    static func run(_ input: Double) -> Double { input * input + 1 }
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+if let flag = arguments.firstIndex(of: "--report-build"), flag + 1 < arguments.count {
+    WorkerTasks.buildIDOverride.withLock { $0 = arguments[flag + 1] }
+}
+if arguments.contains("--impostor-square") {
+    WorkerTasks.serveIfWorker(allTestTasks.filter { ObjectIdentifier($0) != ObjectIdentifier(SquareTask.self) } + [ImpostorSquareTask.self])
 }
 WorkerTasks.serveIfWorker(allTestTasks)
 
-if CommandLine.arguments.dropFirst().first == "parent" {
+if arguments.first == "parent" {
     let pool = try await ProcessPool(workers: 2)
     print(pool.workerPIDs.map(String.init).joined(separator: " "))
     fflush(nil)
     while true { sleep(60) }
+}
+if arguments.first == "drill-large-result" {
+    try await LargeResultDrill.run(Array(arguments.dropFirst()))
+    exit(0)
 }
 print("parallelkit test worker: start me from a ProcessPool")

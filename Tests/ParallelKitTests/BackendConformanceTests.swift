@@ -15,7 +15,7 @@ struct BackendUnderTest: Sendable, CustomTestStringConvertible {
         BackendUnderTest("serial") { SerialBackend() },
         BackendUnderTest("threads") { ThreadsBackend(workers: 3) },
         BackendUnderTest("ThreadPool") { ThreadPool(workers: 3) },
-        BackendUnderTest("ProcessPool") { try await ProcessPool(workers: 2, executable: testWorkerPath()) },
+        BackendUnderTest("ProcessPool") { try await ProcessPool(workers: 2, executable: testWorkerPath(), accepting: testWorkerBuild()) },
         BackendUnderTest("another module's backend") { InProcessWireBackend(batchSize: 8) },
     ]
 
@@ -116,7 +116,7 @@ struct BackendConformanceTests {
     @Test("parallelMap(_:on:) reaches every backend, .threads by default")
     func collectionEntryPoint() async throws {
         let rows = Array(0..<300)
-        let pool = try await ProcessPool(workers: 2, executable: testWorkerPath())
+        let pool = try await ProcessPool(workers: 2, executable: testWorkerPath(), accepting: testWorkerBuild())
         let expected = rows.map { $0 * $0 }
         #expect(try await rows.parallelMap(SquareTask.self) == expected)
         #expect(try await rows.parallelMap(SquareTask.self, on: .serial) == expected)
@@ -126,7 +126,7 @@ struct BackendConformanceTests {
 
     @Test("capabilities say what differs")
     func capabilities() async throws {
-        let pool = try await ProcessPool(workers: 1, executable: testWorkerPath())
+        let pool = try await ProcessPool(workers: 1, executable: testWorkerPath(), accepting: testWorkerBuild())
         #expect(pool.capabilities.contains(.isolatesCrashes))
         #expect(!pool.capabilities.contains(.runsClosures))
         #expect(ThreadsBackend().capabilities.contains(.sharesMemory))

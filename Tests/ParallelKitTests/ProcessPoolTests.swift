@@ -16,12 +16,12 @@ func testWorkerPath() -> String { siblingExecutable("ParallelKitTestWorker") }
 /// A pool of test workers.
 func testPool(
     workers: Workers = 2, initializer: WorkerInitializer? = nil, maxTasksPerWorker: Int? = nil,
-    taskTimeout: Duration? = nil, retries: Int = 0, buildID: String? = nil
+    taskTimeout: Duration? = nil, retries: Int = 0, accepting: AcceptedBuild = testWorkerBuild()
 ) async throws(BackendError) -> ProcessPool {
     WorkerTasks.register(allTestTasks)
     return try await ProcessPool(
         workers: workers, executable: testWorkerPath(), initializer: initializer, maxTasksPerWorker: maxTasksPerWorker,
-        taskTimeout: taskTimeout, retries: retries, buildID: buildID)
+        taskTimeout: taskTimeout, retries: retries, accepting: accepting)
 }
 
 /// A task the test worker does not register.
@@ -248,7 +248,7 @@ struct ProcessPoolTests {
 
     @Test("a worker from another build, or without the task, is refused")
     func handshakes() async throws {
-        await #expect(throws: BackendError.self) { _ = try await testPool(buildID: "another-build") }
+        await #expect(throws: BackendError.self) { _ = try await testPool(accepting: .build("another-build")) }
         let pool = try await testPool()
         defer { pool.terminate() }
         await #expect {
@@ -399,7 +399,7 @@ struct ProcessPoolTests {
     func structured() async throws {
         WorkerTasks.register(allTestTasks)
         var pids: [Int32] = []
-        let value = try await withProcessPool(workers: 2, executable: testWorkerPath()) { pool in
+        let value = try await withProcessPool(workers: 2, executable: testWorkerPath(), accepting: testWorkerBuild()) { pool in
             pids = pool.workerPIDs
             return try await pool.apply(SquareTask.self, 7)
         }
@@ -407,7 +407,7 @@ struct ProcessPoolTests {
         #expect(pids.count == 2 && pids.allSatisfy(processIsGone))
         struct Stop: Error {}
         await #expect(throws: Stop.self) {
-            try await withProcessPool(workers: 2, executable: testWorkerPath()) { pool in
+            try await withProcessPool(workers: 2, executable: testWorkerPath(), accepting: testWorkerBuild()) { pool in
                 pids = pool.workerPIDs
                 throw Stop()
             }
@@ -421,7 +421,7 @@ struct ProcessPoolTests {
             WorkerTasks.register(allTestTasks)
             // One full cycle first: the runtime opens some descriptors lazily (on the first
             // suspension or timer), which would otherwise count as a leak.
-            if let warmUp = try? await ProcessPool(workers: 2, executable: testWorkerPath()) {
+            if let warmUp = try? await ProcessPool(workers: 2, executable: testWorkerPath(), accepting: testWorkerBuild()) {
                 _ = try? await warmUp.map(SquareTask.self, Array(0..<1000))
                 try? await Task.sleep(for: .milliseconds(1))
                 warmUp.close()
@@ -429,14 +429,14 @@ struct ProcessPoolTests {
             }
             let descriptors = openDescriptorCount()
             for _ in 0..<3 {
-                guard let pool = try? await ProcessPool(workers: 2, executable: testWorkerPath()) else { exit(2) }
+                guard let pool = try? await ProcessPool(workers: 2, executable: testWorkerPath(), accepting: testWorkerBuild()) else { exit(2) }
                 _ = try? await pool.map(SquareTask.self, Array(0..<1000))
                 _ = try? await pool.apply(CrashTask.self, .init(value: 0, mode: .sigkill))
                 pool.close()
                 await pool.join()
             }
             do {
-                let terminated = try? await ProcessPool(workers: 2, executable: testWorkerPath())
+                let terminated = try? await ProcessPool(workers: 2, executable: testWorkerPath(), accepting: testWorkerBuild())
                 terminated?.terminate()
             }
             // terminate() returns before its threads have let go of their sockets: wait, bounded.
@@ -473,7 +473,7 @@ struct WorkerProcessTests {
     @Test("start and join return the task's output; the process has exited cleanly")
     func startJoin() async throws {
         WorkerTasks.register(allTestTasks)
-        let process = WorkerProcess(SquareTask.self, 11, executable: testWorkerPath())
+        let process = WorkerProcess(SquareTask.self, 11, executable: testWorkerPath(), accepting: testWorkerBuild())
         process.start()
         #expect(try await process.join() == 121)
         #expect(process.pid != nil && process.exitStatus == .exited(0))
@@ -481,14 +481,14 @@ struct WorkerProcessTests {
 
     @Test("kill makes join fail with the signal; a task error arrives typed")
     func killAndErrors() async throws {
-        let sleeper = WorkerProcess(SleepTask.self, 30_000, executable: testWorkerPath())
+        let sleeper = WorkerProcess(SleepTask.self, 30_000, executable: testWorkerPath(), accepting: testWorkerBuild())
         sleeper.start()
         while sleeper.pid == nil { try await Task.sleep(for: .milliseconds(5)) }
         sleeper.kill()
         await #expect(throws: BackendError.workerCrashed(pid: sleeper.pid!, exit: .signaled(SIGKILL), tasks: 0..<1)) {
             _ = try await sleeper.join()
         }
-        let odd = WorkerProcess(EvenOnlyTask.self, 5, executable: testWorkerPath())
+        let odd = WorkerProcess(EvenOnlyTask.self, 5, executable: testWorkerPath(), accepting: testWorkerBuild())
         odd.start()
         await #expect {
             _ = try await odd.join()

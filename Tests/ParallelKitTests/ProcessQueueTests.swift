@@ -14,7 +14,7 @@ struct ProcessQueueTests {
         WorkerTasks.register(allTestTasks)
         // A small ring, so puts wait for room and messages wrap around its end.
         let queue = try ProcessQueue<QueueItem>(capacity: 256)
-        let consumers = (0..<2).map { _ in WorkerProcess(ConsumeTask.self, queue, executable: testWorkerPath()) }
+        let consumers = (0..<2).map { _ in WorkerProcess(ConsumeTask.self, queue, executable: testWorkerPath(), accepting: testWorkerBuild()) }
         consumers.forEach { $0.start() }
         let pool = try await testPool(workers: 3)
         defer { pool.terminate() }
@@ -39,7 +39,7 @@ struct ProcessQueueTests {
     func deadWriter() async throws {
         WorkerTasks.register(allTestTasks)
         let queue = try ProcessQueue<QueueItem>()
-        let victim = WorkerProcess(DieWhileWritingTask.self, queue, executable: testWorkerPath())
+        let victim = WorkerProcess(DieWhileWritingTask.self, queue, executable: testWorkerPath(), accepting: testWorkerBuild())
         victim.start()
         await #expect(throws: BackendError.self) { _ = try await victim.join() }
         #expect(victim.exitStatus == .signaled(SIGKILL))

@@ -21,8 +21,8 @@ struct SharedMemoryTests {
     func seed002() async throws {
         WorkerTasks.register(allTestTasks)
         let total = try SharedValue(0.0)
-        let first = WorkerProcess(AddRangeTask.self, .init(total: total, from: 1, to: 10), executable: testWorkerPath())
-        let second = WorkerProcess(AddRangeTask.self, .init(total: total, from: 11, to: 20), executable: testWorkerPath())
+        let first = WorkerProcess(AddRangeTask.self, .init(total: total, from: 1, to: 10), executable: testWorkerPath(), accepting: testWorkerBuild())
+        let second = WorkerProcess(AddRangeTask.self, .init(total: total, from: 11, to: 20), executable: testWorkerPath(), accepting: testWorkerBuild())
         first.start()
         second.start()
         _ = try await first.join()
@@ -52,7 +52,7 @@ struct SharedMemoryTests {
     @Test("a lock whose holder is killed is recovered by the next locker, which is told")
     func robustLock() async throws {
         let lock = try ProcessLock()
-        let victim = WorkerProcess(DieHoldingLockTask.self, lock, executable: testWorkerPath())
+        let victim = WorkerProcess(DieHoldingLockTask.self, lock, executable: testWorkerPath(), accepting: testWorkerBuild())
         victim.start()
         await #expect(throws: BackendError.self) { _ = try await victim.join() }
         #expect(victim.exitStatus == .signaled(SIGKILL))
@@ -127,13 +127,13 @@ struct SharedMemoryTests {
                 guard stat("/dev/shm/\(name)", &status) == 0, status.st_mode & 0o777 == 0o600 else { exit(3) }
                 let lock = try ProcessLock()
                 let queue = try ProcessQueue<QueueItem>()
-                let pool = try await ProcessPool(workers: 2, executable: testWorkerPath())
+                let pool = try await ProcessPool(workers: 2, executable: testWorkerPath(), accepting: testWorkerBuild())
                 _ = try await pool.apply(ProduceTask.self, .init(queue: queue, producer: 1, count: 3))
-                let writer = WorkerProcess(DieWhileWritingTask.self, queue, executable: testWorkerPath())
+                let writer = WorkerProcess(DieWhileWritingTask.self, queue, executable: testWorkerPath(), accepting: testWorkerBuild())
                 writer.start()
                 _ = try? await writer.join()
                 _ = try await pool.map(IncrementTask.self, [.init(counter: value, times: 10)], chunking: .fixed(1))
-                let victim = WorkerProcess(DieHoldingLockTask.self, lock, executable: testWorkerPath())
+                let victim = WorkerProcess(DieHoldingLockTask.self, lock, executable: testWorkerPath(), accepting: testWorkerBuild())
                 victim.start()
                 _ = try? await victim.join()
                 pool.terminate()

@@ -44,3 +44,19 @@ func spin(_ rounds: Int, _ seed: Int) -> Double {
     for i in 0..<rounds { s = (s + Double(i)).squareRoot() + 1 }
     return s
 }
+
+/// The build of the test worker executable (`testWorkerPath()`), read from its file: what every
+/// test that starts that executable accepts (a pool accepts only its own build by default).
+func testWorkerBuild() -> AcceptedBuild {
+    TestWorkerBuild.accepted
+}
+
+private enum TestWorkerBuild {
+    static let accepted: AcceptedBuild = {
+        do {
+            return .build(try WorkerTasks.buildID(ofExecutable: testWorkerPath()))
+        } catch {
+            fatalError("the test worker's build ID: \(error)")
+        }
+    }()
+}

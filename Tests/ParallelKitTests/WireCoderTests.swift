@@ -123,7 +123,7 @@ struct WireCoderTests {
         }
         var header: [UInt8] = [0xff, 0xff, 0xff, 0x7f]
         _ = write(pair[1], &header, 4)
-        #expect(throws: FrameChannel.Failure.oversized(0x7fff_ffff)) {
+        #expect(throws: FrameChannel.Failure.oversized(bytes: 0x7fff_ffff, limit: 1 << 30)) {
             _ = try FrameChannel(fd: pair[0]).receive(timeout: .seconds(5))
         }
         close(pair[1])

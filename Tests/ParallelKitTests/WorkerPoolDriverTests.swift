@@ -170,6 +170,36 @@ struct WorkerPoolDriverTests {
         #expect(again.journal == [.sent(task: "square", id: 1), .answered(id: 1, timeout: nil), .stopped(grace: .seconds(1))])
     }
 
+    @Test("an answer claiming 4 GB: messageTooLarge naming size and limit, its worker killed, not retried with retries: 2")
+    func oversizedAnswer() throws {
+        let host = ScriptedWorkerHost()
+        let driver = try scriptedDriver(host, retries: 2)
+        let liar = host.startedWorkers[0]
+        liar.script(.oversized(bytes: 4_294_967_295, limit: 1 << 30))
+        #expect(throws: BackendError.messageTooLarge(bytes: 4_294_967_295, limit: 1 << 30, tasks: 10..<13, pid: 1001)) {
+            try driver.run(scriptedJob())
+        }
+        #expect(liar.journal == [.checked(running: true), .sent(task: "square", id: 1), .answered(id: 1, timeout: nil), .killedNow])
+        // Not run again: no replacement was started for it, and the next batch starts the first.
+        #expect(host.startedWorkers.count == 1)
+        #expect(try driver.run(scriptedJob([5])) == [5])
+        #expect(host.startedWorkers.count == 2)
+    }
+
+    @Test("a batch the worker refused to send as too large fails with messageTooLarge; the worker is kept, not retried")
+    func tooLargeResult() throws {
+        let host = ScriptedWorkerHost()
+        let driver = try scriptedDriver(host, retries: 2)
+        let worker = host.startedWorkers[0]
+        worker.script(.batchFailure(.tooLarge(bytes: 2_000_009, limit: 1 << 20, holding: "result", pid: 1001)))
+        #expect(throws: BackendError.messageTooLarge(bytes: 2_000_009, limit: 1 << 20, tasks: 10..<13, pid: 1001)) {
+            try driver.run(scriptedJob())
+        }
+        #expect(try driver.run(scriptedJob([5])) == [5])
+        #expect(host.startedWorkers.count == 1)
+        #expect(worker.journal.filter { if case .sent = $0 { true } else { false } }.count == 2)
+    }
+
     @Test("a broken pool: an initializer that throws in a replacement fails this call and every later one")
     func brokenPool() throws {
         let host = ScriptedWorkerHost()

@@ -137,7 +137,7 @@ struct WorkerPoolStateTests {
     @Test("how a failed worker is ended", arguments: [
         (FrameChannel.Failure.timedOut, PoolState.Ending.killNow), (.undecodable("x"), .killNow),
         (.notDelivered, .stop(grace: .seconds(1))), (.closed, .stop(grace: .seconds(1))),
-        (.oversized(1 << 31), .stop(grace: .seconds(1))),
+        (.oversized(bytes: 1 << 31, limit: 1 << 30), .killNow),
         (.system(SystemError(call: "recv", errno: EIO)), .stop(grace: .seconds(1))),
     ])
     func endings(failure: FrameChannel.Failure, ending: PoolState.Ending) {
@@ -158,11 +158,32 @@ struct WorkerPoolStateTests {
         #expect(fail(.closed, exit: .exited(7), attempts: &attempts) == .retry)
         #expect(attempts == 0)
         #expect(fail(.closed, exit: .exited(7), attempts: &attempts) == .fail(.workerCrashed(pid: 7, exit: .exited(7), tasks: 4..<6)))
-        #expect(fail(.oversized(1 << 31), attempts: &attempts) == .fail(.workerCrashed(pid: 7, exit: .signaled(SIGKILL), tasks: 4..<6)))
         attempts = 1
         #expect(fail(.timedOut, attempts: &attempts) == .fail(.timedOut(pid: 7, tasks: 4..<6, timeout: .milliseconds(300))))
         #expect(fail(.undecodable("bad kind"), attempts: &attempts) == .fail(.undecodable(tasks: 4..<6, detail: "bad kind")))
         #expect(attempts == 1)  // only crashes spend retries
+    }
+
+    @Test("an answer over the message limit fails its batch with messageTooLarge, naming both sizes, and spends no retry")
+    func oversizedAnswersAreNotRetried() {
+        var state = poolState(workers: 1, retries: 2)
+        let worker = startInitial(&state, [7])[0]
+        var attempts = 2
+        let verdict = state.workerFailed(
+            worker, failure: .oversized(bytes: 4_294_967_295, limit: 1 << 30), exit: .signaled(SIGKILL), tasks: 4..<6,
+            attemptsLeft: &attempts)
+        #expect(verdict == .fail(.messageTooLarge(bytes: 4_294_967_295, limit: 1 << 30, tasks: 4..<6, pid: 7)))
+        #expect(attempts == 2)
+        #expect(state.livePIDs.isEmpty)
+        guard case .fail(let error) = verdict else { return }
+        #expect(error.code == .messageTooLarge && error.messageBytes == 4_294_967_295 && error.maxMessageBytes == 1 << 30)
+        #expect("\(error)".contains("4294967295") && "\(error)".contains("\(1 << 30)"))
+    }
+
+    @Test("a batch whose result the worker refused to send as too large fails with messageTooLarge")
+    func tooLargeBatchFailure() {
+        let failure = BatchFailure.tooLarge(bytes: 2_000_000, limit: 1_000_000, holding: "result", pid: 9)
+        #expect(PoolState.error(for: failure, tasks: 0..<4) == .messageTooLarge(bytes: 2_000_000, limit: 1_000_000, tasks: 0..<4, pid: 9))
     }
 
     @Test("a batch that fails in its worker names the task's index, or the batch's range")

@@ -33,6 +33,12 @@ public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let handshakeRefused = Code("handshakeRefused")
         /// A worker process could not be started; ``BackendError/systemError`` says why.
         public static let spawnFailed = Code("spawnFailed")
+        /// A batch's inputs or results make a message over the limit (`maxMessageBytes:`):
+        /// ``BackendError/messageBytes`` and ``BackendError/maxMessageBytes`` say by how much.
+        /// Never retried: it would only fail again.
+        public static let messageTooLarge = Code("messageTooLarge")
+        /// An executable's build ID could not be read (``WorkerTasks/buildID(ofExecutable:)``).
+        public static let buildIDUnreadable = Code("buildIDUnreadable")
         /// The backend was closed or terminated before this work ran.
         public static let closed = Code("closed")
         /// The calling task was cancelled before this work ran.
@@ -55,8 +61,12 @@ public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The failed system call, for ``Code/spawnFailed``.
     public var systemError: SystemError?
     /// The executable, for ``Code/spawnFailed``; what was refused, for ``Code/handshakeRefused``
-    /// and ``Code/undecodable``.
+    /// and ``Code/undecodable``; `"result"` or `"inputs"` for ``Code/messageTooLarge``.
     public var detail: String?
+    /// The size of the message that was too large, in bytes, for ``Code/messageTooLarge``.
+    public var messageBytes: Int?
+    /// The limit it exceeded, in bytes, for ``Code/messageTooLarge``.
+    public var maxMessageBytes: Int?
 
     public init(
         _ code: Code, tasks: Range<Int>? = nil, pid: Int32? = nil, status: TerminationStatus? = nil,
@@ -90,6 +100,10 @@ public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible 
         case .handshakeRefused: return "worker refused: \(detail ?? "")"
         case .spawnFailed:
             return "could not start \(detail ?? "the worker"): errno \(systemError?.errno ?? 0)"
+        case .messageTooLarge:
+            return "the \(detail ?? "message") of task \(tasks) is \(messageBytes ?? 0) bytes, over the limit of "
+                + "\(maxMessageBytes ?? 0) bytes (maxMessageBytes:)" + (pid.map { " in worker \($0)" } ?? "")
+        case .buildIDUnreadable: return "no build ID: \(detail ?? "")"
         case .closed: return "the process pool was closed"
         case .cancelled: return "cancelled"
         default: return "\(code) \(detail ?? "")"
@@ -135,6 +149,21 @@ extension BackendError {
     /// `executable` could not be started.
     public static func spawnFailed(executable: String, errno: Int32) -> BackendError {
         BackendError(.spawnFailed, systemError: SystemError(call: "posix_spawn", errno: errno), detail: executable)
+    }
+
+    /// The `what` (`"result"` or `"inputs"`) of `tasks` makes a message of `bytes`, over `limit`.
+    public static func messageTooLarge(
+        bytes: Int, limit: Int, tasks: Range<Int>?, pid: Int32?, what: String = "result"
+    ) -> BackendError {
+        var error = BackendError(.messageTooLarge, tasks: tasks, pid: pid, detail: what)
+        error.messageBytes = bytes
+        error.maxMessageBytes = limit
+        return error
+    }
+
+    /// The build ID of `executable` could not be read, for `reason`.
+    public static func buildIDUnreadable(executable: String, reason: String) -> BackendError {
+        BackendError(.buildIDUnreadable, detail: "\(executable): \(reason)")
     }
 
     /// The backend was closed before this work ran.

@@ -4,20 +4,22 @@ import ParallelKitSystem
 /// then that many bytes (one encoded ``WireMessage``).
 ///
 /// Writing uses `MSG_NOSIGNAL`, so a dead peer is an error, not a `SIGPIPE`. Reading checks the
-/// length against ``maximumFrameSize`` before allocating, and can give up after a timeout.
+/// length against ``maxMessageBytes`` before allocating, and can give up after a timeout. A
+/// large frame is received straight into the array its message hands out (see
+/// ``directPayloadBytes``), so the parent holds a large result once, not three times.
 package final class FrameChannel {
-    /// The largest frame either side accepts: 1 GiB.
-    static let maximumFrameSize = 1 << 30
-
     let fd: Int32
+    /// The largest frame body either side sends or accepts (``WireLimits``).
+    let maxMessageBytes: Int
     /// Received bytes not yet consumed live in `storage[head..<tail]`.
     private var storage: UnsafeMutableRawPointer
     private var capacity = 64 * 1024
     private var head = 0
     private var tail = 0
 
-    init(fd: Int32) {
+    init(fd: Int32, maxMessageBytes: Int = WireLimits.defaultMaxMessageBytes) {
         self.fd = fd
+        self.maxMessageBytes = maxMessageBytes
         storage = .allocate(byteCount: capacity, alignment: 16)
     }
 
@@ -31,8 +33,9 @@ package final class FrameChannel {
         case notDelivered
         /// No complete frame arrived in time.
         case timedOut
-        /// The length prefix exceeds the maximum frame size.
-        case oversized(UInt32)
+        /// A frame of `bytes` exceeds the limit of `limit` bytes: refused before sending it, or
+        /// (its length prefix) before reading it.
+        case oversized(bytes: Int, limit: Int)
         /// A system call failed.
         case system(SystemError)
         /// The bytes are not a valid message.
@@ -40,13 +43,14 @@ package final class FrameChannel {
     }
 
     func send(_ message: WireMessage) throws(Failure) {
+        if let bytes = message.payloadBodyBytes, bytes > maxMessageBytes { throw .oversized(bytes: bytes, limit: maxMessageBytes) }
         let frame: [UInt8]
         do {
             frame = try message.framed()
         } catch {
             throw .undecodable("\(error)")
         }
-        guard frame.count - 4 <= Self.maximumFrameSize else { throw .oversized(UInt32(truncatingIfNeeded: frame.count - 4)) }
+        guard frame.count - 4 <= maxMessageBytes else { throw .oversized(bytes: frame.count - 4, limit: maxMessageBytes) }
         var written = 0
         let sent = frame.withUnsafeBytes { bytes in
             Result { () throws(SystemError) in try writeAll(fd, bytes, sendFlags: Int32(MSG_NOSIGNAL), written: &written) }
@@ -74,6 +78,9 @@ package final class FrameChannel {
         }
         try fill(4, deadline: deadline)
         let length = try bufferedFrameLength()!
+        if length >= Self.directPayloadBytes, let message = try receiveDirect(length: length, deadline: deadline) {
+            return message
+        }
         try fill(4 + length, deadline: deadline)
         return try takeFrame(length: length)
     }
@@ -86,6 +93,8 @@ package final class FrameChannel {
         while true {
             let length = try bufferedFrameLength()
             if let length, tail - head >= 4 + length { return try takeFrame(length: length) }
+            // A large frame is left to `receive`, which reads it straight into its payload.
+            if let length, length >= Self.directPayloadBytes { return nil }
             makeRoom(for: 4 + (length ?? 0))
             if let got = try receiveAvailable(flags: Int32(MSG_DONTWAIT)) {
                 tail += got
@@ -100,7 +109,7 @@ package final class FrameChannel {
     private func bufferedFrameLength() throws(Failure) -> Int? {
         guard tail - head >= 4 else { return nil }
         let length = Int(UInt32(littleEndian: storage.loadUnaligned(fromByteOffset: head, as: UInt32.self)))
-        guard length <= Self.maximumFrameSize else { throw .oversized(UInt32(length)) }
+        guard length <= maxMessageBytes else { throw .oversized(bytes: length, limit: maxMessageBytes) }
         return length
     }
 
@@ -114,6 +123,74 @@ package final class FrameChannel {
         }
         do {
             return try WireMessage(frame: payload)
+        } catch {
+            throw .undecodable("\(error)")
+        }
+    }
+
+    /// Frames at least this large (1 MiB) are received by ``receiveDirect(length:deadline:)``.
+    static let directPayloadBytes = 1 << 20
+
+    /// Receives a large `run`, `initialize` or `result` frame of `length` bytes whose prefix is
+    /// buffered: its header through the buffer, its payload straight into the array the message
+    /// holds, so the payload is never copied and the buffer does not grow to the frame's size.
+    /// `nil` (nothing consumed) for other kinds, which are small. A timeout in the middle of the
+    /// payload loses the frame; callers end the worker on a timeout.
+    private func receiveDirect(length: Int, deadline: UInt64?) throws(Failure) -> WireMessage? {
+        try fill(4 + 1, deadline: deadline)
+        let kind = storage.load(fromByteOffset: head + 4, as: UInt8.self)
+        // The fixed fields: kind, then the id (run, result) and the task name's length (run, initialize).
+        var header: Int
+        switch kind {
+        case 2: header = 1 + 4
+        case 4: header = 1 + 8 + 4
+        case 5: header = 1 + 8
+        default: return nil
+        }
+        try fill(4 + header, deadline: deadline)
+        if kind != 5 {
+            let nameLength = Int(UInt32(littleEndian: storage.loadUnaligned(fromByteOffset: head + header, as: UInt32.self)))
+            guard nameLength <= length - header else { return nil }  // malformed: reported as usual
+            header += nameLength
+            try fill(4 + header, deadline: deadline)
+        }
+        let fields = WireReader([UInt8](UnsafeRawBufferPointer(start: storage + head + 4, count: header)))
+        let count = length - header
+        let buffered = min(tail - head - 4 - header, count)
+        var failure: Failure?
+        let payload = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let base = UnsafeMutableRawPointer(buffer.baseAddress!)
+            base.copyMemory(from: storage + head + 4 + header, byteCount: buffered)
+            initialized = buffered
+            do throws(Failure) {
+                while initialized < count {
+                    if let deadline {
+                        guard MonotonicClock.nanoseconds() < deadline else { throw .timedOut }
+                        guard try awaitReadable(until: deadline) else { continue }
+                    }
+                    if let got = try receiveAvailable(into: base + initialized, count: count - initialized, flags: 0) {
+                        initialized += got
+                    }
+                }
+            } catch {
+                failure = error
+            }
+        }
+        head += 4 + header + buffered
+        if head == tail {
+            head = 0
+            tail = 0
+        }
+        if let failure { throw failure }
+        do {
+            _ = try fields.byte()
+            switch kind {
+            case 2: return .initialize(task: try fields.string(), payload: payload)
+            case 4:
+                let id = try fields.uint64()
+                return .run(id: id, task: try fields.string(), payload: payload)
+            default: return .result(id: try fields.uint64(), payload: payload)
+            }
         } catch {
             throw .undecodable("\(error)")
         }
@@ -148,9 +225,14 @@ package final class FrameChannel {
     /// Receives what fits after `tail`: the count (never 0), or `nil` when nothing is there yet.
     /// End of file or a reset is ``Failure/closed``.
     private func receiveAvailable(flags: Int32) throws(Failure) -> Int? {
+        try receiveAvailable(into: storage + tail, count: capacity - tail, flags: flags)
+    }
+
+    /// Receives at most `count` bytes into `destination`, as ``receiveAvailable(flags:)``.
+    func receiveAvailable(into destination: UnsafeMutableRawPointer, count: Int, flags: Int32) throws(Failure) -> Int? {
         let got: Int?
         do {
-            got = try systemCallUnlessWouldBlock("recv") { recv(fd, storage + tail, capacity - tail, flags) }
+            got = try systemCallUnlessWouldBlock("recv") { recv(fd, destination, count, flags) }
         } catch where error.errno == ECONNRESET {
             throw .closed
         } catch {

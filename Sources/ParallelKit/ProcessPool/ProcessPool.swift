@@ -41,10 +41,15 @@ public final class ProcessPool: Sendable {
     ///   - taskTimeout: a batch running longer is failed with
     ///     ``BackendError/timedOut(pid:tasks:timeout:)`` and its worker replaced.
     ///   - retries: how many times a batch whose worker died is run again on a new worker.
-    ///   - buildID: the GNU build-id workers must report; by default this executable's own when
-    ///     workers run this executable, none otherwise.
-    /// - Throws: ``BackendError`` when a worker cannot be started, fails the handshake, or
-    ///   its initializer throws. No worker is left running.
+    ///   - maxMessageBytes: the largest message (a batch's inputs or results) either way, in
+    ///     bytes (``WireLimits``); a batch over it fails with
+    ///     ``BackendError/messageTooLarge(bytes:limit:tasks:pid:what:)``, never retried.
+    ///   - accepting: which builds of `executable` are accepted at the handshake; by default
+    ///     only this executable's own. For another executable pass
+    ///     `.build(try WorkerTasks.buildID(ofExecutable: path))`, or `.anyBuild` to opt out.
+    /// - Throws: ``BackendError`` when a worker cannot be started, fails the handshake (another
+    ///   protocol, a build not accepted, a task of the same name with other types), or its
+    ///   initializer throws. No worker is left running.
     public init(
         workers: Workers = .all,
         executable: String? = nil,
@@ -53,15 +58,16 @@ public final class ProcessPool: Sendable {
         maxTasksPerWorker: Int? = nil,
         taskTimeout: Duration? = nil,
         retries: Int = 0,
-        buildID: String? = nil
+        maxMessageBytes: Int = WireLimits.defaultMaxMessageBytes,
+        accepting: AcceptedBuild = .sameBuild
     ) async throws(BackendError) {
         precondition(maxTasksPerWorker.map { $0 >= 1 } ?? true, "ProcessPool(maxTasksPerWorker:) must be 1 or more")
         precondition(retries >= 0, "ProcessPool(retries: \(retries)): must be 0 or more")
         let count = workers.count
         workerCount = count
         let launch = WorkerConnection.Launch(
-            executable: executable ?? "/proc/self/exe", arguments: arguments,
-            buildID: buildID ?? (executable == nil ? WorkerTasks.executableBuildID : nil),
+            executable: executable ?? "/proc/self/exe", arguments: arguments, accepting: accepting,
+            maxMessageBytes: WireLimits.checked(maxMessageBytes, in: "ProcessPool"),
             initializer: initializer.map { ($0.task, $0.payload) })
         dispatchers = ThreadPool(workers: .count(count))
         supervisor = WorkerSupervisor(

@@ -301,11 +301,13 @@ public func withProcessPool<Result>(
     maxTasksPerWorker: Int? = nil,
     taskTimeout: Duration? = nil,
     retries: Int = 0,
+    maxMessageBytes: Int = WireLimits.defaultMaxMessageBytes,
+    accepting: AcceptedBuild = .sameBuild,
     _ body: (ProcessPool) async throws -> Result
 ) async throws -> Result {
     let pool = try await ProcessPool(
         workers: workers, executable: executable, initializer: initializer, maxTasksPerWorker: maxTasksPerWorker,
-        taskTimeout: taskTimeout, retries: retries)
+        taskTimeout: taskTimeout, retries: retries, maxMessageBytes: maxMessageBytes, accepting: accepting)
     do {
         let result = try await body(pool)
         pool.close()

@@ -26,6 +26,17 @@ extension WireMessage {
         try encoded(lengthPrefixed: true)
     }
 
+    /// The body's size for the kinds that carry a payload, known without encoding (so that a
+    /// message over the limit is refused before a copy of it is made); `nil` for the others.
+    var payloadBodyBytes: Int? {
+        switch self {
+        case .initialize(let task, let payload): return 1 + 4 + task.utf8.count + payload.count
+        case .run(_, let task, let payload): return 1 + 8 + 4 + task.utf8.count + payload.count
+        case .result(_, let payload): return 1 + 8 + payload.count
+        case .hello, .ready, .failure: return nil
+        }
+    }
+
     private func encoded(lengthPrefixed: Bool) throws(EncodingError) -> [UInt8] {
         let buffer = WireBuffer()
         if lengthPrefixed { buffer.appendUInt32(0) }
@@ -88,8 +99,9 @@ extension WireMessage {
 
 /// A worker's first words: which protocol, which build, which tasks.
 struct WorkerHello: Codable, Sendable, Equatable {
-    /// Bumped whenever frames or messages change shape.
-    static let currentProtocolVersion: UInt32 = 1
+    /// Bumped whenever frames or messages change shape (2: the `tooLarge` batch failure, the
+    /// limit in the worker's environment).
+    static let currentProtocolVersion: UInt32 = 2
 
     var protocolVersion: UInt32
     /// The worker executable's GNU build-id, hex; empty when it has none.

@@ -11,9 +11,9 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
     private var reaped: TerminationStatus?
     private var nextID: UInt64 = 1
 
-    private init(pid: pid_t, fd: Int32) {
+    private init(pid: pid_t, fd: Int32, maxMessageBytes: Int) {
         self.pid = pid
-        self.channel = FrameChannel(fd: fd)
+        self.channel = FrameChannel(fd: fd, maxMessageBytes: maxMessageBytes)
     }
 
     deinit {
@@ -25,8 +25,10 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
     struct Launch: Sendable {
         var executable: String
         var arguments: [String] = []
-        /// The build-id the worker must report; `nil` accepts any build.
-        var buildID: String?
+        /// The builds the worker may be (checked by ``WorkerHandshake``).
+        var accepting: AcceptedBuild = .sameBuild
+        /// The limit on one message either way; the worker is told it.
+        var maxMessageBytes = WireLimits.defaultMaxMessageBytes
         /// The initializer's task name and encoded one-element input batch.
         var initializer: (task: String, payload: [UInt8])?
         var handshakeTimeout: Duration = .seconds(30)
@@ -57,14 +59,15 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
             connection.stop(grace: .milliseconds(200))
             throw .handshakeRefused("the worker did not start with a hello")
         }
-        guard hello.protocolVersion == WorkerHello.currentProtocolVersion else {
-            throw .handshakeRefused("protocol \(hello.protocolVersion), expected \(WorkerHello.currentProtocolVersion)")
+        if let refusal = WorkerHandshake.refusal(
+            of: hello, accepting: launch.accepting, ownBuildID: WorkerTasks.executableBuildID,
+            runsThisExecutable: launch.executable == "/proc/self/exe", tasks: WorkerTasks.signatures)
+        {
+            connection.stop(grace: .milliseconds(200))
+            throw .handshakeRefused(refusal)
         }
-        if let expected = launch.buildID, hello.buildID != expected {
-            throw .handshakeRefused("worker \(hello.pid) is build \(hello.buildID), expected \(expected)")
-        }
-        // Which tasks it serves is checked per batch (`serves`): a pool may run tasks it
-        // learns of after start-up.
+        // Whether it serves a batch's task is checked per batch too (`serves`): a pool may run
+        // tasks registered after start-up.
         connection.tasks = hello.tasks
         if let (task, payload) = launch.initializer {
             let answer: WireMessage
@@ -105,6 +108,9 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
         nextID += 1
         do throws(FrameChannel.Failure) {
             try channel.send(.run(id: id, task: task, payload: payload))
+        } catch .oversized(let bytes, let limit) {
+            // Nothing was sent: only the batch fails, the worker goes on.
+            throw .batch(.tooLarge(bytes: bytes, limit: limit, holding: "inputs", pid: pid))
         } catch {
             throw .worker(error)
         }
@@ -203,7 +209,7 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
         let (parentEnd, childEnd) = (pair[0], pair[1])
         defer { close(childEnd) }
         var configuration = SpawnConfiguration(executable: launch.executable, arguments: [launch.executable] + launch.arguments)
-        configuration.environment = .entries(workerEnvironment())
+        configuration.environment = .entries(workerEnvironment(maxMessageBytes: launch.maxMessageBytes))
         configuration.standardInput = .devNull
         configuration.passedDescriptors = [.init(parent: childEnd, child: workerDescriptor)]
         // Nothing else of ours: a descriptor opened without close-on-exec (another library's
@@ -212,7 +218,8 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
         configuration.closeOtherDescriptors = true
         configuration.signalsToDefault = SignalSet([SIGINT, SIGTERM, SIGPIPE, SIGCHLD])
         do {
-            return WorkerConnection(pid: try ProcessSpawner.spawn(configuration).pid, fd: parentEnd)
+            return WorkerConnection(
+                pid: try ProcessSpawner.spawn(configuration).pid, fd: parentEnd, maxMessageBytes: launch.maxMessageBytes)
         } catch {
             close(parentEnd)
             throw .spawnFailed(executable: launch.executable, errno: error.errno)
@@ -220,8 +227,10 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
     }
 
     /// This process's environment without a parent's worker markers, plus this worker's.
-    private static func workerEnvironment() -> [[UInt8]] {
-        let markers = [WorkerTasks.socketVariable, WorkerTasks.parentVariable].map { Array("\($0)=".utf8) }
+    private static func workerEnvironment(maxMessageBytes: Int) -> [[UInt8]] {
+        let markers = [WorkerTasks.socketVariable, WorkerTasks.parentVariable, WireLimits.workerVariable].map {
+            Array("\($0)=".utf8)
+        }
         var environment: [[UInt8]] = []
         var entry = environ
         while let pointer = entry.pointee {
@@ -231,6 +240,7 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
         }
         environment.append(Array("\(WorkerTasks.socketVariable)=\(workerDescriptor)".utf8))
         environment.append(Array("\(WorkerTasks.parentVariable)=\(getpid())".utf8))
+        environment.append(Array("\(WireLimits.workerVariable)=\(maxMessageBytes)".utf8))
         return environment
     }
 }

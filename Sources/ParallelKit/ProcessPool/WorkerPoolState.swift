@@ -222,14 +222,18 @@ struct WorkerPoolState<Worker: PooledWorker> {
         switch failure.kind {
         case .thrown: return .taskFailed(failure.error, task: tasks.lowerBound + failure.index)
         case .undecodable, .unencodable: return .undecodable(tasks: tasks, detail: failure.error.message)
+        case .tooLarge:
+            let size = failure.size ?? .init(bytes: 0, limit: 0, holding: "result")
+            return .messageTooLarge(bytes: size.bytes, limit: size.limit, tasks: tasks, pid: failure.error.pid, what: size.holding)
         }
     }
 
-    /// How to end a worker that failed with `failure`.
+    /// How to end a worker that failed with `failure`. One whose answer claims more than the
+    /// limit is killed: the rest of that frame cannot be skipped, so the channel is useless.
     static func ending(for failure: FrameChannel.Failure) -> Ending {
         switch failure {
-        case .timedOut, .undecodable: return .killNow
-        case .notDelivered, .closed, .oversized, .system: return .stop(grace: .seconds(1))
+        case .timedOut, .undecodable, .oversized: return .killNow
+        case .notDelivered, .closed, .system: return .stop(grace: .seconds(1))
         }
     }
 
@@ -249,7 +253,10 @@ struct WorkerPoolState<Worker: PooledWorker> {
             return .fail(.timedOut(pid: worker.pid, tasks: tasks, timeout: configuration.taskTimeout ?? .zero))
         case .undecodable(let detail):
             return .fail(.undecodable(tasks: tasks, detail: detail))
-        case .closed, .oversized, .system:
+        case .oversized(let bytes, let limit):
+            // Never retried: the same batch would make the same answer.
+            return .fail(.messageTooLarge(bytes: bytes, limit: limit, tasks: tasks, pid: worker.pid))
+        case .closed, .system:
             guard attemptsLeft > 0 else { return .fail(.workerCrashed(pid: worker.pid, exit: exit, tasks: tasks)) }
             attemptsLeft -= 1
             return .retry

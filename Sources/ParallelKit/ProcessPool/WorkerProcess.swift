@@ -26,11 +26,18 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     /// - Parameters:
     ///   - executable: the program to start; by default this one, which must call
     ///     ``WorkerTasks/serveIfWorker(_:)`` first thing in `main`.
-    public init(_ task: Task.Type, _ input: Task.Input, executable: String? = nil) {
+    ///   - maxMessageBytes: the largest message (the input or the output) either way, in bytes;
+    ///     `join()` then fails with ``BackendError/Code/messageTooLarge``.
+    ///   - accepting: which builds of `executable` are accepted (``AcceptedBuild``); by default
+    ///     only this executable's own.
+    public init(
+        _ task: Task.Type, _ input: Task.Input, executable: String? = nil,
+        maxMessageBytes: Int = WireLimits.defaultMaxMessageBytes, accepting: AcceptedBuild = .sameBuild
+    ) {
         payload = (try? WireCoder.encode([input])) ?? []
         launch = WorkerConnection.Launch(
-            executable: executable ?? "/proc/self/exe",
-            buildID: executable == nil ? WorkerTasks.executableBuildID : nil)
+            executable: executable ?? "/proc/self/exe", accepting: accepting,
+            maxMessageBytes: WireLimits.checked(maxMessageBytes, in: "WorkerProcess"))
     }
 
     /// Starts the process. It runs on a thread of its own, which stays until the process ends
@@ -100,8 +107,9 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
             let exit = connection.stop(grace: .seconds(1))
             state.withLock { $0.exit = exit }
             switch error {
-            case .batch(let failure) where failure.kind == .thrown: result = .failure(.taskFailed(failure.error, task: 0))
-            case .batch(let failure): result = .failure(.undecodable(tasks: 0..<1, detail: failure.error.message))
+            case .batch(let failure): result = .failure(WorkerPoolState<WorkerConnection>.error(for: failure, tasks: 0..<1))
+            case .worker(.oversized(let bytes, let limit)):
+                result = .failure(.messageTooLarge(bytes: bytes, limit: limit, tasks: 0..<1, pid: connection.pid))
             case .worker: result = .failure(.workerCrashed(pid: connection.pid, exit: exit, tasks: 0..<1))
             }
         }

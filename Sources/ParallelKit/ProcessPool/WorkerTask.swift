@@ -125,17 +125,40 @@ struct RegisteredTask: Sendable {
         case undecodable
         /// The outputs could not be encoded in the worker.
         case unencodable
+        /// The outputs (or inputs) make a message over the limit; ``size`` says how large.
+        case tooLarge
+    }
+
+    /// For ``Kind/tooLarge``: the message's size and the limit, in bytes, and what it held.
+    public struct MessageSize: Codable, Sendable, Equatable {
+        public var bytes: Int
+        public var limit: Int
+        /// `"result"` or `"inputs"`.
+        public var holding: String
     }
 
     /// The index of the failing call within its batch.
     public var index: Int
     public var kind: Kind
     public var error: RemoteTaskError
+    /// For ``Kind/tooLarge``.
+    public var size: MessageSize?
 
     public init(index: Int, kind: Kind, error: RemoteTaskError) {
         self.index = index
         self.kind = kind
         self.error = error
+    }
+
+    /// A batch whose `holding` (`"result"` or `"inputs"`) made a message of `bytes`, over
+    /// `limit`, for the worker `pid`.
+    static func tooLarge(bytes: Int, limit: Int, holding: String, pid: Int32) -> BatchFailure {
+        let error = RemoteTaskError(
+            typeName: "ParallelKit.MessageTooLarge",
+            message: "the \(holding) is a message of \(bytes) bytes, over the limit of \(limit)", pid: pid)
+        var failure = BatchFailure(index: 0, kind: .tooLarge, error: error)
+        failure.size = MessageSize(bytes: bytes, limit: limit, holding: holding)
+        return failure
     }
 }
 

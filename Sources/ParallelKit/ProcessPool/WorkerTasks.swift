@@ -69,11 +69,33 @@ public enum WorkerTasks {
     @_spi(Backend) public static let executableBuildID: String = {
         var bytes = [UInt8](repeating: 0, count: 64)
         let length = pk_executable_build_id(&bytes, bytes.count)
-        return bytes.prefix(length).map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
-        }.joined()
+        return hex(bytes.prefix(length))
     }()
+
+    /// The GNU build-id of the executable at `path`, in hex: what its workers report at the
+    /// handshake, to accept them with `accepting: .build(id)`.
+    ///
+    /// Read from the file's ELF notes (`NT_GNU_BUILD_ID`); nothing is run.
+    ///
+    /// ```swift
+    /// let worker = "/usr/local/libexec/resize-worker"
+    /// let pool = try await ProcessPool(executable: worker, accepting: .build(try WorkerTasks.buildID(ofExecutable: worker)))
+    /// ```
+    ///
+    /// - Throws: ``BackendError/Code/buildIDUnreadable`` when the file cannot be read, is not an
+    ///   ELF file, or has no build-id note.
+    public static func buildID(ofExecutable path: String) throws(BackendError) -> String {
+        do {
+            return hex(try ELFBuildID.read(path: path)[...])
+        } catch {
+            throw .buildIDUnreadable(executable: path, reason: "\(error)")
+        }
+    }
+
+    private static func hex(_ bytes: ArraySlice<UInt8>) -> String {
+        let digits = Array("0123456789abcdef")
+        return bytes.map { byte in String([digits[Int(byte >> 4)], digits[Int(byte & 15)]]) }.joined()
+    }
 
     static var reportedBuildID: String { buildIDOverride.withLock { $0 } ?? executableBuildID }
 
@@ -85,8 +107,10 @@ public enum WorkerTasks {
         unsetenv(socketVariable)
         unsetenv(parentVariable)
         signal(SIGPIPE, SIG_DFL)
+        let limit = getenv(WireLimits.workerVariable).flatMap { Int(String(cString: $0)) }
+        unsetenv(WireLimits.workerVariable)
         Task.detached {
-            await serve(FrameChannel(fd: fd))
+            await serve(FrameChannel(fd: fd, maxMessageBytes: limit ?? WireLimits.defaultMaxMessageBytes))
             exit(0)
         }
         while true { pause() }
@@ -105,7 +129,14 @@ public enum WorkerTasks {
                     let reply = await runBatch(name, payload, id: 0)
                     if case .result = reply { try channel.send(.ready) } else { try channel.send(reply) }
                 case .run(let id, let name, let payload):
-                    try channel.send(await runBatch(name, payload, id: id))
+                    let reply = await runBatch(name, payload, id: id)
+                    do throws(FrameChannel.Failure) {
+                        try channel.send(reply)
+                    } catch .oversized(let bytes, let limit) {
+                        // Refused before anything was written: say so, and serve on.
+                        let failure = BatchFailure.tooLarge(bytes: bytes, limit: limit, holding: "result", pid: getpid())
+                        try channel.send(.failure(id: id, failure: failure))
+                    }
                 case .hello, .ready, .result, .failure:
                     _exit(4)  // only a parent that is not ours sends these
                 }
