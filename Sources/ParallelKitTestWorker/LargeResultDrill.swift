@@ -31,34 +31,15 @@ enum LargeResultDrill {
             }
         }
 
-        let before = Memory.resetPeak()
+        let before = ResidentMemory.resetPeak()
         let start = MonotonicClock.nanoseconds()
         let lines = try await pool.apply(LargeResultTask.self, .init(bytes: resultBytes))
         let seconds = Double(MonotonicClock.nanoseconds() - start) / 1e9
-        let peak = Memory.kilobytes("VmHWM:") * 1024
+        let peak = ResidentMemory.peak
         let text = lines.reduce(0) { $0 + $1.utf8.count }
         print("memory: result \(lines.count) strings, \(text) bytes of text, in \(String(format: seconds)) s")
-        print("memory: parent resident before \(before / 1_000_000) MB, peak \(peak / 1_000_000) MB")
-        print("memory: peak - before = \((peak - before) / 1_000_000) MB = \(String(format: Double(peak - before) / Double(text)))x the result")
-    }
-}
-
-/// This process's resident memory, from `/proc/self/status`.
-enum Memory {
-    /// Resets the peak (VmHWM) to the current resident memory; returns that, in bytes.
-    static func resetPeak() -> Int {
-        let fd = open("/proc/self/clear_refs", O_WRONLY)
-        if fd >= 0 {
-            _ = write(fd, "5", 1)
-            close(fd)
-        }
-        return kilobytes("VmRSS:") * 1024
-    }
-
-    static func kilobytes(_ field: String) -> Int {
-        let status = SmallFile.text("/proc/self/status") ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix(field) } ?? ""
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+        print("memory: parent resident before \(Int(before) / 1_000_000) MB, peak \(Int(peak) / 1_000_000) MB")
+        print("memory: peak - before = \(Int(peak - before) / 1_000_000) MB = \(String(format: (peak - before) / Double(text)))x the result")
     }
 }
 

@@ -1,16 +1,15 @@
-import ParallelKitSystem
-
-/// This process's resident memory, from `/proc/self/status`, for the memory rows of the bench.
-enum ResidentMemory {
+/// This process's resident memory, from `/proc/self/status`, for the memory rows of the bench
+/// and the drills.
+package enum ResidentMemory {
     /// Resident bytes now (VmRSS: anonymous, file-backed and shared pages).
-    static var current: Double { statusKilobytes("VmRSS:") * 1024 }
+    package static var current: Double { statusKilobytes("VmRSS:") * 1024 }
 
     /// The peak of resident bytes (VmHWM) since start or since ``resetPeak()``.
-    static var peak: Double { statusKilobytes("VmHWM:") * 1024 }
+    package static var peak: Double { statusKilobytes("VmHWM:") * 1024 }
 
     /// Resets the peak to the current resident memory (`/proc/self/clear_refs`) and returns it.
     @discardableResult
-    static func resetPeak() -> Double {
+    package static func resetPeak() -> Double {
         let fd = open("/proc/self/clear_refs", O_WRONLY)
         if fd >= 0 {
             _ = write(fd, "5", 1)
