@@ -113,6 +113,18 @@ struct WireCoderTests {
         }
     }
 
+    @Test("decoding that releases the pages it has passed gives the same values, keyed lookups in any order included")
+    func consumingDecode() throws {
+        let lines = (0..<3000).map { String(repeating: Character(Unicode.Scalar(UInt8(65 + $0 % 26))), count: 1000 + $0 % 7) }
+        let records = (0..<4).map { Reordered(first: Array(lines.prefix(1500 + $0)), second: Array(lines.suffix(1400 - $0)), count: $0) }
+        let value = Batch(lines: lines, records: records, numbers: Array(0..<300_000))
+        let bytes = try WireCoder.encode([value, value])
+        #expect(bytes.count > 8 << 20)
+        #expect(try WireCoder.decode([Batch].self, consuming: bytes) == [value, value])
+        #expect(try WireCoder.decode([[String]].self, consuming: WireCoder.encode([lines, lines, lines])) == [lines, lines, lines])
+        #expect(throws: DecodingError.self) { try WireCoder.decode([[Int]].self, consuming: WireCoder.encode([lines])) }
+    }
+
     @Test("a frame longer than the maximum is refused before anything is allocated")
     func oversizedFrame() throws {
         var pair: [Int32] = [-1, -1]
@@ -140,4 +152,30 @@ struct FuzzRandom {
         state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return state >> 11
     }
+}
+
+/// Fields decoded in another order than they were encoded: a keyed lookup goes back.
+private struct Reordered: Codable, Equatable {
+    var first: [String]
+    var second: [String]
+    var count: Int
+
+    init(first: [String], second: [String], count: Int) {
+        self.first = first
+        self.second = second
+        self.count = count
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        count = try container.decode(Int.self, forKey: .count)
+        second = try container.decode([String].self, forKey: .second)
+        first = try container.decode([String].self, forKey: .first)
+    }
+}
+
+private struct Batch: Codable, Equatable {
+    var lines: [String]
+    var records: [Reordered]
+    var numbers: [Int]
 }

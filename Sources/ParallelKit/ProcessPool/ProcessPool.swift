@@ -131,7 +131,7 @@ public final class ProcessPool: Sendable {
             let started = MonotonicClock.nanoseconds()
             let outputs = try supervisor.run(job)
             let seconds = Double(MonotonicClock.nanoseconds() &- started) / 1e9
-            return BatchOutcome(outputs: try Self.decode(outputs, of: Task.self, range: range), seconds: seconds)
+            return BatchOutcome(outputs: try Self.decode(consume outputs, of: Task.self, range: range), seconds: seconds)
         }
         guard let submitted else {
             future.finish(.failure(.failed(.closed)))
@@ -142,13 +142,13 @@ public final class ProcessPool: Sendable {
         return future
     }
 
-    /// The outputs of a batch covering `range`, decoded and counted.
+    /// The outputs of a batch covering `range`, decoded (using the bytes up) and counted.
     static func decode<Task: WorkerTask>(
-        _ bytes: [UInt8], of task: Task.Type, range: Range<Int>
+        _ bytes: consuming [UInt8], of task: Task.Type, range: Range<Int>
     ) throws(BackendError) -> [Task.Output] {
         let decoded: [Task.Output]
         do {
-            decoded = try WireCoder.decode([Task.Output].self, from: bytes)
+            decoded = try WireCoder.decode([Task.Output].self, consuming: bytes)
         } catch {
             throw .undecodable(tasks: range, detail: "results could not be decoded: \(error)")
         }

@@ -64,7 +64,7 @@ extension ProcessPool {
     ) async throws(BackendError) -> [Task.Output]? {
         if _Concurrency.Task.isCancelled { throw .cancelled }  // as the queued path: nothing is dispatched
         guard jobs.allSatisfy({ $0.payload.count <= Self.callingThreadPayloadLimit }) else { return nil }
-        let answers: [[UInt8]]
+        var answers: [[UInt8]]
         switch try supervisor.runOnCallingThread(jobs) {
         case nil:
             return nil
@@ -79,8 +79,11 @@ extension ProcessPool {
         }
         var outputs: [Task.Output] = []
         outputs.reserveCapacity(jobs.last?.range.upperBound ?? 0)
-        for (job, answer) in zip(jobs, answers) {
-            outputs.append(contentsOf: try Self.decode(answer, of: Task.self, range: job.range))
+        for (index, job) in jobs.enumerated() {
+            // Taken out of `answers`, so that the decoder holds the only reference to it.
+            let answer = answers[index]
+            answers[index] = []
+            outputs.append(contentsOf: try Self.decode(consume answer, of: Task.self, range: job.range))
         }
         return outputs
     }

@@ -30,11 +30,24 @@
 
     /// Decodes a `T` from `bytes`, which must hold exactly one value.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(DecodingError) -> T {
-        let reader = WireReader(bytes)
+        try decode(type, reader: WireReader(bytes))
+    }
+
+    /// Decodes a `T` from `bytes` as ``decode(_:from:)`` does, handing the pages it has passed
+    /// back to the kernel as it goes: a large result of strings or structs then costs about its
+    /// decoded size, not that plus its encoded size. `bytes` is used up: pass it with `consume`
+    /// (a copy still held elsewhere would make the release copy it instead).
+    static func decode<T: Decodable>(_ type: T.Type, consuming bytes: consuming [UInt8]) throws(DecodingError) -> T {
+        let reader = WireReader(consume bytes)
+        reader.releasesConsumed = true
+        return try decode(type, reader: reader)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, reader: WireReader) throws(DecodingError) -> T {
         do {
             let value = try reader.decodeValue(T.self, codingPath: [])
-            guard reader.offset == bytes.count else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(bytes.count - reader.offset) bytes after the value"))
+            guard reader.remaining == 0 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(reader.remaining) bytes after the value"))
             }
             return value
         } catch let error as DecodingError {

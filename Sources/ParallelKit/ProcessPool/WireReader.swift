@@ -1,12 +1,33 @@
+import ParallelKitSystem
+
 /// Reads the format written by `WireEncoder`; see `WireCoder`.
 ///
 /// Containers index their elements by skipping over them once (every value is tagged and
 /// length-prefixed), so keyed lookups are by key and unkeyed reads are in order.
 final class WireReader {
-    let bytes: [UInt8]
+    private(set) var bytes: [UInt8]
     var offset = 0
+    /// Whether pages that decoding has passed for good are handed back to the kernel as it goes
+    /// (``WireCoder/decode(_:consuming:)``), so that a large message and the values decoded
+    /// from it are not both resident at the end.
+    var releasesConsumed = false
+    /// How many keyed lookups are under way: one may go back to a lower offset, so nothing is
+    /// released while one is. Unkeyed containers only move forward.
+    var keyedDepth = 0
+    /// Bytes before this offset have been released.
+    private var released = 0
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Releases the whole pages before `offset`, when nothing can read them again: no keyed
+    /// lookup is under way, and at least 1 MiB has been passed since the last release.
+    func releaseConsumed() {
+        guard releasesConsumed, keyedDepth == 0, offset - released >= 1 << 20 else { return }
+        let (from, to) = (released, offset)
+        // Mutable access: if the array were shared, this would copy it rather than zero the
+        // pages another holder reads (`decode(_:consuming:)` passes it on unshared).
+        released = bytes.withUnsafeMutableBytes { releasePages(of: $0, from: from, to: to) }
+    }
 
     var remaining: Int { bytes.count - offset }
 
@@ -228,7 +249,11 @@ struct WireKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no value for \(key.stringValue)"))
         }
         reader.offset = start
-        defer { reader.offset = end }
+        reader.keyedDepth += 1
+        defer {
+            reader.keyedDepth -= 1
+            reader.offset = end
+        }
         return try body(reader)
     }
 
@@ -304,7 +329,9 @@ struct WireUnkeyedDecoder: UnkeyedDecodingContainer {
     }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try next().decodeValue(T.self, codingPath: codingPath)
+        let value = try next().decodeValue(T.self, codingPath: codingPath)
+        reader.releaseConsumed()
+        return value
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {

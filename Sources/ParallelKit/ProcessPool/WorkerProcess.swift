@@ -98,7 +98,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
             let bytes = try connection.run(task: job.task, payload: job.payload, timeout: nil)
             let exit = connection.stop(grace: .seconds(5))
             state.withLock { $0.exit = exit }
-            if let outputs = try? WireCoder.decode([Task.Output].self, from: bytes), outputs.count == 1 {
+            if let outputs = try? WireCoder.decode([Task.Output].self, consuming: consume bytes), outputs.count == 1 {
                 result = .success(outputs[0])
             } else {
                 result = .failure(.undecodable(tasks: 0..<1, detail: "the result could not be decoded"))
