@@ -43,7 +43,9 @@ package final class FrameChannel {
     }
 
     func send(_ message: WireMessage) throws(Failure) {
-        if let bytes = message.payloadBodyBytes, bytes > maxMessageBytes { throw .oversized(bytes: bytes, limit: maxMessageBytes) }
+        if let bytes = message.payloadBodyBytes, bytes > maxMessageBytes {
+            throw .oversized(bytes: bytes, limit: maxMessageBytes)
+        }
         let frame: [UInt8]
         do {
             frame = try message.framed()

@@ -47,7 +47,8 @@
         do {
             let value = try reader.decodeValue(T.self, codingPath: [])
             guard reader.remaining == 0 else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(reader.remaining) bytes after the value"))
+                let why = "\(reader.remaining) bytes after the value"
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: why))
             }
             return value
         } catch let error as DecodingError {

@@ -15,9 +15,12 @@ enum WorkerHandshake {
         tasks: [String: String]
     ) -> String? {
         guard hello.protocolVersion == WorkerHello.currentProtocolVersion else {
-            return "worker \(hello.pid) speaks protocol \(hello.protocolVersion), this program \(WorkerHello.currentProtocolVersion)"
+            let ours = WorkerHello.currentProtocolVersion
+            return "worker \(hello.pid) speaks protocol \(hello.protocolVersion), this program \(ours)"
         }
-        if let refusal = buildRefusal(of: hello, accepting: accepting, ownBuildID: ownBuildID, runsThisExecutable: runsThisExecutable) {
+        if let refusal = buildRefusal(
+            of: hello, accepting: accepting, ownBuildID: ownBuildID, runsThisExecutable: runsThisExecutable)
+        {
             return refusal
         }
         // Every task both sides register, not only the next batch's: a pool learns which tasks it

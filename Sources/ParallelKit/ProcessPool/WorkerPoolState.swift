@@ -224,7 +224,8 @@ struct WorkerPoolState<Worker: PooledWorker> {
         case .undecodable, .unencodable: return .undecodable(tasks: tasks, detail: failure.error.message)
         case .tooLarge:
             let size = failure.size ?? .init(bytes: 0, limit: 0, holding: "result")
-            return .messageTooLarge(bytes: size.bytes, limit: size.limit, tasks: tasks, pid: failure.error.pid, what: size.holding)
+            return .messageTooLarge(
+                bytes: size.bytes, limit: size.limit, tasks: tasks, pid: failure.error.pid, what: size.holding)
         }
     }
 

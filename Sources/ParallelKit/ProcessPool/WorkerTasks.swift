@@ -79,7 +79,8 @@ public enum WorkerTasks {
     ///
     /// ```swift
     /// let worker = "/usr/local/libexec/resize-worker"
-    /// let pool = try await ProcessPool(executable: worker, accepting: .build(try WorkerTasks.buildID(ofExecutable: worker)))
+    /// let build = try WorkerTasks.buildID(ofExecutable: worker)
+    /// let pool = try await ProcessPool(executable: worker, accepting: .build(build))
     /// ```
     ///
     /// - Throws: ``BackendError/Code/buildIDUnreadable`` when the file cannot be read, is not an
