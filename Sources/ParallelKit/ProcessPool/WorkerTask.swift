@@ -117,6 +117,7 @@ struct RegisteredTask: Sendable {
 }
 
 /// Why a batch failed inside a worker (`@_spi(Backend)`: what ``WorkerTasks/runBatch(task:payload:)`` returns).
+/// Other modules read it; only ParallelKit makes one (its memberwise initializer is internal).
 @_spi(Backend) public struct BatchFailure: Codable, Sendable, Error, Equatable {
     public enum Kind: String, Codable, Sendable {
         /// The task threw.
@@ -131,12 +132,6 @@ struct RegisteredTask: Sendable {
     public var index: Int
     public var kind: Kind
     public var error: RemoteTaskError
-
-    public init(index: Int, kind: Kind, error: RemoteTaskError) {
-        self.index = index
-        self.kind = kind
-        self.error = error
-    }
 }
 
 extension RemoteTaskError {
