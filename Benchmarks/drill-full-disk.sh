@@ -14,6 +14,7 @@
 # Usage (root: it mounts tmpfs): Benchmarks/drill-full-disk.sh
 #   PK=path/to/parallelkit (default: the debug build, built if missing)
 #   GNU=path/to/parallel   (default: parallel on PATH; apt-get install parallel)
+#   RUNNERS="parallelkit"  (default "parallelkit gnu")
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -51,7 +52,7 @@ count() {
 report() {
     local case=$1 name=$2 status=$3 jobs=$4 k=$5 counts=$6 joblog=$7
     local first complete logged bad
-    first=$(head -n1 "$work/err" | cut -c1-90)
+    first=$(head -n1 "$work/err" | cut -c1-110)
     complete=$(awk -v k="$k" '$2 == k' "$counts" | wc -l)
     awk -F'\t' 'NR > 1 && NF >= 9 && $7 == 0 && $8 == 0 { print $1 }' "$joblog" 2>/dev/null | sort -u > "$work/logged"
     logged=$(wc -l < "$work/logged")
@@ -62,7 +63,7 @@ report() {
 
 printf '%-9s %-11s %6s %5s %6s %8s %5s %4s  %s\n' case runner status jobs logged complete lost bad \
     "stderr, first line"
-for name in parallelkit gnu; do
+for name in ${RUNNERS:-parallelkit gnu}; do
     if [ "$name" = gnu ] && [ -z "$GNU" ]; then echo "(GNU parallel not installed: apt-get install parallel)"; break; fi
     cd "$work" || exit 2
 
