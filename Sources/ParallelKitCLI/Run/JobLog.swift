@@ -46,9 +46,9 @@ final class JobLog {
         }
         fd = opened
         ownsDescriptor = true
-        let size = append ? self.size() : 0
+        let size = append ? self.size(regularFile: false) : 0
         try Self.usageError { () throws(RunWriteFailure) in
-            if size == 0 {
+            if size == nil || size == 0 {
                 try write(Self.header)
             } else if let size, readable != nil, lastByte(at: size - 1) != 0x0A {
                 try write([0x0A])
@@ -68,7 +68,7 @@ final class JobLog {
     }
 
     private func write(_ bytes: Bytes) throws(RunWriteFailure) {
-        let before = ownsDescriptor ? size() : nil
+        let before = ownsDescriptor ? size(regularFile: true) : nil
         do {
             try writeAll(fd, bytes)
         } catch {
@@ -78,13 +78,11 @@ final class JobLog {
         }
     }
 
-    /// The log's size, or `nil` when it is not a regular file.
-    private func size() -> off_t? {
+    /// The log's size; `nil` when `fstat` fails, or (`regularFile`) when it is not a regular file.
+    private func size(regularFile: Bool) -> off_t? {
         var info = stat()
-        guard (try? systemCall("fstat", { fstat(fd, &info) })) != nil, (info.st_mode & S_IFMT) == S_IFREG else {
-            return nil
-        }
-        return info.st_size
+        guard (try? systemCall("fstat", { fstat(fd, &info) })) != nil else { return nil }
+        return !regularFile || (info.st_mode & S_IFMT) == S_IFREG ? info.st_size : nil
     }
 
     private func lastByte(at offset: off_t) -> UInt8? {
