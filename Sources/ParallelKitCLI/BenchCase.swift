@@ -1,10 +1,6 @@
 /// One row of `parallelkit bench`: a workload run one way, timed as a whole.
 struct BenchCase: Sendable {
-    let workload: String
-    let variant: String
-    let workers: Int
-    /// Elements processed by one timed run.
-    let items: Int
+    let label: BenchLabel
     /// The variant whose median time the speedup is measured against.
     let baseline: String
     /// Whether `seconds` is the time of one operation (latency rows) rather than of the workload.
@@ -14,21 +10,19 @@ struct BenchCase: Sendable {
     /// Runs the workload once and returns its own measure of the row's unit in seconds, or
     /// `nil` to be timed as a whole; throws when its result differs from the serial one.
     let run: @Sendable () async throws(BenchError) -> Double?
+}
 
+extension BenchCase {
     /// A row timed as a whole.
     init(
         workload: String, variant: String, workers: Int, items: Int, baseline: String = "serial",
         extras: (@Sendable () -> [(key: String, value: Double)])? = nil,
         run: @escaping @Sendable () async throws(BenchError) -> Void
     ) {
-        self.extras = extras
-        self.workload = workload
-        self.variant = variant
-        self.workers = workers
-        self.items = items
-        self.baseline = baseline
-        self.isLatency = false
-        self.run = { () async throws(BenchError) -> Double? in
+        self.init(
+            label: BenchLabel(workload: workload, variant: variant, workers: workers, items: items),
+            baseline: baseline, isLatency: false, extras: extras
+        ) { () async throws(BenchError) -> Double? in
             try await run()
             return nil
         }
@@ -40,14 +34,10 @@ struct BenchCase: Sendable {
         extras: (@Sendable () -> [(key: String, value: Double)])? = nil,
         measure: @escaping @Sendable () async throws(BenchError) -> Double
     ) {
-        self.extras = extras
-        self.workload = workload
-        self.variant = variant
-        self.workers = workers
-        self.items = 1
-        self.baseline = baseline
-        self.isLatency = true
-        self.run = { () async throws(BenchError) -> Double? in try await measure() }
+        self.init(
+            label: BenchLabel(workload: workload, variant: variant, workers: workers, items: 1),
+            baseline: baseline, isLatency: true, extras: extras
+        ) { () async throws(BenchError) -> Double? in try await measure() }
     }
 }
 

@@ -110,10 +110,9 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let medians = times.map(median)
         return cases.enumerated().map { index, benchCase in
-            let baselineIndex = cases.firstIndex { $0.variant == benchCase.baseline } ?? index
+            let baselineIndex = cases.firstIndex { $0.label.variant == benchCase.baseline } ?? index
             return BenchRow(
-                workload: benchCase.workload, variant: benchCase.variant, workers: benchCase.workers,
-                items: benchCase.items, seconds: medians[index], baselineSeconds: medians[baselineIndex],
+                label: benchCase.label, seconds: medians[index], baselineSeconds: medians[baselineIndex],
                 isThroughput: !benchCase.isLatency, extra: benchCase.extras?() ?? [])
         }
     }

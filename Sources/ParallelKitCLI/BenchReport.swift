@@ -1,9 +1,6 @@
 /// One measured row of `parallelkit bench`.
 struct BenchRow {
-    var workload: String
-    var variant: String
-    var workers: Int
-    var items: Int
+    var label: BenchLabel
     /// Median seconds of the row's unit of work.
     var seconds: Double
     /// Median seconds of the baseline the speedup is measured against.
@@ -14,7 +11,7 @@ struct BenchRow {
     var extra: [(key: String, value: Double)] = []
 
     var speedup: Double { baselineSeconds / seconds }
-    var efficiency: Double { speedup / Double(workers) }
+    var efficiency: Double { speedup / Double(label.workers) }
 }
 
 /// Prints rows as an aligned table or as JSON lines.
@@ -33,19 +30,20 @@ struct BenchReport {
             Swift.print(jsonLine(row))
         } else {
             Swift.print(
-                pad(row.workload, 20) + pad(row.variant, 24) + lpad("\(row.workers)", 8)
+                pad(row.label.workload, 20) + pad(row.label.variant, 24) + lpad("\(row.label.workers)", 8)
                     + lpad(fixed(row.seconds, 6), 12) + lpad(fixed(row.speedup, 2) + "x", 10)
                     + lpad(fixed(row.efficiency, 2), 12))
         }
     }
 
     func jsonLine(_ row: BenchRow) -> String {
+        let label = row.label
         var fields = [
-            "\"workload\":\(quoted(row.workload))", "\"variant\":\(quoted(row.variant))",
-            "\"workers\":\(row.workers)", "\"items\":\(row.items)", "\"seconds\":\(number(row.seconds))",
+            "\"workload\":\(quoted(label.workload))", "\"variant\":\(quoted(label.variant))",
+            "\"workers\":\(label.workers)", "\"items\":\(label.items)", "\"seconds\":\(number(row.seconds))",
             "\"speedup\":\(number(row.speedup))", "\"efficiency\":\(number(row.efficiency))",
         ]
-        if row.isThroughput { fields.append("\"items_per_second\":\(number(Double(row.items) / row.seconds))") }
+        if row.isThroughput { fields.append("\"items_per_second\":\(number(Double(label.items) / row.seconds))") }
         for (key, value) in row.extra { fields.append("\(quoted(key)):\(number(value))") }
         return "{" + fields.joined(separator: ",") + "}"
     }

@@ -25,7 +25,7 @@ enum MemoryProbe {
         return variants.enumerated().map { index, variant in
             let peak = median(peaks[index])
             return BenchRow(
-                workload: workload, variant: variant, workers: index == 0 ? 1 : workers.count, items: count,
+                label: BenchLabel(workload: workload, variant: variant, workers: index == 0 ? 1 : workers.count, items: count),
                 seconds: median(seconds[index]), baselineSeconds: median(seconds[0]),
                 extra: [("peak_rss_bytes", peak), ("rss_ratio", peak / serialPeak)])
         }

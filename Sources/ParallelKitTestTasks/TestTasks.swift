@@ -42,25 +42,21 @@ public struct EvenOnlyTask: WorkerTask {
 
 /// How ``CrashTask`` ends its worker.
 public enum CrashMode: String, Codable, Sendable {
-    case none, fatalError, exitCode, sigkill
+    case fatalError, exitCode, sigkill
 }
 
-/// Crashes its worker in the requested way, or returns its value.
+/// Returns its value, or crashes its worker in the requested way.
 public struct CrashTask: WorkerTask {
-    public struct Input: Codable, Sendable {
-        public var value: Int
-        public var mode: CrashMode
-        public init(value: Int, mode: CrashMode) {
-            self.value = value
-            self.mode = mode
-        }
+    public enum Input: Codable, Sendable {
+        case value(Int)
+        case crash(CrashMode)
     }
     public static func run(_ input: Input) -> Int {
-        switch input.mode {
-        case .none: return input.value
-        case .fatalError: fatalError("CrashTask asked to crash")
-        case .exitCode: exit(7)
-        case .sigkill:
+        switch input {
+        case .value(let value): return value
+        case .crash(.fatalError): fatalError("CrashTask asked to crash")
+        case .crash(.exitCode): exit(7)
+        case .crash(.sigkill):
             kill(getpid(), SIGKILL)
             return -1
         }

@@ -67,6 +67,21 @@ struct BackendConformanceTests {
         }
     }
 
+    @Test("with several failing tasks, the error is one of theirs and names its own index", arguments: BackendUnderTest.all)
+    func oneOfSeveralErrorsWins(backend: BackendUnderTest) async throws {
+        let runner = try await backend.make()
+        let failing: Set = [3, 40, 41, 97]
+        let inputs = (0..<100).map { failing.contains($0) ? 2 * $0 + 1 : 2 * $0 }
+        let counter = ProgressCounter()
+        let error = await #expect(throws: BackendError.self) {
+            try await runner.map(EvenOnlyTask.self, inputs, progress: counter)
+        }
+        let index = try #require(error?.taskIndex)
+        #expect(failing.contains(index), "task \(index) did not fail")
+        #expect(error?.taskError?.message == "odd input \(2 * index + 1)")
+        #expect(counter.counts.ended == 100, "finished + failed + skipped = total: \(counter.counts)")
+    }
+
     @Test("cancelling the caller ends the call with .cancelled; the counts still add up",
           arguments: BackendUnderTest.all)
     func cancellation(backend: BackendUnderTest) async throws {

@@ -56,12 +56,12 @@ struct ProcessPoolTests {
         #expect(try await pool.apply(CountInRangeTask.self, .init(row: [1, 4, 5, 8, 9])) == 3)
 
         let succeeded = CompletionInbox<Int>()
-        let handle = pool.submit(SquareTask.self, 9, onSuccess: { succeeded.push($0) })
+        let handle = try pool.submit(SquareTask.self, 9, onSuccess: { succeeded.push($0) })
         #expect(await succeeded.next() == 81)
         #expect(try await handle.value == 81)
 
         let failed = CompletionInbox<BackendError>()
-        pool.submit(EvenOnlyTask.self, 3, onFailure: { failed.push($0) })
+        try pool.submit(EvenOnlyTask.self, 3, onFailure: { failed.push($0) })
         let failure = await failed.next()
         guard failure.code == .taskFailed, let remote = failure.taskError, let task = failure.taskIndex else {
             Issue.record("expected taskFailed")
@@ -127,7 +127,7 @@ struct ProcessPoolTests {
         defer { pool.terminate() }
         let before = pool.workerPIDs
         await #expect {
-            _ = try await pool.map(CrashTask.self, [.init(value: 1, mode: .none), .init(value: 2, mode: mode)], chunking: .fixed(1))
+            _ = try await pool.map(CrashTask.self, [.value(1), .crash(mode)], chunking: .fixed(1))
         } throws: { error in
             guard let failure = error as? BackendError, failure.code == .workerCrashed, let pid = failure.pid, let exit = failure.status, let tasks = failure.tasks else { return false }
             let expectedExit: Bool
@@ -148,7 +148,7 @@ struct ProcessPoolTests {
         // The first attempt of this batch crashes its worker; the pool retries it once, which
         // crashes again, so the call still fails — but with a crash, after two workers died.
         await #expect(throws: BackendError.self) {
-            _ = try await pool.apply(CrashTask.self, .init(value: 1, mode: .exitCode))
+            _ = try await pool.apply(CrashTask.self, .crash(.exitCode))
         }
         #expect(try await pool.apply(SquareTask.self, 3) == 9)
     }
@@ -283,7 +283,7 @@ struct ProcessPoolTests {
     @Test("close refuses new work, join waits for the rest, terminate stops now")
     func lifecycle() async throws {
         let pool = try await testPool()
-        let pending = pool.submitMap(SleepTask.self, [100, 100, 100], chunking: .fixed(1))
+        let pending = try pool.submitMap(SleepTask.self, [100, 100, 100], chunking: .fixed(1))
         pool.close()
         await #expect(throws: BackendError.closed) { _ = try await pool.apply(SquareTask.self, 1) }
         await pool.join()
@@ -291,7 +291,7 @@ struct ProcessPoolTests {
         #expect(pool.workerPIDs.isEmpty)
 
         let busy = try await testPool()
-        let long = busy.submitMap(SleepTask.self, [30_000, 30_000], chunking: .fixed(1))
+        let long = try busy.submitMap(SleepTask.self, [30_000, 30_000], chunking: .fixed(1))
         try await Task.sleep(for: .milliseconds(200))
         let start = ContinuousClock.now
         busy.terminate()
@@ -368,7 +368,7 @@ struct ProcessPoolTests {
         #expect(try await busy.value == 300)
         // A crash is retried (retries: 1) on a replacement, after the other batch's answer.
         await #expect(throws: BackendError.self) {
-            _ = try await pool.map(CrashTask.self, [.init(value: 1, mode: .none), .init(value: 2, mode: .exitCode)])
+            _ = try await pool.map(CrashTask.self, [.value(1), .crash(.exitCode)])
         }
         #expect(try await pool.map(SquareTask.self, [7, 8]) == [49, 64])
 
@@ -431,7 +431,7 @@ struct ProcessPoolTests {
             for _ in 0..<3 {
                 guard let pool = try? await ProcessPool(workers: 2, executable: testWorkerPath(), accepting: testWorkerBuild()) else { exit(2) }
                 _ = try? await pool.map(SquareTask.self, Array(0..<1000))
-                _ = try? await pool.apply(CrashTask.self, .init(value: 0, mode: .sigkill))
+                _ = try? await pool.apply(CrashTask.self, .crash(.sigkill))
                 pool.close()
                 await pool.join()
             }

@@ -91,7 +91,7 @@ extension ProcessPool {
     /// Starts `task` with `input` and returns at once with a future (Python's `apply_async`).
     ///
     /// ```swift
-    /// let handle = pool.submit(Resize.self, job, onSuccess: { print("done", $0) }, onFailure: { print($0) })
+    /// let handle = try pool.submit(Resize.self, job, onSuccess: { print("done", $0) }, onFailure: { print($0) })
     /// …
     /// let image = try await handle.value
     /// ```
@@ -100,12 +100,16 @@ extension ProcessPool {
     ///   - onSuccess: called with the output when the task succeeds (on a pool thread).
     ///   - onFailure: called with the error when it fails (on a pool thread).
     /// - Returns: a future of the output; its errors are `FutureError.failed(BackendError)`.
+    /// - Throws: ``BackendError/closed`` when the pool was closed or terminated before the call,
+    ///   as ``ThreadPool/submit(_:)`` does (Python raises `ValueError: Pool not running`); a
+    ///   close racing the call fails the future with it instead.
     @discardableResult
     public func submit<Task: WorkerTask>(
         _ task: Task.Type, _ input: Task.Input,
         onSuccess: (@Sendable (Task.Output) -> Void)? = nil,
         onFailure: (@Sendable (BackendError) -> Void)? = nil
-    ) -> Future<Task.Output, BackendError> {
+    ) throws(BackendError) -> Future<Task.Output, BackendError> {
+        guard !dispatchers.core.isShutDown else { throw .closed }
         let result = Future<Task.Output, BackendError>()
         submitBatch(task, [input][...], firstIndex: 0).onCompletion { outcome in
             switch outcome {
@@ -177,16 +181,19 @@ extension ProcessPool {
     /// `.adaptive(minimum:maximum:)`'s bounds); `.fixed(n)` into batches of `n`.
     ///
     /// ```swift
-    /// let pending = pool.submitMap(Resize.self, images)
+    /// let pending = try pool.submitMap(Resize.self, images)
     /// doOtherWork()
     /// let thumbnails = try await pending.value
     /// ```
     ///
     /// - Returns: a future of the outputs; it fails with the first batch failure (by completion),
     ///   and the batches not started are dropped.
+    /// - Throws: ``BackendError/closed`` when the pool was closed or terminated before the call,
+    ///   as ``submit(_:_:onSuccess:onFailure:)`` does.
     public func submitMap<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: [Task.Input], chunking: Chunking = .adaptive
-    ) -> Future<[Task.Output], BackendError> {
+    ) throws(BackendError) -> Future<[Task.Output], BackendError> {
+        guard !dispatchers.core.isShutDown else { throw .closed }
         let result = Future<[Task.Output], BackendError>()
         if inputs.isEmpty {
             result.finish(.success([]))

@@ -117,6 +117,7 @@ struct RegisteredTask: Sendable {
 }
 
 /// Why a batch failed inside a worker (`@_spi(Backend)`: what ``WorkerTasks/runBatch(task:payload:)`` returns).
+/// Other modules read it; only ParallelKit makes one (its memberwise initializer is internal).
 @_spi(Backend) public struct BatchFailure: Codable, Sendable, Error, Equatable {
     public enum Kind: String, Codable, Sendable {
         /// The task threw.
@@ -143,12 +144,6 @@ struct RegisteredTask: Sendable {
     public var error: RemoteTaskError
     /// For ``Kind/tooLarge``.
     public var size: MessageSize?
-
-    public init(index: Int, kind: Kind, error: RemoteTaskError) {
-        self.index = index
-        self.kind = kind
-        self.error = error
-    }
 
     /// A batch whose `holding` (`"result"` or `"inputs"`) made a message of `bytes`, over
     /// `limit`, for the worker `pid`.

@@ -17,28 +17,42 @@ struct JobRecord {
 /// Receive, Exitval, Signal, Command), one line per job written with a single `write` when its
 /// output has been printed (as GNU does), so a runner killed with `kill -9` leaves a log of
 /// exactly the jobs whose output was printed.
+///
+/// A write that fails (a full disk) is thrown, and the part of the line it wrote is cut off
+/// again, so the log holds whole lines only and `--resume` runs the job again; a log that ends
+/// in a part line (a runner killed mid-write, or GNU's own log after a full disk) gets a newline
+/// before the first new line.
 final class JobLog {
     static let header = Array("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n".utf8)
     private let fd: Int32
     private let ownsDescriptor: Bool
+    /// How the log is named in messages: `--joblog PATH`.
+    let target: String
 
     /// Opens `path` (`-` for standard output). `append` keeps what is there (`+FILE`, `--resume`).
     init(path: Bytes, append: Bool) throws(RunUsageError) {
+        target = "--joblog " + path.text
         if path == [UInt8(ascii: "-")] {
             fd = 1
             ownsDescriptor = false
-            try? writeAll(fd, Self.header)  // a failed joblog write is ignored for now: issue 13
+            try Self.usageError { () throws(RunWriteFailure) in try write(Self.header) }
             return
         }
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
-        guard let opened = try? openFile(path, flags, mode: 0o644) else {
+        let flags = O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
+        // Appending, it reads the last byte too (a log that may end in a cut line).
+        let readable = append ? try? openFile(path, O_RDWR | flags, mode: 0o644) : nil
+        guard let opened = readable ?? (try? openFile(path, O_WRONLY | flags, mode: 0o644)) else {
             throw RunUsageError("cannot write to --joblog \(path.text)")
         }
         fd = opened
         ownsDescriptor = true
-        var info = stat()
-        if !append || (fstat(fd, &info) == 0 && info.st_size == 0) {
-            try? writeAll(fd, Self.header)  // a failed joblog write is ignored for now: issue 13
+        let size = append ? self.size(regularFile: false) : 0
+        try Self.usageError { () throws(RunWriteFailure) in
+            if size == nil || size == 0 {
+                try write(Self.header)
+            } else if let size, readable != nil, lastByte(at: size - 1) != 0x0A {
+                try write([0x0A])
+            }
         }
     }
 
@@ -46,8 +60,39 @@ final class JobLog {
         if ownsDescriptor { close(fd) }
     }
 
-    func write(_ record: JobRecord) {
-        try? writeAll(fd, Self.line(record))  // a failed joblog write is ignored for now: issue 13
+    /// Appends the job's line.
+    ///
+    /// - Throws: ``RunWriteFailure`` naming the log and the error; the line is then not in the log.
+    func write(_ record: JobRecord) throws(RunWriteFailure) {
+        try write(Self.line(record))
+    }
+
+    private func write(_ bytes: Bytes) throws(RunWriteFailure) {
+        let before = ownsDescriptor ? size(regularFile: true) : nil
+        do {
+            try writeAll(fd, bytes)
+        } catch {
+            // Cut off what part of the line was written, so the log ends with a whole line.
+            if let before { _ = try? systemCall("ftruncate") { ftruncate(fd, before) } }
+            throw RunWriteFailure(target: target, error: error)
+        }
+    }
+
+    /// The log's size; `nil` when `fstat` fails, or (`regularFile`) when it is not a regular file.
+    private func size(regularFile: Bool) -> off_t? {
+        var info = stat()
+        guard (try? systemCall("fstat", { fstat(fd, &info) })) != nil else { return nil }
+        return !regularFile || (info.st_mode & S_IFMT) == S_IFREG ? info.st_size : nil
+    }
+
+    private func lastByte(at offset: off_t) -> UInt8? {
+        var byte: UInt8 = 0
+        guard (try? systemCall("pread", { pread(fd, &byte, 1, offset) })) == 1 else { return nil }
+        return byte
+    }
+
+    private static func usageError(_ body: () throws(RunWriteFailure) -> Void) throws(RunUsageError) {
+        do throws(RunWriteFailure) { try body() } catch { throw RunUsageError(error.message) }
     }
 
     /// One joblog line, newline included.

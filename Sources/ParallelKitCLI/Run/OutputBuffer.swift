@@ -28,6 +28,10 @@ final class OutputBudget {
 
 /// One job's standard output or error, held until the job's turn to print: in memory up to a
 /// bound, then in an unlinked temporary file (so a job printing gigabytes costs disk, not RAM).
+///
+/// A spill file that cannot be written (a full `--tmpdir`) or read back makes the contents
+/// incomplete: ``failure`` says so, and the runner ends the run without printing or logging the
+/// job (GNU parallel: "Output is incomplete", status 255).
 final class OutputBuffer {
     private let budget: OutputBudget
     private var memory: Bytes = []
@@ -37,6 +41,8 @@ final class OutputBuffer {
     private var reserved = 0
     /// Bytes received so far.
     private(set) var count = 0
+    /// Set when the spill file could not be written or read: the contents are incomplete.
+    private(set) var failure: RunWriteFailure?
 
     init(budget: OutputBudget) { self.budget = budget }
 
@@ -56,8 +62,13 @@ final class OutputBuffer {
             memory.append(contentsOf: bytes)
             return
         }
-        try? writeAll(spill, bytes)  // a full disk loses the output for now: issue 13
-        spilled += bytes.count
+        guard failure == nil else { return }
+        do throws(SystemError) {
+            try writeAll(spill, bytes)
+            spilled += bytes.count
+        } catch {
+            failed(error)
+        }
     }
 
     func append(_ bytes: Bytes) { bytes.withUnsafeBytes { append($0) } }
@@ -72,10 +83,23 @@ final class OutputBuffer {
         var chunk = Bytes(repeating: 0, count: 256 * 1024)
         var offset = 0
         while offset < spilled {
-            let got = chunk.withUnsafeMutableBytes { raw in
-                (try? systemCall("pread") { pread(spill, raw.baseAddress, raw.count, off_t(offset)) }) ?? 0
+            let wanted = min(chunk.count, spilled - offset)
+            let read = chunk.withUnsafeMutableBytes { raw in
+                Result { () throws(SystemError) in
+                    try systemCall("pread") { pread(spill, raw.baseAddress, wanted, off_t(offset)) }
+                }
             }
-            guard got > 0 else { break }
+            let got: Int
+            switch read {
+            case .success(let count): got = count
+            case .failure(let error):
+                failed(error)
+                return
+            }
+            guard got > 0 else {
+                failed(SystemError(call: "pread", errno: EIO))  // the file is shorter than what was written
+                return
+            }
             chunk.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
             offset += got
         }
@@ -100,6 +124,11 @@ final class OutputBuffer {
         }
         spilled = 0
         count = 0
+        failure = nil
+    }
+
+    private func failed(_ error: SystemError) {
+        if failure == nil { failure = RunWriteFailure(target: "--tmpdir " + budget.directory.text, error: error) }
     }
 
     private func openSpill() -> Bool {

@@ -3,11 +3,19 @@ import ParallelKitSystem
 /// Writes jobs' output to the runner's standard output (stream 0) and error (stream 1), putting
 /// a tag and a tab before every line with `--tag`/`--tagstring`, as GNU does (a last line without
 /// a newline is tagged and left without one).
+///
+/// A write that fails is remembered in ``failure`` (the first one) and nothing more goes to
+/// that stream: the runner then ends the run (``RunWriteFailure``). A closed pipe on standard
+/// output is ``brokenPipe`` instead: the runner stops as GNU does on SIGPIPE.
 final class OutputWriter {
     private var buffers: [Bytes] = [[], []]
     private let descriptors: [Int32] = [1, 2]
+    private static let names = ["standard output", "standard error"]
     /// Set when standard output is a closed pipe; the runner then stops like GNU on SIGPIPE.
     private(set) var brokenPipe = false
+    /// The first write to standard output or error that failed otherwise.
+    private(set) var failure: RunWriteFailure?
+    private var streamFailed = [false, false]
 
     init() {
         buffers[0].reserveCapacity(64 * 1024)
@@ -56,11 +64,17 @@ final class OutputWriter {
     /// Sends what is buffered for `stream` (both when `nil`) to its descriptor.
     func flush(_ stream: Int? = nil) {
         for index in stream.map({ [$0] }) ?? [0, 1] where !buffers[index].isEmpty {
-            do {
-                try writeAll(descriptors[index], buffers[index])
-            } catch {
-                // A closed pipe stops the run; other failures (a full disk) are ignored for now: issue 13.
-                if error.errno == EPIPE, index == 0 { brokenPipe = true }
+            if !streamFailed[index] {
+                do {
+                    try writeAll(descriptors[index], buffers[index])
+                } catch {
+                    streamFailed[index] = true
+                    if error.errno == EPIPE, index == 0 {
+                        brokenPipe = true
+                    } else if failure == nil {
+                        failure = RunWriteFailure(target: Self.names[index], error: error)
+                    }
+                }
             }
             buffers[index].removeAll(keepingCapacity: true)
         }

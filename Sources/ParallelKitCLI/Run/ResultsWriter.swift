@@ -5,12 +5,17 @@ import ParallelKitSystem
 /// numbers with `--header`), files named by a template (`--results out_{}` → `out_a`,
 /// `out_a.err`, `out_a.seq`; a template ending in `/` is a directory), or one CSV/TSV or JSON
 /// row per job (`-.csv`/`-.json` to standard output).
+///
+/// Every open, `mkdir` and write is checked: a failure is thrown as ``RunWriteFailure`` naming
+/// the file, and ends the run before the job is logged (``RunOutput`` records results first).
 final class ResultsWriter {
     private let mode: RunOptions.Results
     private let template: CommandTemplate?
     private var table: Int32 = -1
     private var wroteHeader = false
     private let names: [Int: Bytes]
+    /// The rows' file as messages name it.
+    private var tableName = ""
 
     init(_ mode: RunOptions.Results, options: RunOptions, names: [Bytes: Int]) throws(RunUsageError) {
         self.mode = mode
@@ -26,6 +31,7 @@ final class ResultsWriter {
         }
         switch mode {
         case .csv(let path, _), .json(let path):
+            tableName = path.starts(with: "-.") ? "standard output" : path.text
             if path.starts(with: "-.") {
                 table = 1
             } else {
@@ -35,7 +41,11 @@ final class ResultsWriter {
                 table = opened
             }
         case .directory(let path):
-            guard Self.makeDirectories(path) else { throw RunUsageError("cannot make --results directory \(path.text)") }
+            do throws(SystemError) {
+                try Self.makeDirectories(path)
+            } catch {
+                throw RunUsageError("cannot make --results directory \(path.text): \(error.reason)")
+            }
         case .template:
             break
         }
@@ -45,7 +55,10 @@ final class ResultsWriter {
         if table > 1 { close(table) }
     }
 
-    func write(_ record: JobRecord, job: Job, context: CommandTemplate.Context) {
+    /// Saves the job's output and record.
+    ///
+    /// - Throws: ``RunWriteFailure`` naming the file that could not be made or written.
+    func write(_ record: JobRecord, job: Job, context: CommandTemplate.Context) throws(RunWriteFailure) {
         switch mode {
         case .directory(let root):
             var directory = root
@@ -53,17 +66,19 @@ final class ResultsWriter {
                 directory += [UInt8(ascii: "/")] + (names[index] ?? decimalBytes(index + 1))
                 directory += [UInt8(ascii: "/")] + Self.pathComponent(value)
             }
-            saveFiles(directory: directory, record: record, job: job)
+            try saveFiles(directory: directory, record: record, job: job)
         case .template:
             guard let template else { return }
             let name = template.rawText(context)
             if name.last == UInt8(ascii: "/") {
-                saveFiles(directory: Array(name.dropLast()), record: record, job: job)
+                try saveFiles(directory: Array(name.dropLast()), record: record, job: job)
             } else {
-                if let slash = name.lastIndex(of: UInt8(ascii: "/")) { _ = Self.makeDirectories(Array(name[..<slash])) }
-                Self.save(job.output, to: name)
-                Self.save(job.error, to: name + Array(".err".utf8))
-                Self.save(decimalBytes(record.sequence), to: name + Array(".seq".utf8))
+                if let slash = name.lastIndex(of: UInt8(ascii: "/")) {
+                    try Self.makeDirectories(Array(name[..<slash]), for: name)
+                }
+                try Self.save(job.output, to: name)
+                try Self.save(job.error, to: name + Array(".err".utf8))
+                try Self.save(decimalBytes(record.sequence), to: name + Array(".seq".utf8))
             }
         case .csv(_, let separator):
             if !wroteHeader {
@@ -72,7 +87,7 @@ final class ResultsWriter {
                     .map { Array($0.utf8) }
                 for index in job.spec.arguments.indices { header.append(names[index] ?? Array("V\(index + 1)".utf8)) }
                 header += [Array("Stdout".utf8), Array("Stderr".utf8)]
-                writeRow(Array(header.joined(separator: [separator])) + [0x0A])
+                try writeRow(Array(header.joined(separator: [separator])) + [0x0A])
             }
             var fields: [Bytes] = [
                 decimalBytes(record.sequence), [UInt8(ascii: ":")], JobLog.fixed3(record.startTime),
@@ -80,9 +95,9 @@ final class ResultsWriter {
                 decimalBytes(Int(record.exitValue)), decimalBytes(Int(record.signal)), record.command,
             ]
             fields += job.spec.arguments
-            fields += [job.output.contents(), job.error.contents()]
+            fields += [try Self.contents(job.output), try Self.contents(job.error)]
             let line = fields.map { Self.csvField($0, separator: separator) }.joined(separator: [separator])
-            writeRow(Array(line) + [0x0A])
+            try writeRow(Array(line) + [0x0A])
         case .json:
             var line = Array("{ \"Seq\": ".utf8) + decimalBytes(record.sequence)
             line += Array(", \"Host\": \":\", \"Starttime\": ".utf8) + JobLog.fixed3(record.startTime)
@@ -94,22 +109,33 @@ final class ResultsWriter {
             line += Array(", \"Command\": ".utf8) + Self.jsonString(record.command)
             line += Array(", \"V\": [ ".utf8)
                 + Array(job.spec.arguments.map(Self.jsonString).joined(separator: [UInt8(ascii: ",")]))
-            line += Array(" ], \"Stdout\": ".utf8) + Self.jsonString(job.output.contents())
-            line += Array(", \"Stderr\": ".utf8) + Self.jsonString(job.error.contents())
+            line += Array(" ], \"Stdout\": ".utf8) + Self.jsonString(try Self.contents(job.output))
+            line += Array(", \"Stderr\": ".utf8) + Self.jsonString(try Self.contents(job.error))
             line += Array(" }\n".utf8)
-            writeRow(line)
+            try writeRow(line)
         }
     }
 
-    private func writeRow(_ row: Bytes) {
-        try? writeAll(table, row)  // a failed --results write is ignored for now: issue 13
+    private func writeRow(_ row: Bytes) throws(RunWriteFailure) {
+        do throws(SystemError) {
+            try writeAll(table, row)
+        } catch {
+            throw RunWriteFailure(target: "--results " + tableName, error: error)
+        }
     }
 
-    private func saveFiles(directory: Bytes, record: JobRecord, job: Job) {
-        _ = Self.makeDirectories(directory)
-        Self.save(job.output, to: directory + Array("/stdout".utf8))
-        Self.save(job.error, to: directory + Array("/stderr".utf8))
-        Self.save(decimalBytes(record.sequence), to: directory + Array("/seq".utf8))
+    private func saveFiles(directory: Bytes, record: JobRecord, job: Job) throws(RunWriteFailure) {
+        try Self.makeDirectories(directory, for: directory)
+        try Self.save(job.output, to: directory + Array("/stdout".utf8))
+        try Self.save(job.error, to: directory + Array("/stderr".utf8))
+        try Self.save(decimalBytes(record.sequence), to: directory + Array("/seq".utf8))
+    }
+
+    /// The buffer's contents; a spill file that cannot be read back is the failure of `--tmpdir`.
+    private static func contents(_ buffer: OutputBuffer) throws(RunWriteFailure) -> Bytes {
+        let contents = buffer.contents()
+        if let failure = buffer.failure { throw failure }
+        return contents
     }
 
     /// A value as one path component: `/` written as `\_`, as GNU does.
@@ -125,30 +151,70 @@ final class ResultsWriter {
         return component
     }
 
-    private static func save(_ buffer: OutputBuffer, to path: Bytes) {
-        guard let fd = try? openFile(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o644) else { return }
-        buffer.forEachPiece { try? writeAll(fd, $0) }  // a failed --results write is ignored for now: issue 13
-        close(fd)
+    /// Writes `buffer` to a new file at `path`.
+    private static func save(_ buffer: OutputBuffer, to path: Bytes) throws(RunWriteFailure) {
+        let fd = try create(path)
+        defer { close(fd) }
+        var failure: SystemError?
+        buffer.forEachPiece { piece in
+            guard failure == nil else { return }
+            do throws(SystemError) { try writeAll(fd, piece) } catch { failure = error }
+        }
+        if let failure { throw RunWriteFailure(target: "--results " + path.text, error: failure) }
+        if let failure = buffer.failure { throw failure }
     }
 
-    private static func save(_ bytes: Bytes, to path: Bytes) {
-        guard let fd = try? openFile(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o644) else { return }
-        try? writeAll(fd, bytes)  // a failed --results write is ignored for now: issue 13
-        close(fd)
+    private static func save(_ bytes: Bytes, to path: Bytes) throws(RunWriteFailure) {
+        let fd = try create(path)
+        defer { close(fd) }
+        do throws(SystemError) {
+            try writeAll(fd, bytes)
+        } catch {
+            throw RunWriteFailure(target: "--results " + path.text, error: error)
+        }
+    }
+
+    private static func create(_ path: Bytes) throws(RunWriteFailure) -> Int32 {
+        do throws(SystemError) {
+            return try openFile(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o644)
+        } catch {
+            throw RunWriteFailure(target: "--results " + path.text, error: error)
+        }
+    }
+
+    /// `mkdir -p` for the results at `name`.
+    private static func makeDirectories(_ path: Bytes, for name: Bytes) throws(RunWriteFailure) {
+        do throws(SystemError) {
+            try makeDirectories(path)
+        } catch {
+            throw RunWriteFailure(target: "--results " + name.text, error: error)
+        }
     }
 
     /// `mkdir -p`.
-    static func makeDirectories(_ path: Bytes) -> Bool {
-        guard !path.isEmpty else { return true }
+    ///
+    /// - Throws: ``SystemError`` from the last `mkdir` that failed, when `path` is not a directory
+    ///   afterwards.
+    static func makeDirectories(_ path: Bytes) throws(SystemError) {
+        guard !path.isEmpty else { return }
         var prefix: Bytes = []
+        var failure: SystemError?
         for (index, byte) in path.enumerated() {
             prefix.append(byte)
             if byte == UInt8(ascii: "/") || index == path.count - 1 {
-                _ = withCString(prefix) { mkdir($0, 0o755) }
+                do throws(SystemError) {
+                    _ = try systemCall("mkdir") { withCString(prefix) { mkdir($0, 0o755) } }
+                } catch where error.errno == EEXIST {
+                    // There already (checked below).
+                } catch {
+                    failure = error
+                }
             }
         }
         var info = stat()
-        return withCString(path) { stat($0, &info) } == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        let isDirectory = (try? systemCall("stat") { withCString(path) { stat($0, &info) } }) != nil
+            && (info.st_mode & S_IFMT) == S_IFDIR
+        if !isDirectory { throw failure ?? SystemError(call: "mkdir", errno: ENOTDIR) }
     }
 
     /// A CSV field, quoted (with `""` for `"`) when it holds a separator, quote, blank or newline.

@@ -122,9 +122,12 @@ enum RunMain {
             }
             line.append(0x0A)
             writer.write(line, stream: 0)
+            if writer.failure != nil { break }
         }
         writer.flush()
-        return 0
+        guard let failure = writer.failure else { return 0 }
+        writer.message(failure.message)
+        return RunWriteFailure.exitStatus
     }
 
     /// The command's template, or nil when the inputs are the commands.

@@ -4,6 +4,11 @@ import ParallelKitSystem
 /// What the runner prints and records: jobs' output in the chosen mode (grouped, line by line,
 /// in input order), tags, the commands as GNU shows them, the runner's own messages, and the
 /// joblog and `--results` records. Used by ``RunScheduler`` on its one thread.
+///
+/// Every write is checked. The first that fails is told on standard error and kept in
+/// ``failure``; from then on nothing more is printed or recorded, and the scheduler ends the run
+/// (``RunStateMachine/writeFailed()``). A job is logged only once its output and its `--results`
+/// are written whole, so `--resume` runs again every job whose output was lost.
 final class RunOutput {
     let writer = OutputWriter()
     private let options: RunOptions
@@ -12,6 +17,8 @@ final class RunOutput {
     private let names: [Bytes: Int]
     private let joblog: JobLog?
     private let results: ResultsWriter?
+    /// The first write that failed; nothing is printed or recorded after it.
+    private(set) var failure: RunWriteFailure?
 
     init(options: RunOptions, template: CommandTemplate?, names: [Bytes: Int]) throws(RunUsageError) {
         self.options = options
@@ -83,6 +90,7 @@ final class RunOutput {
             }
         }
         writer.flush()
+        checkWriter()
     }
 
     // MARK: - Jobs' output
@@ -94,7 +102,9 @@ final class RunOutput {
             if stream == 0 { job.output.countOnly(bytes.count) }
             emitLines(job, stream: stream, bytes: bytes)
         } else {
-            (stream == 0 ? job.output : job.error).append(bytes)
+            let buffer = stream == 0 ? job.output : job.error
+            buffer.append(bytes)
+            if let spillFailure = buffer.failure { fail(spillFailure) }
         }
     }
 
@@ -116,11 +126,13 @@ final class RunOutput {
         writer.write(UnsafeRawBufferPointer(rebasing: bytes[0..<cut]), stream: stream, tag: tag, atLineStart: &lineStart)
         job.pendingLine[stream].append(contentsOf: bytes[cut...])
         writer.flush(stream)
+        checkWriter()
     }
 
     /// `-k --line-buffer`: the job's turn has come while it runs: what it holds now, its lines
     /// as they come from now on.
     func printLive(_ job: Job) {
+        guard failure == nil else { return }
         for (stream, buffer) in [job.output, job.error].enumerated() {
             let contents = buffer.contents()
             buffer.release()
@@ -129,10 +141,14 @@ final class RunOutput {
         }
         job.live = true
         writer.flush()
+        checkWriter()
     }
 
-    /// The finished job's turn: its output, `note`, and its joblog and `--results` records.
+    /// The finished job's turn: its output, `note`, and its `--results` and joblog records, in
+    /// that order, each only when what came before it was written whole.
     func print(_ job: Job, killed: Bool, note: RunStateMachine.HaltNote?) {
+        defer { job.releaseOutput() }
+        guard failure == nil else { return }
         let tag = self.tag(for: job)
         // With --results GNU prints nothing of the jobs' output (only `-.csv`/`-.json` rows).
         if results == nil {
@@ -151,12 +167,29 @@ final class RunOutput {
         }
         if let note { writer.message(haltMessage(note, job)) }
         writer.flush()
-        if joblog != nil || results != nil {
-            let record = job.record(command: shownCommand(job), killed: killed)
-            joblog?.write(record)
-            results?.write(record, job: job, context: context(job))
+        if let incomplete = job.output.failure ?? job.error.failure ?? writer.failure {
+            fail(incomplete)
+            return
         }
-        job.releaseOutput()
+        guard joblog != nil || results != nil else { return }
+        let record = job.record(command: shownCommand(job), killed: killed)
+        do throws(RunWriteFailure) {
+            try results?.write(record, job: job, context: context(job))
+            try joblog?.write(record)
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Records the first failed write and says so on standard error.
+    func fail(_ failure: RunWriteFailure) {
+        guard self.failure == nil else { return }
+        self.failure = failure
+        writer.message(failure.message)
+    }
+
+    private func checkWriter() {
+        if let failure = writer.failure { fail(failure) }
     }
 
     /// A finished job whose turn never came (`--halt now`): only its note.

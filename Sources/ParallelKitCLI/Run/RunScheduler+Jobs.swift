@@ -195,7 +195,8 @@ extension RunScheduler {
                     let got = try? systemCall("read", { read(fd, scratch.baseAddress, scratch.count) }), got > 0
                 else { break }
                 if !job.discard {
-                    (fd == job.outputFD ? job.output : job.error).append(UnsafeRawBufferPointer(rebasing: scratch[0..<got]))
+                    let stream = fd == job.outputFD ? 0 : 1
+                    output.received(UnsafeRawBufferPointer(rebasing: scratch[0..<got]), from: job, stream: stream)
                 }
             }
             close(fd)

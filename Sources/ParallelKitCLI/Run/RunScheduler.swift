@@ -80,6 +80,7 @@ final class RunScheduler {
             if writer.brokenPipe { stopForBrokenPipe() }
         }
         readSignals()  // a stopping signal that ended a wait for input, with no job left to stop
+        noteWriteFailure()
         machine.end(into: &actions)
         var status: Int32 = 0
         for action in actions {
@@ -96,16 +97,20 @@ final class RunScheduler {
             let job = Job(id: 0, spec: spec, budget: budget)
             job.slot = 1
             output.printDryRun(job)
-            if writer.brokenPipe { break }
+            if writer.brokenPipe || writer.failure != nil { break }
         }
         writer.flush()
-        return 0
+        guard let failure = writer.failure else { return 0 }
+        output.fail(failure)
+        return RunWriteFailure.exitStatus
     }
 
     private func startJobs() throws(RunUsageError) {
         inputToWaitFor = nil
         let now = MonotonicClock.nanoseconds()
-        while let start = machine.nextStart(at: now) {
+        while true {
+            noteWriteFailure()  // a failed `-v` line starts no more jobs
+            guard let start = machine.nextStart(at: now) else { break }
             switch start {
             case .retry(let id):
                 let previous = jobs[id]!
@@ -183,15 +188,23 @@ final class RunScheduler {
             }
         }
         if noPidfd { for id in machine.running where jobs[id]!.status == nil { reap(jobs[id]!) } }
+        noteWriteFailure()
         machine.tick(at: MonotonicClock.nanoseconds(), into: &actions)
         for action in actions { perform(action) }
         actions.removeAll(keepingCapacity: true)
+        noteWriteFailure()
         progress?.refresh()
+    }
+
+    /// Tells the machine when one of the runner's writes has failed (spilling output, printing,
+    /// recording): it then ends the run.
+    private func noteWriteFailure() {
+        if output.failure != nil { machine.writeFailed() }
     }
 
     /// Milliseconds until the nearest deadline, or -1.
     private func pollTimeout() -> Int32 {
-        if machine.hasDoneJobs { return 0 }
+        if machine.hasWorkNow { return 0 }
         var timeout: Int32 = -1
         if let nearest = machine.nextDeadline() {
             let now = MonotonicClock.nanoseconds()

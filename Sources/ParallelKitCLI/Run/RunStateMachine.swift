@@ -129,10 +129,23 @@ struct RunStateMachine {
         if signalled == nil { signalled = signal }
     }
 
+    /// A write of the runner's own failed (``RunWriteFailure``): no more jobs start; the next tick
+    /// ends the running ones as `--halt now` does (output dropped, `--termseq`); finished jobs
+    /// still waiting for their turn are not printed; the run exits with 255.
+    mutating func writeFailed() {
+        guard !writeFailure else { return }
+        writeFailure = true
+        endPending = true
+        stopStarting = true
+    }
+
     // MARK: - Time
 
     /// Jobs done (exited, pipes closed) and not yet finished: the next tick has work at once.
     var hasDoneJobs: Bool { doneCount > 0 }
+
+    /// The next tick has work at once: done jobs, or running jobs to end after a failed write.
+    var hasWorkNow: Bool { doneCount > 0 || endPending }
 
     /// The nearest deadline: a timeout, a `--termseq` step, a retry, the end of a pipe's grace.
     func nextDeadline() -> UInt64? {
@@ -153,6 +166,10 @@ struct RunStateMachine {
     /// pipe's grace), stops the run after a signal, and finishes the jobs that are done, in the
     /// order they started. Appends what the loop must do to `actions`.
     mutating func tick(at now: UInt64, into actions: inout [Action]) {
+        if endPending {
+            endPending = false
+            stopEverything(signal: nil, now, &actions)
+        }
         var index = 0
         while index < leftovers.count {
             if leftovers[index].step.due <= now {
@@ -187,9 +204,9 @@ struct RunStateMachine {
         flushWaitingOutput(&actions)
         for printIndex in waitingToPrint.keys.sorted() {
             let id = waitingToPrint.removeValue(forKey: printIndex)!
-            if haltStatus != nil, configuration.halt.when == .now {
-                // GNU drops output still waiting for its turn when --halt now stops the run, and
-                // logs only what it printed; the job then runs again on --resume.
+            if writeFailure || (haltStatus != nil && configuration.halt.when == .now) {
+                // GNU drops output still waiting for its turn when --halt now (or a failed write)
+                // stops the run, and logs only what it printed; the job runs again on --resume.
                 actions.append(.skip(id, note: jobs[id].note))
                 release(id)
             } else {
@@ -197,7 +214,9 @@ struct RunStateMachine {
                 emit(id, &actions)
             }
         }
-        if let signalled {
+        if writeFailure {
+            actions.append(.exit(RunWriteFailure.exitStatus))
+        } else if let signalled {
             actions.append(.exit(128 + signalled))
         } else {
             actions.append(.exit(haltStatus ?? Int32(min(tally.failed, 101))))
@@ -225,6 +244,9 @@ struct RunStateMachine {
     private var stopStarting = false
     private var haltStatus: Int32?
     private var signalled: Int32?
+    private var writeFailure = false
+    /// A failed write waits for the next tick to end the running jobs.
+    private var endPending = false
     private var successfulRuntimes = RuntimeSample()
 
     // MARK: - Transitions
@@ -316,7 +338,7 @@ struct RunStateMachine {
     }
 
     /// The runner was asked to stop: every job's group gets the signal, then `--termseq`.
-    private mutating func stopEverything(signal: Int32, _ now: UInt64, _ actions: inout [Action]) {
+    private mutating func stopEverything(signal: Int32?, _ now: UInt64, _ actions: inout [Action]) {
         stopStarting = true
         cancelRetries(&actions)
         for id in running { endJob(id, signal: signal, now, &actions) }
