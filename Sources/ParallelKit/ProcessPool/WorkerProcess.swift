@@ -18,7 +18,8 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     /// its creator unlinks on release) live no longer than the caller keeps them.
     private let payload: [UInt8]
     private let launch: WorkerConnection.Launch
-    private let state = Mutex<(pid: Int32?, exit: TerminationStatus?, started: Bool)>((nil, nil, false))
+    /// The child while it runs (its pidfd stays open until `exit` is set, under this lock).
+    private let state = Mutex<(child: ChildHandle?, exit: TerminationStatus?, started: Bool)>((nil, nil, false))
     private let outcome = Future<Task.Output, BackendError>()
 
     /// A process that will run `task` with `input` once started.
@@ -48,7 +49,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     }
 
     /// The process ID, once started.
-    public var pid: Int32? { state.withLock { $0.pid } }
+    public var pid: Int32? { state.withLock { $0.child?.pid } }
 
     /// How the process ended, once it has and was reaped.
     public var exitStatus: TerminationStatus? { state.withLock { $0.exit } }
@@ -67,6 +68,44 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
         }
     }
 
+    /// Waits at most `timeout` for the task's output (Python's `join(timeout)`). When the
+    /// process has not ended by then, it keeps running: ``kill()`` it, or join again.
+    ///
+    /// ```swift
+    /// do {
+    ///     total = try await summer.join(timeout: .seconds(5))
+    /// } catch where error.code == .timedOut {
+    ///     summer.kill()                      // then join() reports the signal
+    /// }
+    /// ```
+    ///
+    /// - Throws: ``BackendError/timedOut(pid:tasks:timeout:)`` when `timeout` passed first;
+    ///   otherwise as ``join()``.
+    /// - Precondition: ``start()`` was called.
+    public func join(timeout: Duration) async throws(BackendError) -> Task.Output {
+        precondition(state.withLock { $0.started }, "WorkerProcess.join(timeout:) before start() would wait forever")
+        let outcome = self.outcome
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Outcome?, Never>) in
+            let once = ResumeOnce(continuation)
+            let timer = _Concurrency.Task {
+                try? await _Concurrency.Task.sleep(for: timeout)
+                once.resume(returning: nil)
+            }
+            outcome.onCompletion { finished in
+                timer.cancel()
+                once.resume(returning: finished)
+            }
+        }
+        guard let result else { throw .timedOut(pid: pid ?? 0, tasks: 0..<1, timeout: timeout) }
+        do {
+            return try result.get()
+        } catch {
+            throw error.processPoolError
+        }
+    }
+
+    private typealias Outcome = Result<Task.Output, FutureError<BackendError>>
+
     /// Asks the process to stop (`SIGTERM`).
     public func terminate() { signal(SIGTERM) }
 
@@ -74,7 +113,10 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     public func kill() { signal(SIGKILL) }
 
     private func signal(_ signal: Int32) {
-        if let pid = state.withLock({ $0.exit == nil ? $0.pid : nil }) { _ = systemKill(pid, signal) }
+        // Under the lock: the pidfd is open until `exit` is set, and never reaches another process.
+        state.withLock { state in
+            if state.exit == nil { state.child?.signal(signal) }
+        }
     }
 
     private func run(_ job: BatchJob) {
@@ -85,7 +127,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
             outcome.finish(.failure(.failed(error)))
             return
         }
-        state.withLock { $0.pid = connection.pid }
+        state.withLock { $0.child = connection.child }
         let result: Result<Task.Output, BackendError>
         do throws(BatchRunFailure) {
             let bytes = try connection.run(task: job.task, payload: job.payload, timeout: nil)
@@ -109,5 +151,18 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
         case .success(let value): outcome.finish(.success(value))
         case .failure(let error): outcome.finish(.failure(.failed(error)))
         }
+    }
+}
+
+/// A continuation resumed by whichever of two racers comes first.
+private final class ResumeOnce<Value: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
+
+    init(_ continuation: CheckedContinuation<Value, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(returning value: Value) {
+        continuation.withLock { $0.take() }?.resume(returning: value)
     }
 }
