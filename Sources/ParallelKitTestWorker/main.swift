@@ -11,7 +11,18 @@ if let fake = getenv("PK_TEST_FAKE_BUILD_ID") {
 }
 WorkerTasks.serveIfWorker(allTestTasks)
 
-if CommandLine.arguments.dropFirst().first == "parent" {
+let mode = CommandLine.arguments.dropFirst().first
+let runs = CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 10
+switch mode {
+case "orphan-shell": exit(await orphanDrill(.shellBackground, runs: runs))
+case "orphan-socket": exit(await orphanDrill(.holdingSocket, runs: runs))
+case "crash-initializer": exit(await crashInitializerDrill(runs: runs))
+default: break
+}
+if mode == "parent" {
+    // `parent own-group`: in a process group of its own first, so that a test can signal the
+    // group without signalling itself.
+    if CommandLine.arguments.dropFirst(2).first == "own-group" { setpgid(0, 0) }
     let pool = try await ProcessPool(workers: 2)
     print(pool.workerPIDs.map(String.init).joined(separator: " "))
     fflush(nil)
