@@ -26,7 +26,7 @@ struct WorkerRestartTests {
         #expect(events.withLock { $0 } == [WorkerRestart(pid: replacement, replacedPID: victim, reason: .diedWhileIdle(.signaled(SIGKILL)))])
         // A crash while running a batch, retried on a replacement: a second restart.
         #expect(try await pool.apply(PIDTask.self, 0) == replacement)
-        _ = try? await pool.apply(CrashTask.self, .init(value: 0, mode: .exitCode))
+        _ = try? await pool.apply(CrashTask.self, .crash(.exitCode))
         #expect(try await pool.apply(SquareTask.self, 3) == 9)
         #expect(pool.workerRestarts == 2)
         #expect(events.withLock { $0.last?.reason } == .crashed(.exited(7)))
