@@ -85,16 +85,18 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     public func join(timeout: Duration) async throws(BackendError) -> Task.Output {
         precondition(state.withLock { $0.started }, "WorkerProcess.join(timeout:) before start() would wait forever")
         let outcome = self.outcome
+        // The wait runs on a thread of its own, not on a timer in the cooperative pool: a pool
+        // whose threads are all busy would run the timer late, and the timeout with it.
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Outcome?, Never>) in
-            let once = ResumeOnce(continuation)
-            let timer = _Concurrency.Task {
-                try? await _Concurrency.Task.sleep(for: timeout)
-                once.resume(returning: nil)
-            }
-            outcome.onCompletion { finished in
-                timer.cancel()
-                once.resume(returning: finished)
-            }
+            WorkerThread(name: "pk-process-join") {
+                do throws(FutureError<BackendError>) {
+                    continuation.resume(returning: .success(try outcome.wait(timeout: timeout)))
+                } catch .timedOut {
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }.start()
         }
         guard let result else { throw .timedOut(pid: pid ?? 0, tasks: 0..<1, timeout: timeout) }
         do {
@@ -154,15 +156,3 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     }
 }
 
-/// A continuation resumed by whichever of two racers comes first.
-private final class ResumeOnce<Value: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
-
-    init(_ continuation: CheckedContinuation<Value, Never>) {
-        self.continuation = Mutex(continuation)
-    }
-
-    func resume(returning value: Value) {
-        continuation.withLock { $0.take() }?.resume(returning: value)
-    }
-}
