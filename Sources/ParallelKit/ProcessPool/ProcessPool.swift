@@ -44,7 +44,7 @@ public final class ProcessPool: Sendable {
     ///   - handshakeTimeout: how long a new worker may take to announce itself, and then to run
     ///     the initializer; one that takes longer is killed and the start fails with
     ///     ``BackendError/handshakeRefused(_:)``. A worker that dies is seen at once, whatever
-    ///   this says.
+    ///     this says.
     ///   - buildID: the GNU build-id workers must report; by default this executable's own when
     ///     workers run this executable, none otherwise.
     ///   - onWorkerRestart: called with each ``WorkerRestart`` — a worker replaced after it
