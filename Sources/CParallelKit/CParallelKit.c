@@ -9,6 +9,7 @@
 #include <spawn.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "CParallelKit.h"
 
@@ -107,6 +108,23 @@ int pk_pidfd_open(int pid) {
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+int pk_pidfd_send_signal(int pidfd, int signal) {
+#ifdef SYS_pidfd_send_signal
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int pk_child_has_ended(int pid, int blocking) {
+    siginfo_t info;
+    memset(&info, 0, sizeof(info));
+    int options = WEXITED | WNOWAIT | (blocking ? 0 : WNOHANG);
+    if (waitid(P_PID, (id_t)pid, &info, options) != 0) return -1;
+    return info.si_pid == pid ? 1 : 0;
 }
 
 static volatile sig_atomic_t pk_signal_fd = -1;

@@ -24,17 +24,27 @@ package func systemCallUnlessWouldBlock<Result: BinaryInteger>(
 /// that is gone is an `EPIPE`, not a `SIGPIPE` that ends the program), retrying partial writes
 /// and waiting while the socket is full; `written` counts the bytes sent, also when it throws.
 ///
+/// With `peerPIDFD` (the pidfd of the process at the other end), the wait for room also ends
+/// when that process has ended — as an `EPIPE` — even if its children keep the socket open and
+/// never read.
+///
 /// - Throws: ``SystemError`` from `send` (`EPIPE`, `ECONNRESET`, …) or `poll`.
 package func writeAll(
-    _ fd: Int32, _ bytes: UnsafeRawBufferPointer, sendFlags flags: Int32, written: inout Int
+    _ fd: Int32, _ bytes: UnsafeRawBufferPointer, sendFlags flags: Int32, written: inout Int, peerPIDFD: Int32 = -1
 ) throws(SystemError) {
+    let flags = peerPIDFD >= 0 ? flags | Int32(MSG_DONTWAIT) : flags
     while written < bytes.count {
         let offset = written
         if let sent = try systemCallUnlessWouldBlock("send", { send(fd, bytes.baseAddress! + offset, bytes.count - offset, flags) }) {
             written += sent
         } else {
-            var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            _ = try systemCall("poll") { poll(&descriptor, 1, 100) }
+            var descriptors = [
+                pollfd(fd: fd, events: Int16(POLLOUT), revents: 0), pollfd(fd: peerPIDFD, events: Int16(POLLIN), revents: 0),
+            ]
+            _ = try systemCall("poll") { poll(&descriptors, peerPIDFD >= 0 ? 2 : 1, 100) }
+            if peerPIDFD >= 0 && descriptors[1].revents != 0 && descriptors[0].revents & Int16(POLLOUT) == 0 {
+                throw SystemError(call: "send", errno: EPIPE)
+            }
         }
     }
 }

@@ -155,5 +155,6 @@ public let allTestTasks: [any WorkerTask.Type] = [
     SquareTask.self, CountInRangeTask.self, EvenOnlyTask.self, CrashTask.self, SleepTask.self, IntervalTask.self, PIDTask.self,
     CorruptReplyTask.self, InitializeTask.self, ReadInitializedTask.self, AddRangeTask.self, IncrementTask.self,
     DieHoldingLockTask.self, FillSharedArrayTask.self, ProduceTask.self, ConsumeTask.self, DieWhileWritingTask.self,
-    SumInputTask.self, WriteInputTask.self, LargeResultTask.self, HugeHeaderTask.self,
+    SumInputTask.self, WriteInputTask.self, LargeResultTask.self, HugeHeaderTask.self, LeaveChildAndExitTask.self,
+    FatalInitializerTask.self, ProcessGroupTask.self,
 ]

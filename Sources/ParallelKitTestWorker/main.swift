@@ -1,7 +1,7 @@
 // The worker executable of ParallelKit's tests: serves the test tasks. Started with `parent`
 // it instead becomes a parent that runs a pool of itself, prints its workers' pids, and waits
-// to be killed (to test that workers die with their parent); with `drill-large-result` it runs
-// the drill of Benchmarks/drill-large-result.sh.
+// to be killed (to test that workers die with their parent); with `drill-large-result`,
+// `orphan-shell`, `orphan-socket` or `crash-initializer` it runs a drill of Benchmarks/.
 //
 // Two arguments make a worker pretend to be something else, for the handshake tests. They are
 // arguments (`ProcessPool(arguments:)`), not environment variables, so that they reach only the
@@ -29,14 +29,23 @@ if arguments.contains("--impostor-square") {
 }
 WorkerTasks.serveIfWorker(allTestTasks)
 
-if arguments.first == "parent" {
+let mode = arguments.first
+let runs = arguments.dropFirst().first.flatMap { Int($0) } ?? 10
+switch mode {
+case "orphan-shell": exit(await orphanDrill(.shellBackground, runs: runs))
+case "orphan-socket": exit(await orphanDrill(.holdingSocket, runs: runs))
+case "crash-initializer": exit(await crashInitializerDrill(runs: runs))
+case "drill-large-result":
+    try await LargeResultDrill.run(Array(arguments.dropFirst()))
+    exit(0)
+case "parent":
+    // `parent own-group`: in a process group of its own first, so that a test can signal the
+    // group without signalling itself.
+    if arguments.dropFirst().first == "own-group" { setpgid(0, 0) }
     let pool = try await ProcessPool(workers: 2)
     print(pool.workerPIDs.map(String.init).joined(separator: " "))
     fflush(nil)
     while true { sleep(60) }
-}
-if arguments.first == "drill-large-result" {
-    try await LargeResultDrill.run(Array(arguments.dropFirst()))
-    exit(0)
+default: break
 }
 print("parallelkit test worker: start me from a ProcessPool")

@@ -80,7 +80,7 @@ struct WorkerPoolDriverDirectTests {
         let (dead, alive) = (host.startedWorkers[0], host.startedWorkers[1])
         dead.die(.signaled(SIGKILL))
         #expect(try driver.runOnCallingThread([scriptedJob(), scriptedJob()]) == nil)
-        #expect(dead.journal == [.checked(running: false)])
+        #expect(dead.journal == [.checked(running: false), .reaped])
         #expect(alive.journal == [.checked(running: true)])
         #expect(driver.livePIDs == [1002])
         #expect(driver.lock.withLock { driver.state.directRuns } == 0)

@@ -67,7 +67,7 @@ struct WorkerPoolDriverTests {
         let victim = host.startedWorkers[0]
         victim.die(.signaled(SIGKILL))
         #expect(try driver.run(scriptedJob()) == [7])
-        #expect(victim.journal == [.checked(running: false)])
+        #expect(victim.journal == [.checked(running: false), .reaped])
         #expect(host.startedWorkers.count == 2)
         #expect(host.startedWorkers[1].journal == [.sent(task: "square", id: 1), .answered(id: 1, timeout: nil)])
         #expect(driver.livePIDs == [1002])

@@ -101,7 +101,7 @@ struct WorkerPoolStateTests {
             return
         }
         #expect(lease.worker == workers[1])
-        state.foundDead(lease)
+        state.foundDead(lease, exit: .signaled(SIGKILL))
         #expect(state.livePIDs == [1])
         #expect(state.checkOut() == .use(.init(worker: workers[0], batches: 0)))
         #expect(state.checkOut() == .start)
@@ -279,5 +279,59 @@ struct WorkerPoolStateTests {
         #expect(PoolState.remainingTimeout(of: .milliseconds(300), elapsed: 40_000_000) == .milliseconds(260))
         #expect(PoolState.remainingTimeout(of: .milliseconds(300), elapsed: 400_000_000) == .zero)
         #expect(PoolState.remainingTimeout(of: .seconds(1), elapsed: .max) == .zero)
+    }
+}
+
+@Suite("WorkerPoolState restarts")
+struct WorkerPoolStateRestartTests {
+    @Test("each worker that leaves before the end is paired with the next start: counted, with why and by whom")
+    func restartsArePairedWithReplacements() {
+        var state = poolState(workers: 2, maxTasksPerWorker: 2)
+        let workers = startInitial(&state, [1, 2])
+        #expect(state.restarts == 0 && state.takeRestarts().isEmpty)  // initial starts are not restarts
+        // Worker 2 crashes running a batch; worker 1 is found dead while idle.
+        guard case .use(let busy) = state.checkOut(), case .use(let idle) = state.checkOut() else {
+            Issue.record("no workers")
+            return
+        }
+        #expect(busy.worker == workers[1] && idle.worker == workers[0])
+        var attempts = 0
+        _ = state.workerFailed(busy.worker, failure: .closed, exit: .exited(3), tasks: 0..<1, attemptsLeft: &attempts)
+        state.foundDead(idle, exit: .signaled(SIGKILL))
+        #expect(state.restarts == 0)  // nothing is replaced until a replacement has started
+        #expect(state.checkOut() == .start)
+        _ = state.started(ScriptedWorker(pid: 3))
+        #expect(state.checkOut() == .start)
+        let fourth = ScriptedWorker(pid: 4)
+        guard case .accepted(let lease) = state.started(fourth) else {
+            Issue.record("not accepted")
+            return
+        }
+        #expect(state.restarts == 2)
+        #expect(
+            state.takeRestarts() == [
+                WorkerRestart(pid: 3, replacedPID: 2, reason: .crashed(.exited(3))),
+                WorkerRestart(pid: 4, replacedPID: 1, reason: .diedWhileIdle(.signaled(SIGKILL))),
+            ])
+        #expect(state.takeRestarts().isEmpty)  // handed out once
+        // Retired after maxTasksPerWorker, and timed out: both are restarts too.
+        #expect(state.checkIn(lease, ranBatch: true) == .idle)
+        guard case .use(let again) = state.checkOut() else {
+            Issue.record("no worker")
+            return
+        }
+        #expect(state.checkIn(again, ranBatch: true) == .retire(fourth))
+        _ = state.workerFailed(ScriptedWorker(pid: 3), failure: .timedOut, exit: .signaled(SIGKILL), tasks: 0..<1, attemptsLeft: &attempts)
+        #expect(state.beginStart() == .start && state.beginStart() == .start)
+        _ = state.started(ScriptedWorker(pid: 5))
+        _ = state.started(ScriptedWorker(pid: 6))
+        #expect(
+            state.takeRestarts() == [
+                WorkerRestart(pid: 5, replacedPID: 4, reason: .maxTasksPerWorker),
+                WorkerRestart(pid: 6, replacedPID: 3, reason: .timedOut),
+            ])
+        // Workers that leave because the pool ends are not restarts.
+        _ = state.kill()
+        #expect(state.restarts == 4 && state.takeRestarts().isEmpty)
     }
 }

@@ -103,6 +103,17 @@ int pk_clone_spawn(pk_clone_launch *launch, void *stack, size_t stack_size, int 
 /// process has exited. Returns the descriptor, or -1 with errno set (ENOSYS on older kernels).
 int pk_pidfd_open(int pid);
 
+/// Sends `signal` to the process `pidfd` refers to (`pidfd_send_signal`, Linux 5.1+): unlike
+/// kill(2) it can never reach another process that was given the same pid. Returns 0, or -1 with
+/// errno set (ESRCH once the process has been reaped, ENOSYS on older kernels).
+int pk_pidfd_send_signal(int pidfd, int signal);
+
+/// Whether the child `pid` has ended, without reaping it (`waitid` with `WNOWAIT`): 1 when it
+/// has, 0 when it still runs (only when `blocking` is 0; else it waits), -1 with errno set
+/// (ECHILD: not a child, or already reaped). Its pid and process group stay reserved until it is
+/// reaped, so both can still be signalled safely.
+int pk_child_has_ended(int pid, int blocking);
+
 /// Makes SIGINT, SIGTERM and SIGHUP write their number as one byte to `fd` (a non-blocking pipe)
 /// instead of ending the process, so a poll() loop can react to them; signals the process
 /// inherited as ignored stay ignored. Handlers do not restart interrupted calls. Returns 0 or -1.

@@ -7,19 +7,30 @@ import ParallelKitSystem
 /// length against ``maxMessageBytes`` before allocating, and can give up after a timeout. A
 /// large frame is received straight into the array its message hands out (see
 /// ``directPayloadBytes``), so the parent holds a large result once, not three times.
+///
+/// In the parent, the channel also watches the worker's pidfd: a worker that has exited is
+/// ``Failure/closed`` at once, even when processes it started still hold its end of the socket
+/// open (a task's `system("… &")`), so end-of-file never comes.
 package final class FrameChannel {
     let fd: Int32
     /// The largest frame body either side sends or accepts (``WireLimits``).
     let maxMessageBytes: Int
+    /// The pidfd of the process at the other end, or -1 (the worker's side watches nothing: it
+    /// dies with its parent). Owned by the caller.
+    let peerPIDFD: Int32
+    /// Set once the peer process is seen to have ended: what is still buffered in the socket
+    /// is read, then receiving is ``Failure/closed``.
+    private var peerEnded = false
     /// Received bytes not yet consumed live in `storage[head..<tail]`.
     private var storage: UnsafeMutableRawPointer
     private var capacity = 64 * 1024
     private var head = 0
     private var tail = 0
 
-    init(fd: Int32, maxMessageBytes: Int = WireLimits.defaultMaxMessageBytes) {
+    init(fd: Int32, maxMessageBytes: Int = WireLimits.defaultMaxMessageBytes, peerPIDFD: Int32 = -1) {
         self.fd = fd
         self.maxMessageBytes = maxMessageBytes
+        self.peerPIDFD = peerPIDFD
         storage = .allocate(byteCount: capacity, alignment: 16)
     }
 
@@ -55,7 +66,7 @@ package final class FrameChannel {
         guard frame.count - 4 <= maxMessageBytes else { throw .oversized(bytes: frame.count - 4, limit: maxMessageBytes) }
         var written = 0
         let sent = frame.withUnsafeBytes { bytes in
-            Result { () throws(SystemError) in try writeAll(fd, bytes, sendFlags: Int32(MSG_NOSIGNAL), written: &written) }
+            Result { () throws(SystemError) in try writeAll(fd, bytes, sendFlags: Int32(MSG_NOSIGNAL), written: &written, peerPIDFD: peerPIDFD) }
         }
         do {
             try sent.get()
@@ -166,13 +177,7 @@ package final class FrameChannel {
             initialized = buffered
             do throws(Failure) {
                 while initialized < count {
-                    if let deadline {
-                        guard MonotonicClock.nanoseconds() < deadline else { throw .timedOut }
-                        guard try awaitReadable(until: deadline) else { continue }
-                    }
-                    if let got = try receiveAvailable(into: base + initialized, count: count - initialized, flags: 0) {
-                        initialized += got
-                    }
+                    initialized += try receiveWaiting(into: base + initialized, count: count - initialized, deadline: deadline)
                 }
             } catch {
                 failure = error
@@ -212,15 +217,24 @@ package final class FrameChannel {
         head = 0
     }
 
-    /// Reads until at least `count` unconsumed bytes are buffered.
+    /// Reads until at least `count` unconsumed bytes are buffered; ``Failure/closed`` once the
+    /// peer process has ended and nothing more is buffered.
     private func fill(_ count: Int, deadline: UInt64?) throws(Failure) {
         while tail - head < count {
             makeRoom(for: count)
-            if let deadline {
-                guard MonotonicClock.nanoseconds() < deadline else { throw .timedOut }
-                guard try awaitReadable(until: deadline) else { continue }
-            }
-            if let got = try receiveAvailable(flags: 0) { tail += got }
+            tail += try receiveWaiting(into: storage + tail, count: capacity - tail, deadline: deadline)
+        }
+    }
+
+    /// Receives at least one and at most `count` bytes into `destination`, waiting on the socket
+    /// and the peer's pidfd until `deadline` (never when `nil`): ``Failure/timedOut`` then, and
+    /// ``Failure/closed`` once the peer process has ended and nothing more is buffered.
+    private func receiveWaiting(into destination: UnsafeMutableRawPointer, count: Int, deadline: UInt64?) throws(Failure) -> Int {
+        while true {
+            if let got = try receiveAvailable(into: destination, count: count, flags: Int32(MSG_DONTWAIT)) { return got }
+            if peerEnded { throw .closed }
+            if let deadline, MonotonicClock.nanoseconds() >= deadline { throw .timedOut }
+            try awaitReadable(until: deadline)
         }
     }
 
@@ -244,20 +258,25 @@ package final class FrameChannel {
         return got
     }
 
-    /// Waits until there is something to read or `deadline` (``MonotonicClock`` nanoseconds)
-    /// has passed; `false` then.
-    private func awaitReadable(until deadline: UInt64) throws(Failure) -> Bool {
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    /// Waits until there is something to read, the peer process has ended (``peerEnded``), or
+    /// `deadline` (``MonotonicClock`` nanoseconds; never when `nil`) has passed.
+    private func awaitReadable(until deadline: UInt64?) throws(Failure) {
+        var pollers = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: peerPIDFD, events: Int16(POLLIN), revents: 0)]
+        let count: nfds_t = peerPIDFD >= 0 ? 2 : 1
         do {
             // Retried after a signal with the time then left.
-            return try systemCall("poll") { () -> Int32 in
+            _ = try systemCall("poll") { () -> Int32 in
+                guard let deadline else { return poll(&pollers, count, -1) }
                 let now = MonotonicClock.nanoseconds()
                 let milliseconds = now >= deadline ? 0 : Int32(min(UInt64(Int32.max), (deadline - now + 999_999) / 1_000_000))
-                return poll(&poller, 1, milliseconds)
-            } > 0
+                return poll(&pollers, count, milliseconds)
+            }
         } catch {
             throw .system(error)
         }
+        // The peer wrote everything it sent before it exited: one more look at the socket
+        // (``fill``) reads what is left, then the channel is closed.
+        if count == 2 && pollers[1].revents != 0 { peerEnded = true }
     }
 }
 

@@ -41,15 +41,23 @@ public final class ProcessPool: Sendable {
     ///   - taskTimeout: a batch running longer is failed with
     ///     ``BackendError/timedOut(pid:tasks:timeout:)`` and its worker replaced.
     ///   - retries: how many times a batch whose worker died is run again on a new worker.
+    ///   - handshakeTimeout: how long a new worker may take to announce itself, and then to run
+    ///     the initializer; one that takes longer is killed and the start fails with
+    ///     ``BackendError/handshakeRefused(_:)``. A worker that dies is seen at once, whatever
+    ///     this says.
     ///   - maxMessageBytes: the largest message (a batch's inputs or results) either way, in
     ///     bytes (``WireLimits``); a batch over it fails with
     ///     ``BackendError/messageTooLarge(bytes:limit:tasks:pid:what:)``, never retried.
     ///   - accepting: which builds of `executable` are accepted at the handshake; by default
     ///     only this executable's own. For another executable pass
     ///     `.build(try WorkerTasks.buildID(ofExecutable: path))`, or `.anyBuild` to opt out.
+    ///   - onWorkerRestart: called with each ``WorkerRestart`` — a worker replaced after it
+    ///     crashed, timed out, died idle or reached `maxTasksPerWorker` — on the pool's thread
+    ///     that started the replacement; keep it short. ``workerRestarts`` counts them.
     /// - Throws: ``BackendError`` when a worker cannot be started, fails the handshake (another
     ///   protocol, a build not accepted, a task of the same name with other types), or its
-    ///   initializer throws. No worker is left running.
+    ///   initializer throws (or crashes) — as soon as the first one fails, with every worker
+    ///   and every process they started gone.
     public init(
         workers: Workers = .all,
         executable: String? = nil,
@@ -58,8 +66,10 @@ public final class ProcessPool: Sendable {
         maxTasksPerWorker: Int? = nil,
         taskTimeout: Duration? = nil,
         retries: Int = 0,
+        handshakeTimeout: Duration = .seconds(30),
         maxMessageBytes: Int = WireLimits.defaultMaxMessageBytes,
-        accepting: AcceptedBuild = .sameBuild
+        accepting: AcceptedBuild = .sameBuild,
+        onWorkerRestart: (@Sendable (WorkerRestart) -> Void)? = nil
     ) async throws(BackendError) {
         precondition(maxTasksPerWorker.map { $0 >= 1 } ?? true, "ProcessPool(maxTasksPerWorker:) must be 1 or more")
         precondition(retries >= 0, "ProcessPool(retries: \(retries)): must be 0 or more")
@@ -68,10 +78,11 @@ public final class ProcessPool: Sendable {
         let launch = WorkerConnection.Launch(
             executable: executable ?? "/proc/self/exe", arguments: arguments, accepting: accepting,
             maxMessageBytes: WireLimits.checked(maxMessageBytes, in: "ProcessPool"),
-            initializer: initializer.map { ($0.task, $0.payload) })
+            initializer: initializer.map { ($0.task, $0.payload) }, handshakeTimeout: handshakeTimeout)
         dispatchers = ThreadPool(workers: .count(count))
         supervisor = WorkerSupervisor(
-            launch: launch, workers: count, maxTasksPerWorker: maxTasksPerWorker, taskTimeout: taskTimeout, retries: retries)
+            launch: launch, workers: count, maxTasksPerWorker: maxTasksPerWorker, taskTimeout: taskTimeout, retries: retries,
+            onWorkerRestart: onWorkerRestart)
         // Start the workers from the dispatcher threads, so that their handshakes overlap.
         var starts: [Future<Void, BackendError>] = []
         for _ in 0..<count {
@@ -85,14 +96,28 @@ public final class ProcessPool: Sendable {
             }
             starts.append(start)
         }
+        // The first start to fail, whichever it is, fails the pool at once: the others may be
+        // waiting out a handshake (a worker busy crashing, its crash reporter running). Then
+        // every start is awaited, so that no worker, and no process one started, outlives the
+        // error: terminating ends the spawner thread, which kills the workers still starting
+        // (`PR_SET_PDEATHSIG`), and each start sees its worker die (pidfd) and kills its group.
+        let firstFailure = Future<Void, BackendError>()
         for start in starts {
-            do {
-                try await start.value
-            } catch {
-                terminate()
-                if case .failed(let failure) = error { throw failure }
-                throw .closed
+            start.onCompletion { outcome in
+                if case .failure(let error) = outcome { firstFailure.finish(.failure(error)) }
             }
+        }
+        Task { [starts] in
+            for start in starts { _ = try? await start.value }
+            firstFailure.finish(.success(()))  // ignored when one failed first
+        }
+        do {
+            try await firstFailure.value
+        } catch {
+            terminate()
+            for start in starts { _ = try? await start.value }
+            if case .failed(let failure) = error { throw failure }
+            throw .closed
         }
     }
 
@@ -187,6 +212,11 @@ public final class ProcessPool: Sendable {
 
     /// The process IDs of the workers alive now.
     public var workerPIDs: [Int32] { supervisor.livePIDs }
+
+    /// How many workers have been replaced so far — after a crash, a timeout, a death while
+    /// idle or `maxTasksPerWorker` (each also reported to `onWorkerRestart:`). A count that
+    /// keeps climbing is a respawn loop.
+    public var workerRestarts: Int { supervisor.restarts }
 }
 
 /// The outputs of one batch and its time on the dispatcher.

@@ -1,24 +1,32 @@
 import ParallelKitSystem
 
-/// One worker process seen from the parent: its pid and the parent's end of their socket pair.
+/// One worker process seen from the parent: its pid and pidfd (``ChildHandle``), and the
+/// parent's end of their socket pair.
+///
+/// Each worker leads a process group of its own, and whenever it ends — stopped, killed,
+/// crashed — the group is killed before the worker is reaped: whatever its tasks started (a
+/// `system("… &")`, Swift's crash reporter `swift-backtrace`) ends with it, and never holds the
+/// socket, the program's standard output or a pipeline open after the pool.
 final class WorkerConnection: PooledWorker, @unchecked Sendable {
     // @unchecked: a connection is used by one thread at a time — the pool's driver lends it out
-    // under its lock and takes it back the same way; only `pid` is read by others (`sendKill`).
-    let pid: pid_t
+    // under its lock and takes it back the same way; only `child` is read by others (`sendKill`).
+    let child: ChildHandle
+    var pid: pid_t { child.pid }
     let channel: FrameChannel
     /// The tasks the worker said it serves, name → signature.
     private(set) var tasks: [String: String] = [:]
     private var reaped: TerminationStatus?
     private var nextID: UInt64 = 1
 
-    private init(pid: pid_t, fd: Int32, maxMessageBytes: Int) {
-        self.pid = pid
-        self.channel = FrameChannel(fd: fd, maxMessageBytes: maxMessageBytes)
+    private init(child: ChildHandle, fd: Int32, maxMessageBytes: Int) {
+        self.child = child
+        self.channel = FrameChannel(fd: fd, maxMessageBytes: maxMessageBytes, peerPIDFD: child.pidfd)
     }
 
     deinit {
         _ = stop(grace: .milliseconds(200))
         close(channel.fd)
+        child.closeDescriptor()
     }
 
     /// What the parent needs to start and check a worker.
@@ -147,44 +155,44 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
         }
     }
 
-    /// Ends the worker: hang up, wait up to `grace` for it to exit, then `SIGKILL`. Returns how it ended.
+    /// Ends the worker: hang up, wait up to `grace` for it to exit, then `SIGKILL`; then its
+    /// process group. Returns how it ended.
     @discardableResult
     func stop(grace: Duration) -> TerminationStatus {
         if let reaped { return reaped }
         _ = shutdown(channel.fd, Int32(SHUT_RDWR))
-        _ = Teardown.afterHangUp(grace: grace).run(on: .process(pid)) { reap(blocking: false) != nil }
+        // Waited for without reaping, so that its pid — and its group — stay reserved for the
+        // signals (see ``reap(blocking:)``).
+        _ = Teardown.afterHangUp(grace: grace).run(on: .process(pid)) { child.hasEnded(blocking: false) }
         return reap(blocking: true) ?? .signaled(SIGKILL)
     }
 
-    /// Kills the worker at once and reaps it.
+    /// Kills the worker at once, then its process group, and reaps it.
     @discardableResult
     func killNow() -> TerminationStatus {
         if let reaped { return reaped }
-        _ = systemKill(pid, SIGKILL)
+        child.signal(SIGKILL)
         return reap(blocking: true) ?? .signaled(SIGKILL)
     }
 
-    /// `SIGKILL` without reaping, from any thread (``ProcessPool/terminate()``): it reads only
-    /// `pid`, the holder reaps it.
-    func sendKill() { _ = systemKill(pid, SIGKILL) }
+    /// `SIGKILL` without reaping, from any thread (``ProcessPool/terminate()``): through the
+    /// pidfd, so a pid the kernel has given to another process since is never signalled. The
+    /// holder reaps it (and kills its group).
+    func sendKill() { child.signal(SIGKILL) }
 
     func isRunning() -> Bool { reap(blocking: false) == nil }
 
     @discardableResult
     func reap() -> TerminationStatus { reap(blocking: true) ?? .signaled(SIGKILL) }
 
-    /// How the worker ended, once it has; reaping it so it leaves no zombie.
+    /// How the worker ended, once it has; then its process group is killed — while the worker is
+    /// a zombie its pid, and so the group's ID, cannot be reused — and the worker reaped, so it
+    /// leaves neither a zombie nor a process of its own behind.
     func reap(blocking: Bool) -> TerminationStatus? {
         if let reaped { return reaped }
-        var status: Int32 = 0
-        do {
-            if try systemCall("waitpid", { waitpid(pid, &status, blocking ? 0 : WNOHANG) }) == 0 { return nil }
-            reaped = TerminationStatus(waitStatus: status)
-        } catch {
-            // ECHILD: already reaped elsewhere. Record it, so that its pid — which the kernel may
-            // give to another process — is never signalled again.
-            reaped = .signaled(SIGKILL)
-        }
+        guard child.hasEnded(blocking: blocking) else { return nil }
+        child.killGroup()
+        reaped = child.reap(blocking: true)
         return reaped
     }
 
@@ -216,10 +224,20 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
         // pipe, a child's exit-watch socket) would otherwise stay open in the worker for its
         // whole life, and whoever waits for that descriptor's other end to close would hang.
         configuration.closeOtherDescriptors = true
-        configuration.signalsToDefault = SignalSet([SIGINT, SIGTERM, SIGPIPE, SIGCHLD])
+        // A group of its own, ended with it (``reap(blocking:)``): what its tasks start does not
+        // outlive it. Signals sent to the parent's group (a terminal's Ctrl-C) reach the parent
+        // only, which decides; if it dies, its workers die with it (`PR_SET_PDEATHSIG`).
+        configuration.processGroup = .new
+        configuration.wantsPIDFD = true
+        // Ignored signals the parent inherited (a program started with `&` or under `nohup`
+        // ignores SIGINT, SIGHUP) stay ignored in workers, as in the runner's jobs. SIGPIPE and
+        // SIGCHLD are the ones a runtime or library may ignore on its own behalf.
+        configuration.signalsToDefault = SignalSet([SIGPIPE, SIGCHLD])
         do {
+            let spawned = try ProcessSpawner.spawn(configuration)
             return WorkerConnection(
-                pid: try ProcessSpawner.spawn(configuration).pid, fd: parentEnd, maxMessageBytes: launch.maxMessageBytes)
+                child: ChildHandle(pid: spawned.pid, pidfd: spawned.pidfd, ownGroup: true), fd: parentEnd,
+                maxMessageBytes: launch.maxMessageBytes)
         } catch {
             close(parentEnd)
             throw .spawnFailed(executable: launch.executable, errno: error.errno)

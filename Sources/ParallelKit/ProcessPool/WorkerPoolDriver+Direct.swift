@@ -137,7 +137,7 @@ extension WorkerPoolDriver {
                 lock.withLock {
                     for (index, lease) in leases.enumerated().reversed() {
                         if dead.contains(index) {
-                            state.foundDead(lease)
+                            state.foundDead(lease, exit: lease.worker.reap())
                         } else if case .retire(let worker) = state.checkIn(lease, ranBatch: false) {
                             retired.append(worker)
                         }

@@ -19,18 +19,26 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
     let host: Host
     let taskTimeout: Duration?
     let retries: Int
+    /// Told of each replacement worker, on the thread that started it, outside the lock.
+    let onWorkerRestart: (@Sendable (WorkerRestart) -> Void)?
     let lock = PThreadLock()
     /// Guarded by `lock`.
     var state: State
 
-    init(host: Host, configuration: State.Configuration) {
+    init(
+        host: Host, configuration: State.Configuration, onWorkerRestart: (@Sendable (WorkerRestart) -> Void)? = nil
+    ) {
         self.host = host
         taskTimeout = configuration.taskTimeout
         retries = configuration.retries
+        self.onWorkerRestart = onWorkerRestart
         state = State(configuration)
     }
 
     var livePIDs: [Int32] { lock.withLock { state.livePIDs } }
+
+    /// How many replacement workers have been started.
+    var restarts: Int { lock.withLock { state.restarts } }
 
     /// How long ``startInitialWorker(of:)`` waits for the other initial workers.
     static var initialStartWait: Duration { .seconds(30) }
@@ -64,10 +72,11 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
             }
             throw error
         }
-        let outcome = lock.withLock { () -> State.StartOutcome in
+        let (outcome, restarts) = lock.withLock { () -> (State.StartOutcome, [WorkerRestart]) in
             defer { lock.broadcast() }
-            return state.started(worker)
+            return (state.started(worker), state.takeRestarts())
         }
+        if let onWorkerRestart { restarts.forEach(onWorkerRestart) }
         switch outcome {
         case .accepted(let lease):
             return lease
@@ -91,8 +100,9 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
             switch action {
             case .use(let lease):
                 if lease.worker.isRunning() { return lease }
+                let exit = lease.worker.reap()
                 lock.withLock {
-                    state.foundDead(lease)
+                    state.foundDead(lease, exit: exit)
                     lock.broadcast()
                 }
             case .start:

@@ -10,9 +10,13 @@
 /// The events, in a worker's life: ``beginStart()`` or ``checkOut()`` (`.start`) count a start;
 /// ``started(_:)`` or ``startFailed(_:)`` end it. A started worker is held (a ``Lease``) until
 /// ``checkIn(_:ranBatch:)`` makes it idle or retires it; ``checkOut()`` and
-/// ``checkOutIdle(_:)`` lend idle ones again. A lent worker found dead (``foundDead(_:)``) or
+/// ``checkOutIdle(_:)`` lend idle ones again. A lent worker found dead (``foundDead(_:exit:)``) or
 /// failing its batch (``workerFailed(_:failure:exit:tasks:attemptsLeft:)``) leaves the books.
 /// ``close()``, ``stop()`` and ``kill()`` end the pool.
+///
+/// Restarts: a worker that leaves the books before the pool ends (crashed, timed out, found
+/// dead, retired) is paired with the next worker that passes its handshake; that pair is a
+/// ``WorkerRestart``, counted in ``restarts`` and handed out by ``takeRestarts()``.
 struct WorkerPoolState<Worker: PooledWorker> {
     struct Configuration: Sendable, Equatable {
         var workers: Int
@@ -124,6 +128,12 @@ struct WorkerPoolState<Worker: PooledWorker> {
     private(set) var directRuns = 0
     /// Initial workers ready, for ``initialStartsDone(of:)``.
     private var initialReady = 0
+    /// Workers that left before the pool ended and are not replaced yet, oldest first.
+    private var departed: [(pid: Int32, reason: WorkerRestart.Reason)] = []
+    /// Replacements started so far (``ProcessPool/workerRestarts``).
+    private(set) var restarts = 0
+    /// Restarts not yet handed out by ``takeRestarts()``.
+    private var pendingRestarts: [WorkerRestart] = []
 
     init(_ configuration: Configuration) {
         self.configuration = configuration
@@ -149,6 +159,11 @@ struct WorkerPoolState<Worker: PooledWorker> {
         starting -= 1
         guard phase != .ended else { return .kill(worker) }
         live[worker.pid] = worker
+        if !departed.isEmpty {
+            let replaced = departed.removeFirst()
+            restarts += 1
+            pendingRestarts.append(WorkerRestart(pid: worker.pid, replacedPID: replaced.pid, reason: replaced.reason))
+        }
         return .accepted(Lease(worker: worker, batches: 0))
     }
 
@@ -195,9 +210,22 @@ struct WorkerPoolState<Worker: PooledWorker> {
     /// A run from the caller's thread is over (its last worker checked in or dropped).
     mutating func endDirectRun() { directRuns -= 1 }
 
-    /// A lent idle worker had ended (killed, OOM) before it was used; a replacement follows.
-    mutating func foundDead(_ lease: Lease) {
+    /// A lent idle worker had ended (killed, OOM) with `exit` before it was used; a replacement
+    /// follows.
+    mutating func foundDead(_ lease: Lease, exit: TerminationStatus) {
         live[lease.worker.pid] = nil
+        depart(lease.worker, .diedWhileIdle(exit))
+    }
+
+    /// The restarts since the last call, oldest first: for the pool's `onWorkerRestart` handler.
+    mutating func takeRestarts() -> [WorkerRestart] {
+        defer { pendingRestarts = [] }
+        return pendingRestarts
+    }
+
+    /// Records a worker that left the books before the pool ended.
+    private mutating func depart(_ worker: Worker, _ reason: WorkerRestart.Reason) {
+        if phase != .ended { departed.append((worker.pid, reason)) }
     }
 
     /// A worker comes back: idle again, or retired after `maxTasksPerWorker` batches or once the
@@ -212,6 +240,7 @@ struct WorkerPoolState<Worker: PooledWorker> {
             }
         }
         live[lease.worker.pid] = nil
+        depart(lease.worker, .maxTasksPerWorker)
         return .retire(lease.worker)
     }
 
@@ -247,6 +276,12 @@ struct WorkerPoolState<Worker: PooledWorker> {
     ) -> Verdict {
         live[worker.pid] = nil
         guard phase != .ended else { return .fail(.closed) }
+        switch failure {
+        case .notDelivered: depart(worker, .diedWhileIdle(exit))
+        case .timedOut: depart(worker, .timedOut)
+        case .undecodable: depart(worker, .undecodable)
+        case .closed, .oversized, .system: depart(worker, .crashed(exit))
+        }
         switch failure {
         case .notDelivered:
             return .retry

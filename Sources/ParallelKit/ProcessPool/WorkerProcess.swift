@@ -18,7 +18,8 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     /// its creator unlinks on release) live no longer than the caller keeps them.
     private let payload: [UInt8]
     private let launch: WorkerConnection.Launch
-    private let state = Mutex<(pid: Int32?, exit: TerminationStatus?, started: Bool)>((nil, nil, false))
+    /// The child while it runs (its pidfd stays open until `exit` is set, under this lock).
+    private let state = Mutex<(child: ChildHandle?, exit: TerminationStatus?, started: Bool)>((nil, nil, false))
     private let outcome = Future<Task.Output, BackendError>()
 
     /// A process that will run `task` with `input` once started.
@@ -55,7 +56,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     }
 
     /// The process ID, once started.
-    public var pid: Int32? { state.withLock { $0.pid } }
+    public var pid: Int32? { state.withLock { $0.child?.pid } }
 
     /// How the process ended, once it has and was reaped.
     public var exitStatus: TerminationStatus? { state.withLock { $0.exit } }
@@ -74,6 +75,46 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
         }
     }
 
+    /// Waits at most `timeout` for the task's output (Python's `join(timeout)`). When the
+    /// process has not ended by then, it keeps running: ``kill()`` it, or join again.
+    ///
+    /// ```swift
+    /// do {
+    ///     total = try await summer.join(timeout: .seconds(5))
+    /// } catch where error.code == .timedOut {
+    ///     summer.kill()                      // then join() reports the signal
+    /// }
+    /// ```
+    ///
+    /// - Throws: ``BackendError/timedOut(pid:tasks:timeout:)`` when `timeout` passed first;
+    ///   otherwise as ``join()``.
+    /// - Precondition: ``start()`` was called.
+    public func join(timeout: Duration) async throws(BackendError) -> Task.Output {
+        precondition(state.withLock { $0.started }, "WorkerProcess.join(timeout:) before start() would wait forever")
+        let outcome = self.outcome
+        // The wait runs on a thread of its own, not on a timer in the cooperative pool: a pool
+        // whose threads are all busy would run the timer late, and the timeout with it.
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Outcome?, Never>) in
+            WorkerThread(name: "pk-process-join") {
+                do throws(FutureError<BackendError>) {
+                    continuation.resume(returning: .success(try outcome.wait(timeout: timeout)))
+                } catch .timedOut {
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }.start()
+        }
+        guard let result else { throw .timedOut(pid: pid ?? 0, tasks: 0..<1, timeout: timeout) }
+        do {
+            return try result.get()
+        } catch {
+            throw error.processPoolError
+        }
+    }
+
+    private typealias Outcome = Result<Task.Output, FutureError<BackendError>>
+
     /// Asks the process to stop (`SIGTERM`).
     public func terminate() { signal(SIGTERM) }
 
@@ -81,7 +122,10 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     public func kill() { signal(SIGKILL) }
 
     private func signal(_ signal: Int32) {
-        if let pid = state.withLock({ $0.exit == nil ? $0.pid : nil }) { _ = systemKill(pid, signal) }
+        // Under the lock: the pidfd is open until `exit` is set, and never reaches another process.
+        state.withLock { state in
+            if state.exit == nil { state.child?.signal(signal) }
+        }
     }
 
     private func run(_ job: BatchJob) {
@@ -92,7 +136,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
             outcome.finish(.failure(.failed(error)))
             return
         }
-        state.withLock { $0.pid = connection.pid }
+        state.withLock { $0.child = connection.child }
         let result: Result<Task.Output, BackendError>
         do throws(BatchRunFailure) {
             let bytes = try connection.run(task: job.task, payload: job.payload, timeout: nil)
@@ -119,3 +163,4 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
         }
     }
 }
+

@@ -23,10 +23,12 @@ struct ProcessWorkerHost: WorkerHost {
 
 extension WorkerPoolDriver where Host == ProcessWorkerHost {
     convenience init(
-        launch: WorkerConnection.Launch, workers: Int, maxTasksPerWorker: Int?, taskTimeout: Duration?, retries: Int
+        launch: WorkerConnection.Launch, workers: Int, maxTasksPerWorker: Int?, taskTimeout: Duration?, retries: Int,
+        onWorkerRestart: (@Sendable (WorkerRestart) -> Void)? = nil
     ) {
         self.init(
             host: ProcessWorkerHost(launch: launch),
-            configuration: .init(workers: workers, maxTasksPerWorker: maxTasksPerWorker, taskTimeout: taskTimeout, retries: retries))
+            configuration: .init(workers: workers, maxTasksPerWorker: maxTasksPerWorker, taskTimeout: taskTimeout, retries: retries),
+            onWorkerRestart: onWorkerRestart)
     }
 }

@@ -104,7 +104,11 @@ public enum WorkerTasks {
         // Die with the parent, and don't start if it is already gone.
         _ = pk_set_parent_death_signal(SIGKILL)
         if let parent = getenv(parentVariable), Int32(String(cString: parent)) != getppid() { _exit(3) }
-        // Children of this worker are not workers.
+        // Children of this worker are not workers, and do not hold its socket: a task's
+        // `system("… &")` or Swift's crash reporter would otherwise keep it open after the
+        // worker has gone (the parent watches the worker's pidfd too, for children that fork
+        // without exec).
+        try? setCloseOnExec(fd)
         unsetenv(socketVariable)
         unsetenv(parentVariable)
         signal(SIGPIPE, SIG_DFL)
