@@ -126,4 +126,5 @@ public let allTestTasks: [any WorkerTask.Type] = [
     CorruptReplyTask.self, InitializeTask.self, ReadInitializedTask.self, AddRangeTask.self, IncrementTask.self,
     DieHoldingLockTask.self, FillSharedArrayTask.self, ProduceTask.self, ConsumeTask.self, DieWhileWritingTask.self,
     SumInputTask.self, WriteInputTask.self,
+    HoldSharedTask.self,
 ]
