@@ -8,6 +8,9 @@
 # program held and how much of it came back after the death (a system-wide figure, so other
 # programs on the machine blur it), and the time from the signal until the worker was gone.
 #
+# Last, Benchmarks/peers/c/segment_costs.c prints what one segment costs to create and attach,
+# named (the old design) against memfd (the new), interleaved in one run.
+#
 # Usage: Benchmarks/drill-shared-memory.sh [test-worker-executable]
 #   RUNS (default 10) and INPUT_MB (the SharedInputArray's size, default 128) tune it. Without an
 #   argument it builds and uses this checkout's ParallelKitTestWorker (debug). Leftovers in
@@ -27,8 +30,9 @@ scratch=$(mktemp -d)
 program=
 trap 'rm -rf "$scratch"; [[ -n $program ]] && kill -KILL "$program" 2>/dev/null; true' EXIT
 trap 'exit 130' INT TERM
-# Job control: a background job of a script otherwise starts with SIGINT ignored, and a Ctrl-C
-# would not reach the program (it would be SIGINT's own failure, issue 13.7, not this drill's).
+# Job control, and SIGINT at its default (`env --default-signal`, coreutils 8.31+) even when this
+# script was started with it ignored: a background job of a script otherwise starts with SIGINT
+# ignored, and a Ctrl-C would not reach the program (that is issue 13.7, not this drill).
 set -m
 
 shmem_kb() { awk '/^Shmem:/ { print $2 }' /proc/meminfo; }
@@ -59,7 +63,7 @@ for signal in INT TERM KILL; do
     for ((run = 1; run <= runs; run++)); do
         before=$(shmem_kb)
         out="$scratch/ready.$signal.$run"
-        "$worker" hold-shared $((input_mb << 20)) hold-lock >"$out" &
+        env --default-signal=INT "$worker" hold-shared $((input_mb << 20)) hold-lock >"$out" &
         program=$!
         for ((wait = 0; wait < 3000; wait++)); do
             grep -q '^ready ' "$out" 2>/dev/null && break
@@ -99,3 +103,7 @@ for signal in INT TERM KILL; do
     total_held=$((total_held + held))
 done
 echo "input array ${input_mb} MB; total /dev/shm leftovers: $total_left; memfds still held after death: $total_held (target 0 and 0)"
+# What the design costs per segment: create and attach, named segment against memfd.
+if command -v cc >/dev/null; then
+    cc -O2 -o "$scratch/segment_costs" "$here/peers/c/segment_costs.c" && "$scratch/segment_costs"
+fi

@@ -70,11 +70,14 @@ package enum MemoryFile {
         return String(decoding: buffer[0..<length], as: UTF8.self)
     }
 
-    /// Whether process `pid` still exists (a zombie counts: it has exited, and its descriptors
-    /// are closed).
-    package static func processExists(_ pid: Int32) -> Bool {
-        guard let line = SmallFile.text("/proc/\(pid)/stat"), let end = line.lastIndex(of: ")") else { return false }
-        let state = line[line.index(after: end)...].drop { $0 == " " }.first
-        return state != "Z" && state != "X"
+    /// When process `pid` started, in clock ticks since boot (`/proc/<pid>/stat`, field 22), or
+    /// nil when it is gone or has exited (a zombie: its descriptors are closed). With the pid it
+    /// names one process for good: a pid reused by a later process has another start time.
+    package static func startTime(of pid: Int32) -> UInt64? {
+        guard let line = SmallFile.text("/proc/\(pid)/stat"), let end = line.lastIndex(of: ")") else { return nil }
+        // After the command's closing parenthesis: field 3 (the state) onwards.
+        let fields = line[line.index(after: end)...].split(separator: " ")
+        guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }
+        return UInt64(fields[19])
     }
 }

@@ -119,9 +119,17 @@ struct SharedMemoryTests {
             _ = try SharedSegment.attach(stale, kind: "SharedArray<Swift.Int>(stride 8)", payloadBytes: 24)
         }
         // A descriptor of this process that is not a segment (standard input): never opened.
-        let notSegment = SharedHandle(pid: getpid(), descriptor: 0, id: numbers.segment.handle.id, count: 3)
+        var notSegment = numbers.segment.handle
+        notSegment.descriptor = 0
         #expect(throws: SharedMemoryError.notFound(name: notSegment.path)) {
             _ = try SharedSegment.attach(notSegment, kind: "SharedArray<Swift.Int>(stride 8)", payloadBytes: 24)
+        }
+        // This pid with another start time: a process that reused the creator's pid.
+        var reused = numbers.segment.handle
+        reused.started += 1
+        reused.descriptor = 0
+        #expect(throws: SharedMemoryError.creatorExited(name: reused.path, pid: getpid())) {
+            _ = try SharedSegment.attach(reused, kind: "SharedArray<Swift.Int>(stride 8)", payloadBytes: 24)
         }
         var released: SharedValue<Int>? = try SharedValue(1)
         let handle = try WireCoder.encode(released!)

@@ -84,6 +84,16 @@ final class SharedSegment: @unchecked Sendable {
     /// (`/memfd:parallelkit-<id> (deleted)`).
     static func memoryFileName(id: UInt64) -> String { "parallelkit-\(String(id, radix: 16))" }
 
+    /// This process's start time (``MemoryFile/startTime(of:)``), which handles carry.
+    private static let creatorStartTime = MemoryFile.startTime(of: getpid()) ?? 0
+
+    /// Whether the process that created `handle`'s segment is still running: the same pid and
+    /// start time (a pid reused by a later process is not the creator).
+    private static func creatorIsRunning(_ handle: SharedHandle) -> Bool {
+        guard let started = MemoryFile.startTime(of: handle.pid) else { return false }
+        return handle.started == 0 || started == handle.started
+    }
+
     /// Creates a zero-filled segment for `count` elements of `kind` taking `payloadBytes`.
     /// With `readOnlyLater`, ``makeReadOnly()`` will seal it against writes.
     static func create(
@@ -111,7 +121,7 @@ final class SharedSegment: @unchecked Sendable {
         header[3] = UInt64(payloadBytes)
         header[4] = id
         header[0] = magic
-        let handle = SharedHandle(pid: getpid(), descriptor: fd, id: id, count: count)
+        let handle = SharedHandle(pid: getpid(), started: creatorStartTime, descriptor: fd, id: id, count: count)
         return SharedSegment(handle: handle, kind: kind, mapping: mapping, descriptor: fd)
     }
 
@@ -166,7 +176,7 @@ final class SharedSegment: @unchecked Sendable {
         func failure(_ error: SystemError) -> SharedMemoryError {
             switch error.errno {
             case ENOENT, ESRCH:
-                return MemoryFile.processExists(handle.pid) ? .notFound(name: name) : .creatorExited(name: name, pid: handle.pid)
+                return creatorIsRunning(handle) ? .notFound(name: name) : .creatorExited(name: name, pid: handle.pid)
             case EACCES, EPERM: return .accessDenied(name: name, pid: handle.pid)
             default: return .system(error)
             }
@@ -178,8 +188,9 @@ final class SharedSegment: @unchecked Sendable {
             throw failure(error)
         }
         guard target == "/memfd:\(memoryFileName(id: handle.id)) (deleted)" else {
-            // The creator released the segment and reused the descriptor number for another file.
-            throw MemoryFile.processExists(handle.pid) ? .notFound(name: name) : .creatorExited(name: name, pid: handle.pid)
+            // The creator released the segment and reused the descriptor number for another
+            // file, or the pid now belongs to another process.
+            throw creatorIsRunning(handle) ? .notFound(name: name) : .creatorExited(name: name, pid: handle.pid)
         }
         do {
             return try MemoryFile.reopen(name, writable: writable)
@@ -221,12 +232,14 @@ final class SharedSegment: @unchecked Sendable {
     }
 }
 
-/// What travels when a shared object is sent to another process: the creator's pid and memfd
-/// descriptor (together the path `/proc/<pid>/fd/<descriptor>`), the segment's random ID and its
-/// element count. Decoding attaches to the same memory. Every shared type is sent through it:
+/// What travels when a shared object is sent to another process: the creator's pid, start time
+/// and memfd descriptor (the path `/proc/<pid>/fd/<descriptor>`), the segment's random ID and
+/// its element count. Decoding attaches to the same memory. Every shared type is sent through it:
 /// this is the one place the handle is encoded.
 struct SharedHandle: Codable, Sendable, Equatable {
     var pid: Int32
+    /// The creator's start time (``MemoryFile/startTime(of:)``): tells a reused pid apart.
+    var started: UInt64
     var descriptor: Int32
     var id: UInt64
     var count: Int
