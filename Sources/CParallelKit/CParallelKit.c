@@ -1,6 +1,7 @@
 // The helpers that need GNU extensions (CPU_COUNT, pthread_setname_np, dl_iterate_phdr, …).
 // _GNU_SOURCE is defined only in this translation unit, never in the imported header.
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
@@ -8,6 +9,7 @@
 #include <sched.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -125,6 +127,31 @@ int pk_child_has_ended(int pid, int blocking) {
     int options = WEXITED | WNOWAIT | (blocking ? 0 : WNOHANG);
     if (waitid(P_PID, (id_t)pid, &info, options) != 0) return -1;
     return info.si_pid == pid ? 1 : 0;
+}
+
+int pk_memfd_create(const char *name) {
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+    // MFD_NOEXEC_SEAL (Linux 6.3+) says the memory is never executable, and keeps the kernel
+    // from warning about a memfd made without MFD_EXEC or MFD_NOEXEC_SEAL; older kernels
+    // refuse the flag (EINVAL), and get the same memory without it.
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+    if (fd < 0 && errno == EINVAL) fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    return fd;
+}
+
+int pk_memfd_seal(int fd, pk_memfd_seals seals) {
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+    int flags = 0;
+    switch (seals) {
+    case pk_memfd_seal_size: flags = F_SEAL_SHRINK | F_SEAL_GROW; break;
+    case pk_memfd_seal_size_final: flags = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL; break;
+    case pk_memfd_seal_writes_final: flags = F_SEAL_FUTURE_WRITE | F_SEAL_SEAL; break;
+    }
+    return fcntl(fd, F_ADD_SEALS, flags);
 }
 
 static volatile sig_atomic_t pk_signal_fd = -1;

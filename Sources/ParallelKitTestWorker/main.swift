@@ -1,7 +1,8 @@
 // The worker executable of ParallelKit's tests: serves the test tasks. Started with `parent`
 // it instead becomes a parent that runs a pool of itself, prints its workers' pids, and waits
 // to be killed (to test that workers die with their parent); with `drill-large-result`,
-// `orphan-shell`, `orphan-socket` or `crash-initializer` it runs a drill of Benchmarks/.
+// `orphan-shell`, `orphan-socket` or `crash-initializer` it runs a drill of Benchmarks/; with
+// `hold-shared`, a program holding every shared-memory type.
 //
 // Two arguments make a worker pretend to be something else, for the handshake tests. They are
 // arguments (`ProcessPool(arguments:)`), not environment variables, so that they reach only the
@@ -46,6 +47,11 @@ case "parent":
     print(pool.workerPIDs.map(String.init).joined(separator: " "))
     fflush(nil)
     while true { sleep(60) }
+case "hold-shared":
+    // `hold-shared [input bytes] [hold-lock]`: hold every shared-memory type, mapped by a worker
+    // too, and wait to be killed (the shared-memory lifetime tests and drill).
+    let bytes = arguments.dropFirst().first.flatMap { Int($0) } ?? 1 << 20
+    try await holdEverySharedType(inputBytes: bytes, holdLock: arguments.contains("hold-lock"))
 default: break
 }
 print("parallelkit test worker: start me from a ProcessPool")

@@ -104,27 +104,52 @@ struct SharedMemoryTests {
         #expect(try WireCoder.decode(SharedArray<Int>.self, from: bytes).toArray() == [1, 2, 3])
         #expect(throws: DecodingError.self) { _ = try WireCoder.decode(SharedArray<Double>.self, from: bytes) }
         #expect(throws: DecodingError.self) { _ = try WireCoder.decode(SharedValue<Int>.self, from: bytes) }
-        let wrongCount = try WireCoder.encode(SharedHandle(name: numbers.segment.name, count: 4))
+        var claimingFour = numbers.segment.handle
+        claimingFour.count = 4
+        let wrongCount = try WireCoder.encode(claimingFour)
         #expect(throws: DecodingError.self) { _ = try WireCoder.decode(SharedArray<Int>.self, from: wrongCount) }
         // A handle claiming 4 Ints where the segment holds 3: the size check refuses it.
         #expect(throws: SharedMemoryError.mismatch(name: numbers.segment.name, expected: "96 bytes", found: "88 bytes")) {
-            _ = try SharedSegment.attach(name: numbers.segment.name, kind: "SharedArray<Swift.Int>(stride 8)", count: 4, payloadBytes: 32)
+            _ = try SharedSegment.attach(claimingFour, kind: "SharedArray<Swift.Int>(stride 8)", payloadBytes: 32)
+        }
+        // The right pid and descriptor with another segment's ID (a stale handle): refused.
+        var stale = numbers.segment.handle
+        stale.id &+= 1
+        #expect(throws: SharedMemoryError.notFound(name: numbers.segment.name)) {
+            _ = try SharedSegment.attach(stale, kind: "SharedArray<Swift.Int>(stride 8)", payloadBytes: 24)
+        }
+        // A descriptor of this process that is not a segment (standard input): never opened.
+        var notSegment = numbers.segment.handle
+        notSegment.descriptor = 0
+        #expect(throws: SharedMemoryError.notFound(name: notSegment.path)) {
+            _ = try SharedSegment.attach(notSegment, kind: "SharedArray<Swift.Int>(stride 8)", payloadBytes: 24)
+        }
+        // This pid with another start time: a process that reused the creator's pid.
+        var reused = numbers.segment.handle
+        reused.started += 1
+        reused.descriptor = 0
+        #expect(throws: SharedMemoryError.creatorExited(name: reused.path, pid: getpid())) {
+            _ = try SharedSegment.attach(reused, kind: "SharedArray<Swift.Int>(stride 8)", payloadBytes: 24)
         }
         var released: SharedValue<Int>? = try SharedValue(1)
         let handle = try WireCoder.encode(released!)
+        let releasedHandle = released!.segment.handle
         released = nil
         #expect(throws: DecodingError.self) { _ = try WireCoder.decode(SharedValue<Int>.self, from: handle) }
+        #expect(throws: SharedMemoryError.notFound(name: releasedHandle.path)) {
+            _ = try releasedHandle.attach(kind: "SharedValue<Swift.Int>") { _ in 64 + MemoryLayout<pthread_mutex_t>.stride }
+        }
     }
 
-    @Test("segments are 0600 and nothing is left in /dev/shm after use (queues too), worker kills included")
+    @Test("segments are 0600, and nothing is ever in /dev/shm: in use, after use (queues too), worker kills included")
     func noLeftovers() async {
         await #expect(processExitsWith: .success) {
             WorkerTasks.register(allTestTasks)
             do {
                 let value = try SharedValue(0)
-                guard let name = sharedSegments().first else { exit(2) }
+                guard sharedSegments().isEmpty else { exit(2) }
                 var status = stat()
-                guard stat("/dev/shm/\(name)", &status) == 0, status.st_mode & 0o777 == 0o600 else { exit(3) }
+                guard stat(value.segment.name, &status) == 0, status.st_mode & 0o777 == 0o600 else { exit(3) }
                 let lock = try ProcessLock()
                 let queue = try ProcessQueue<QueueItem>()
                 let pool = try await ProcessPool(workers: 2, executable: testWorkerPath(), accepting: testWorkerBuild())

@@ -114,6 +114,27 @@ int pk_pidfd_send_signal(int pidfd, int signal);
 /// reaped, so both can still be signalled safely.
 int pk_child_has_ended(int pid, int blocking);
 
+/// memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING, and MFD_NOEXEC_SEAL where the kernel
+/// knows it): anonymous shared memory that exists only while a descriptor or a mapping holds it.
+/// Returns the descriptor, or -1 with errno set.
+int pk_memfd_create(const char *name);
+
+/// The seals pk_memfd_seal adds.
+typedef enum {
+    /// F_SEAL_SHRINK | F_SEAL_GROW: nobody can change the size (a shrink would make the
+    /// creator's mapping fault with SIGBUS).
+    pk_memfd_seal_size,
+    /// The same, and F_SEAL_SEAL: no seal can be added later.
+    pk_memfd_seal_size_final,
+    /// F_SEAL_FUTURE_WRITE | F_SEAL_SEAL: no new writable mapping and no write(); mappings made
+    /// before stay as they are.
+    pk_memfd_seal_writes_final,
+} pk_memfd_seals;
+
+/// Adds `seals` to a memfd made by pk_memfd_create (fcntl F_ADD_SEALS). Returns 0, or -1 with
+/// errno set.
+int pk_memfd_seal(int fd, pk_memfd_seals seals);
+
 /// Makes SIGINT, SIGTERM and SIGHUP write their number as one byte to `fd` (a non-blocking pipe)
 /// instead of ending the process, so a poll() loop can react to them; signals the process
 /// inherited as ignored stay ignored. Handlers do not restart interrupted calls. Returns 0 or -1.

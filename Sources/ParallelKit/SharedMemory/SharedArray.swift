@@ -7,6 +7,11 @@ import CParallelKit
 /// different processes need no lock; for the same element use ``add(_:at:)`` (8-byte atomic
 /// types) or a ``ProcessLock``. Send it to workers as a field of a `WorkerTask` input.
 ///
+/// Like every shared type it lives in memory that has no name (a `memfd`): other processes
+/// attach through the creator's descriptor while the creating instance lives, and the kernel
+/// frees the memory when the creator and every process that mapped it are gone, however they
+/// ended — a crash or `kill -9` leaves nothing in `/dev/shm`.
+///
 /// ```swift
 /// let histogram = try SharedArray<Int>(repeating: 0, count: 256)
 /// // in each worker:  for byte in chunk { histogram.add(1, at: Int(byte)) }

@@ -2,7 +2,7 @@
 /// it is large: joblib's automatic memory-mapping of big NumPy arguments, made explicit and typed.
 ///
 /// Below the threshold (1 MiB by default) the elements travel through the pipe like any
-/// `Codable` array. At or above it they live in a shared-memory segment, and only its name
+/// `Codable` array. At or above it they live in a shared-memory segment, and only its handle
 /// travels: the worker maps the same pages read-only (`PROT_READ`), so handing over 200 MB
 /// costs microseconds and no second copy. Build large inputs in place with
 /// ``init(count:sharingAbove:initializingWith:)`` so they never exist twice.
@@ -23,8 +23,10 @@
 /// let mean = try await pool.apply(Mean.self, samples)   // the worker maps it: no copy
 /// ```
 ///
-/// The parent's segment is unlinked when its last copy of the array is released (and at exit);
-/// workers that mapped it keep their mapping until they release theirs.
+/// The creator holds the segment's descriptor until its last copy of the array is released;
+/// workers that mapped it keep their mapping until they release theirs. The segment has no name
+/// in any file system: however the creator and its workers end (Ctrl-C, `kill -9` included),
+/// the kernel frees its memory once the last of them is gone.
 public struct SharedInputArray<Element: BitwiseCopyable & Codable & Sendable>: RandomAccessCollection, Codable, Sendable {
     /// Arrays of at least this many bytes go through shared memory unless told otherwise.
     public static var defaultThreshold: Int { 1 << 20 }
@@ -39,8 +41,12 @@ public struct SharedInputArray<Element: BitwiseCopyable & Codable & Sendable>: R
     /// Whether the elements live in shared memory (else they travel through the pipe).
     public var isShared: Bool { storage.segment != nil }
 
-    /// The shared segment's name (its file is `/dev/shm` + name), or nil when not shared.
-    public var segmentName: String? { storage.segment?.name }
+    /// The path through which other processes attach to the shared segment while this
+    /// process holds it (`/proc/<pid>/fd/<n>`), or nil when not shared.
+    public var segmentPath: String? { storage.segment?.name }
+
+    /// The shared segment, or nil when not shared.
+    var storageSegment: SharedSegment? { storage.segment }
 
     /// An input array holding `values`: copied once into shared memory when it takes at least
     /// `threshold` bytes.
@@ -84,7 +90,7 @@ public struct SharedInputArray<Element: BitwiseCopyable & Codable & Sendable>: R
         "SharedInputArray<\(String(reflecting: Element.self))>(stride \(MemoryLayout<Element>.stride))"
     }
 
-    /// What travels: the elements themselves, or the name of the segment holding them.
+    /// What travels: the elements themselves, or the handle of the segment holding them.
     private enum Wire: Codable {
         case inline([Element])
         case shared(SharedHandle)
@@ -92,7 +98,7 @@ public struct SharedInputArray<Element: BitwiseCopyable & Codable & Sendable>: R
 
     public func encode(to encoder: any Encoder) throws {
         if let segment = storage.segment {
-            try Wire.shared(SharedHandle(segment)).encode(to: encoder)
+            try Wire.shared(segment.handle).encode(to: encoder)
         } else {
             try Wire.inline(Array(self)).encode(to: encoder)
         }
@@ -124,7 +130,8 @@ public struct SharedInputArray<Element: BitwiseCopyable & Codable & Sendable>: R
             if bytes >= threshold {
                 let segment: SharedSegment
                 do {
-                    segment = try SharedSegment.create(kind: SharedInputArray.kind, count: count, payloadBytes: bytes)
+                    segment = try SharedSegment.create(
+                        kind: SharedInputArray.kind, count: count, payloadBytes: bytes, readOnlyLater: true)
                 } catch {
                     throw .sharedMemory(error)
                 }

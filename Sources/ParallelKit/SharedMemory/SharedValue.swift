@@ -5,8 +5,10 @@ import ParallelKitSystem
 /// `multiprocessing.Value('d', 0.0)`.
 ///
 /// Send it to workers as a field of a `WorkerTask` input; decoding attaches to the same memory.
-/// Keep the creating instance alive while workers use it: releasing it unlinks the segment's
-/// name (mappings already made stay valid).
+/// Keep the creating instance alive while workers attach to it: releasing it closes the
+/// segment's descriptor, after which no process can attach (mappings already made stay valid).
+/// The memory is freed when the creator and every process that mapped it have let go or died,
+/// however they died: nothing is ever left in `/dev/shm`.
 ///
 /// ```swift
 /// let total = try SharedValue(0.0)                         // seed 002's Value('d', 0.0)
