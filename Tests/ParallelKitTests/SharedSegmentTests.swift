@@ -208,7 +208,7 @@ struct SharedSegmentTests {
             guard setgid(65534) == 0, setuid(65534) == 0 else { exit(2) }  // nobody: now not dumpable
             do {
                 let counter = try SharedValue(0)
-                let worker = WorkerProcess(IncrementTask.self, .init(counter: counter, times: 1), executable: testWorkerPath())
+                let worker = WorkerProcess(IncrementTask.self, .init(counter: counter, times: 1), executable: testWorkerPath(), accepting: testWorkerBuild())
                 worker.start()
                 do {
                     _ = try await worker.join()

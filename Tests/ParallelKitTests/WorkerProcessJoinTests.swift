@@ -11,7 +11,7 @@ struct WorkerProcessJoinTests {
     @Test("13.8: join(timeout:) on a process that never ends gives up in time and leaves it running")
     func joinTimesOut() async throws {
         WorkerTasks.register(allTestTasks)
-        let sleeper = WorkerProcess(SleepTask.self, 60_000, executable: testWorkerPath())
+        let sleeper = WorkerProcess(SleepTask.self, 60_000, executable: testWorkerPath(), accepting: testWorkerBuild())
         sleeper.start()
         while sleeper.pid == nil { try await Task.sleep(for: .milliseconds(5)) }
         let started = ContinuousClock.now
@@ -29,7 +29,7 @@ struct WorkerProcessJoinTests {
             _ = try await sleeper.join(timeout: .seconds(30))
         }
         // A process that ends in time: its output.
-        let quick = WorkerProcess(SquareTask.self, 12, executable: testWorkerPath())
+        let quick = WorkerProcess(SquareTask.self, 12, executable: testWorkerPath(), accepting: testWorkerBuild())
         quick.start()
         #expect(try await quick.join(timeout: .seconds(30)) == 144)
     }

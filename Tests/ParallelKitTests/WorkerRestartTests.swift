@@ -14,7 +14,7 @@ struct WorkerRestartTests {
         WorkerTasks.register(allTestTasks)
         let events = Mutex<[WorkerRestart]>([])
         let pool = try await ProcessPool(
-            workers: 1, executable: testWorkerPath(), onWorkerRestart: { restart in events.withLock { $0.append(restart) } })
+            workers: 1, executable: testWorkerPath(), accepting: testWorkerBuild(), onWorkerRestart: { restart in events.withLock { $0.append(restart) } })
         #expect(pool.workerRestarts == 0)
         let victim = pool.workerPIDs[0]
         kill(victim, SIGKILL)
