@@ -8,7 +8,7 @@ import CParallelKit
 /// `pidfd_send_signal` cannot reach another process that was later given the same pid.
 ///
 /// ```swift
-/// let child = ChildHandle(pid: spawned.pid, pidfd: spawned.pidfd, ownGroup: true)
+/// let child = try ProcessSpawner.spawn(configuration).child  // configuration.processGroup = .new
 /// child.signal(SIGTERM)
 /// if child.hasEnded(blocking: false) {
 ///     child.killGroup()                 // its children too; the pid is still reserved
@@ -24,12 +24,6 @@ package struct ChildHandle: Sendable, Hashable {
     /// -1 when the kernel gave none (before Linux 5.3): then ``signal(_:)`` uses `kill`.
     package let pidfd: Int32
     package let ownGroup: Bool
-
-    package init(pid: pid_t, pidfd: Int32, ownGroup: Bool) {
-        self.pid = pid
-        self.pidfd = pidfd
-        self.ownGroup = ownGroup
-    }
 
     /// Sends `signal` to the child (not its group). One that is gone, or already reaped, is not
     /// an error.

@@ -20,7 +20,9 @@ package enum ProcessSpawner {
             let launch = ProcessLaunch(configuration)
             let (pid, pidfd) = try launch.start()
             let descriptor = pidfd >= 0 || !configuration.wantsPIDFD ? pidfd : pk_pidfd_open(pid)
-            return SpawnedProcess(pid: pid, pidfd: configuration.wantsPIDFD ? descriptor : closing(pidfd), launch: launch)
+            return SpawnedProcess(
+                pid: pid, pidfd: configuration.wantsPIDFD ? descriptor : closing(pidfd), launch: launch,
+                ownGroup: configuration.processGroup == .new)
         case .posixSpawn:
             let pid: pid_t
             do {
@@ -30,7 +32,9 @@ package enum ProcessSpawner {
                 let arguments = [shell, configuration.executable] + configuration.arguments.dropFirst()
                 pid = try posixSpawn(configuration, executable: shell, arguments: arguments)
             }
-            return SpawnedProcess(pid: pid, pidfd: configuration.wantsPIDFD ? pk_pidfd_open(pid) : -1, launch: nil)
+            return SpawnedProcess(
+                pid: pid, pidfd: configuration.wantsPIDFD ? pk_pidfd_open(pid) : -1, launch: nil,
+                ownGroup: configuration.processGroup == .new)
         }
     }
 

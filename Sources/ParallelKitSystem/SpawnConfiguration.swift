@@ -143,4 +143,9 @@ package struct SpawnedProcess {
     /// The clone strategy's record, which the child reads until its exec: keep it until the
     /// child has been reaped. `nil` for `posix_spawn`.
     package var launch: ProcessLaunch?
+    /// Whether the child leads a process group of its own.
+    package var ownGroup: Bool
+
+    /// The child as its parent watches and signals it.
+    package var child: ChildHandle { ChildHandle(pid: pid, pidfd: pidfd, ownGroup: ownGroup) }
 }

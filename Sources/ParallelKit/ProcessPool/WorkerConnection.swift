@@ -234,10 +234,8 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
         // SIGCHLD are the ones a runtime or library may ignore on its own behalf.
         configuration.signalsToDefault = SignalSet([SIGPIPE, SIGCHLD])
         do {
-            let spawned = try ProcessSpawner.spawn(configuration)
             return WorkerConnection(
-                child: ChildHandle(pid: spawned.pid, pidfd: spawned.pidfd, ownGroup: true), fd: parentEnd,
-                maxMessageBytes: launch.maxMessageBytes)
+                child: try ProcessSpawner.spawn(configuration).child, fd: parentEnd, maxMessageBytes: launch.maxMessageBytes)
         } catch {
             close(parentEnd)
             throw .spawnFailed(executable: launch.executable, errno: error.errno)

@@ -41,11 +41,5 @@ public struct WorkerRestart: Sendable, Hashable, CustomStringConvertible {
     public var replacedPID: Int32
     public var reason: Reason
 
-    public init(pid: Int32, replacedPID: Int32, reason: Reason) {
-        self.pid = pid
-        self.replacedPID = replacedPID
-        self.reason = reason
-    }
-
     public var description: String { "worker \(replacedPID) \(reason), replaced by \(pid)" }
 }
