@@ -15,17 +15,6 @@ func cloexecPipe() -> (read: Int32, write: Int32) {
     return (ends[0], ends[1])
 }
 
-/// Reads `fd` to its end (blocking; run it off the cooperative pool) and closes it.
-func readToEnd(_ fd: Int32) -> String {
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while let got = try? systemCall("read", { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) } }), got > 0 {
-        bytes += chunk[..<got]
-    }
-    close(fd)
-    return String(decoding: bytes, as: UTF8.self)
-}
-
 /// Waits for `pid` to end and reaps it (blocking; run it off the cooperative pool).
 func waitForExit(_ pid: Int32) -> TerminationStatus {
     var status: Int32 = 0
@@ -240,12 +229,4 @@ func statusMask(_ name: String, in status: String) -> UInt64? {
         return UInt64(String(line.dropFirst(name.count + 1).filter { !$0.isWhitespace }), radix: 16)
     }
     return nil
-}
-
-/// Reads up to a newline from `fd` (blocking; run it off the cooperative pool).
-func readLine(_ fd: Int32) -> String {
-    var bytes: [UInt8] = []
-    var byte: UInt8 = 0
-    while (try? systemCall("read", { read(fd, &byte, 1) })) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }
-    return String(decoding: bytes, as: UTF8.self)
 }

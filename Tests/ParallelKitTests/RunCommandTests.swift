@@ -1,23 +1,10 @@
 import Foundation
+import ParallelKitTestSupport
 import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// Processes (not zombies) whose command line contains `marker`.
-func processes(withCommandLineContaining marker: String) -> [Int32] {
-    var found: [Int32] = []
-    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-        guard let pid = Int32(entry), pid != getpid(),
-            let raw = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
-        else { continue }
-        let commandLine = String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-        guard commandLine.contains(marker), !processIsGone(pid) else { continue }
-        found.append(pid)
-    }
-    return found
-}
 
 /// Waits up to `seconds` for `condition`, checking every 20 ms.
 func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {

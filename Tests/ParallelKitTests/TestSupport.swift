@@ -1,7 +1,8 @@
+import ParallelKitTestTasks
 import Synchronization
 import Testing
 
-@testable import ParallelKit
+@_spi(Backend) @testable import ParallelKit
 
 /// Input sizes every operation is checked at: empty, tiny, primes, and a million.
 let checkedSizes = [0, 1, 2, 3, 7, 13, 97, 1009, 65_537, 1_000_000]
@@ -59,4 +60,46 @@ private enum TestWorkerBuild {
             fatalError("the test worker's build ID: \(error)")
         }
     }()
+}
+
+/// The test worker executable built next to the test bundle.
+func testWorkerPath() -> String { siblingExecutable("ParallelKitTestWorker") }
+
+/// A pool of test workers.
+func testPool(
+    workers: Workers = 2, initializer: WorkerInitializer? = nil, maxTasksPerWorker: Int? = nil,
+    taskTimeout: Duration? = nil, retries: Int = 0, accepting: AcceptedBuild = testWorkerBuild()
+) async throws(BackendError) -> ProcessPool {
+    WorkerTasks.register(allTestTasks)
+    return try await ProcessPool(
+        workers: workers, executable: testWorkerPath(), initializer: initializer, maxTasksPerWorker: maxTasksPerWorker,
+        taskTimeout: taskTimeout, retries: retries, accepting: accepting)
+}
+
+/// The suites of `ProcessPool` and `WorkerProcess`, one file per source they test, run one at a
+/// time as when they were one suite: `initializers` counts this process's children, and the
+/// timing bounds of `cancellation` and `lifecycle` assume no other pool of these suites is busy.
+@Suite("ProcessPool and WorkerProcess", .serialized)
+enum ProcessPoolSuites {
+    /// ProcessPool.swift: creation, initializers, recycling, supervision of crashed and killed
+    /// workers, retries, close, join and terminate, and what a closed pool leaves behind.
+    @Suite("ProcessPool") struct ProcessPoolTests {}
+
+    /// ProcessPoolOperations.swift: apply, submit, map and submitMap, task errors, cancellation,
+    /// the calling-thread fast paths, and withProcessPool.
+    @Suite("ProcessPool operations") struct ProcessPoolOperationsTests {}
+
+    /// ProcessPoolStreams.swift: stream and streamUnordered.
+    @Suite("ProcessPool streams") struct ProcessPoolStreamsTests {}
+
+    /// WorkerConnection.swift, through a pool: deaths seen from pidfds, process groups, ignored
+    /// signals, the handshake and its timeout, batch timeouts, undecodable replies, the
+    /// descriptors a worker inherits, and workers dying with their parent.
+    @Suite("WorkerConnection") struct WorkerConnectionTests {}
+
+    /// WorkerProcess.swift: one task in one process.
+    @Suite("WorkerProcess") struct WorkerProcessTests {}
+
+    /// ParallelBackend.swift: `parallelMap(_:on:)` runs one `WorkerTask` on threads or on processes.
+    @Suite("ParallelBackend") struct ParallelBackendTests {}
 }

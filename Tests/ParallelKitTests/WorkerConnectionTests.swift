@@ -65,8 +65,8 @@ func temporaryDirectory() -> String {
     return path
 }
 
-@Suite("WorkerConnection: deaths, process groups, signals", .serialized)
-struct WorkerConnectionTests {
+// The suite is declared in TestSupport.swift, with the other suites that ProcessPoolSuites runs one at a time.
+extension ProcessPoolSuites.WorkerConnectionTests {
     @Test(
         "13.2: a worker that exits while its child holds its descriptors fails its batch at once; the child dies with it",
         arguments: [LeftChild.shellBackground, .holdingSocket])
@@ -193,6 +193,84 @@ struct WorkerConnectionTests {
                 processList(parent: me).allSatisfy { SmallFile.text("/proc/\($0)/comm") != "sleep\n" }
             })
     }
+
+    @Test("a worker from another build, or without the task, is refused")
+    func handshakes() async throws {
+        await #expect(throws: BackendError.self) { _ = try await testPool(accepting: .build("another-build")) }
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        await #expect {
+            _ = try await pool.apply(UnregisteredTask.self, 1)
+        } throws: { error in
+            if let failure = error as? BackendError, failure.code == .handshakeRefused, let why = failure.detail { return why.contains("UnregisteredTask") }
+            return false
+        }
+    }
+
+    @Test("a batch over taskTimeout fails with a timeout and its worker is replaced")
+    func timeouts() async throws {
+        let pool = try await testPool(taskTimeout: .milliseconds(300))
+        defer { pool.terminate() }
+        let start = ContinuousClock.now
+        await #expect {
+            _ = try await pool.apply(SleepTask.self, 20_000)
+        } throws: { error in
+            guard let failure = error as? BackendError, failure.code == .timedOut, let tasks = failure.tasks, let timeout = failure.timeout else { return false }
+            return tasks == 0..<1 && timeout == .milliseconds(300)
+        }
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(try await pool.apply(SleepTask.self, 1) == 1)
+    }
+
+    @Test("a reply that cannot be decoded fails its task clearly, never hangs")
+    func undecodableReply() async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        await #expect {
+            _ = try await pool.apply(CorruptReplyTask.self, 0)
+        } throws: { error in
+            if let failure = error as? BackendError, failure.code == .undecodable { return failure.tasks == 0..<1 }
+            return false
+        }
+        #expect(try await pool.apply(SquareTask.self, 5) == 25)
+    }
+
+    @Test("a worker inherits no descriptor of the parent but its socket and standard streams")
+    func workersInheritNoDescriptors() async throws {
+        // A pipe without close-on-exec, as another library might leave open (Foundation's
+        // Process watches its child's exit through such a socket).
+        var ends: [Int32] = [-1, -1]
+        #expect(pipe(&ends) == 0)
+        defer { ends.forEach { close($0) } }
+        let leaked = try #require(descriptorTarget("/proc/self/fd/\(ends[1])"))
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        #expect(pool.workerPIDs.count == 2)
+        for pid in pool.workerPIDs {
+            let entries = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
+            let targets = entries.compactMap { descriptorTarget("/proc/\(pid)/fd/\($0)") }
+            #expect(!targets.isEmpty)
+            #expect(!targets.contains(leaked), "worker \(pid) holds the parent's pipe")
+        }
+    }
+
+    @Test("workers die with their parent: SIGKILL, SIGTERM or Ctrl-C (SIGINT), all gone within a second", arguments: [SIGKILL, SIGTERM, SIGINT])
+    func parentDeath(signal: Int32) async throws {
+        let parent = Process()
+        parent.executableURL = URL(fileURLWithPath: testWorkerPath())
+        parent.arguments = ["parent"]
+        let output = Pipe()
+        parent.standardOutput = output
+        try parent.run()
+        let reading = output.fileHandleForReading
+        let line = await offCooperativePool { readLine(reading.fileDescriptor) }
+        let pids = line.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(pids.count == 2)
+        #expect(pids.allSatisfy { !processIsGone($0) })
+        kill(parent.processIdentifier, signal)
+        await offCooperativePool { parent.waitUntilExit() }
+        #expect(await eventually(within: .seconds(1), every: .milliseconds(10)) { pids.allSatisfy(processIsGone) })
+    }
 }
 
 /// The live children of `parent`.
@@ -203,4 +281,9 @@ func processList(parent: Int32) -> [Int32] {
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         return fields.count > 1 && fields[0] != "Z" && Int32(fields[1]) == parent
     }
+}
+
+/// A task the test worker does not register.
+struct UnregisteredTask: WorkerTask {
+    static func run(_ input: Int) -> Int { input }
 }

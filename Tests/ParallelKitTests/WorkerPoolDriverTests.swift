@@ -24,15 +24,6 @@ func scriptedJob(_ payload: [UInt8] = [7], task: String = "square") -> BatchJob 
     BatchJob(task: task, signature: "\(task)(Int)->Int", payload: payload, range: 10..<13)
 }
 
-/// Polls `condition` every millisecond for up to 5 s, without blocking a thread.
-func eventually(_ condition: () -> Bool) async -> Bool {
-    for _ in 0..<5000 {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(1))
-    }
-    return condition()
-}
-
 @Suite("WorkerPoolDriver")
 struct WorkerPoolDriverTests {
     @Test("the initial workers start on as many threads, each waiting until all have one")
