@@ -4,8 +4,8 @@ import Testing
 @Suite("parallelkit bench")
 struct BenchCommandTests {
     @Test("--json prints one object per row with the documented keys")
-    func jsonRows() throws {
-        let run = try runCLI(["bench", "--quick", "--json", "--repetitions", "1", "--workload", "tiny", "--workload", "costly-map"])
+    func jsonRows() async throws {
+        let run = try await runCLI(["bench", "--quick", "--json", "--repetitions", "1", "--workload", "tiny", "--workload", "costly-map"])
         #expect(run.status == 0, "stderr: \(run.error)")
         let rows = try benchRows(run.output)
         #expect(Set(rows.compactMap { $0["workload"] as? String }) == ["tiny", "costly-map"])
@@ -24,8 +24,8 @@ struct BenchCommandTests {
     }
 
     @Test("the table names every column")
-    func table() throws {
-        let run = try runCLI(["bench", "--quick", "--repetitions", "1", "--workload", "squares"])
+    func table() async throws {
+        let run = try await runCLI(["bench", "--quick", "--repetitions", "1", "--workload", "squares"])
         #expect(run.status == 0)
         let lines = run.output.split(separator: "\n")
         #expect(lines.first?.contains("speedup") == true && lines.first?.contains("efficiency") == true)
@@ -38,8 +38,8 @@ struct BenchCommandTests {
     }
 
     @Test("the thread pool workloads report their variants, latency rows without items_per_second")
-    func threadPoolRows() throws {
-        let run = try runCLI([
+    func threadPoolRows() async throws {
+        let run = try await runCLI([
             "bench", "--quick", "--json", "--repetitions", "1", "--workload", "sleep-16", "--workload", "starvation-latency",
             "--workload", "submit-roundtrip", "--workload", "stream-throughput",
         ])
@@ -61,8 +61,8 @@ struct BenchCommandTests {
     }
 
     @Test("the process-pool and shared-memory workloads run their workers and check their results")
-    func processRows() throws {
-        let run = try runCLI([
+    func processRows() async throws {
+        let run = try await runCLI([
             "bench", "--quick", "--json", "--repetitions", "1", "--workload", "shared-sum", "--workload", "process-lock",
             "--workload", "apply-roundtrip", "--workload", "cpu-task", "--workload", "large-array",
         ])
@@ -85,8 +85,8 @@ struct BenchCommandTests {
     }
 
     @Test("the memory workload reports peak RSS for both variants")
-    func memoryRows() throws {
-        let run = try runCLI(["bench", "--quick", "--json", "--repetitions", "1", "--workload", "map-memory"])
+    func memoryRows() async throws {
+        let run = try await runCLI(["bench", "--quick", "--json", "--repetitions", "1", "--workload", "map-memory"])
         #expect(run.status == 0, "stderr: \(run.error)")
         let rows = try benchRows(run.output)
         #expect(rows.count == 2)
@@ -94,11 +94,11 @@ struct BenchCommandTests {
     }
 
     @Test("bad arguments are refused with a clear message and a non-zero exit")
-    func badArguments() throws {
-        let unknown = try runCLI(["bench", "--workload", "nope"])
+    func badArguments() async throws {
+        let unknown = try await runCLI(["bench", "--workload", "nope"])
         #expect(unknown.status != 0)
         #expect(unknown.error.contains("unknown workload nope"))
-        let zero = try runCLI(["bench", "--repetitions", "0"])
+        let zero = try await runCLI(["bench", "--repetitions", "0"])
         #expect(zero.status != 0)
         #expect(zero.error.contains("--repetitions must be 1 or more"))
     }

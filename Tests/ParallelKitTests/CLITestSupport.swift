@@ -1,4 +1,5 @@
 import Foundation
+import ParallelKitTestSupport
 
 /// What a run of the `parallelkit` executable printed and how it ended.
 struct CLIResult {
@@ -22,8 +23,11 @@ func siblingExecutable(_ name: String) -> String {
     return name
 }
 
-/// Runs `parallelkit` with `arguments` (after `prefix`, e.g. `taskset -c 0`) and waits for it.
-func runCLI(_ arguments: [String], prefix: [String] = [], environment: [String: String] = [:]) throws -> CLIResult {
+/// Runs `parallelkit` with `arguments` (after `prefix`, e.g. `taskset -c 0`) and waits for it, off
+/// the cooperative pool.
+func runCLI(
+    _ arguments: [String], prefix: [String] = [], environment: [String: String] = [:]
+) async throws -> CLIResult {
     let process = Process()
     let command = prefix + [cliPath()] + arguments
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -44,13 +48,13 @@ func runCLI(_ arguments: [String], prefix: [String] = [], environment: [String: 
     process.standardError = try FileHandle(forWritingTo: errorURL)
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    process.waitUntilExit()
+    await offCooperativePool { process.waitUntilExit() }
     return CLIResult(
         status: process.terminationStatus, output: try String(contentsOf: outputURL, encoding: .utf8),
         error: try String(contentsOf: errorURL, encoding: .utf8))
 }
 
 /// Runs a /bin/sh `script` in which `$1` is the `parallelkit` executable.
-func runScript(_ script: String) throws -> CLIResult {
-    try runCLI([], prefix: ["/bin/sh", "-c", script, "sh"])
+func runScript(_ script: String) async throws -> CLIResult {
+    try await runCLI([], prefix: ["/bin/sh", "-c", script, "sh"])
 }

@@ -53,7 +53,7 @@ struct ParallelMapTests {
     }
 
     @Test("the first error wins, and nothing runs after the call returns", arguments: checkedChunkings)
-    func errorStopsEverything(chunking: Chunking) {
+    func errorStopsEverything(chunking: Chunking) async throws {
         let calls = Counter()
         var thrown: Boom?
         do {
@@ -70,7 +70,7 @@ struct ParallelMapTests {
         #expect(thrown != nil && thrown!.index % 1000 == 999)
         let callsAtReturn = calls.count
         #expect(callsAtReturn < 200_000, "remaining chunks are skipped")
-        usleep(50_000)
+        try await Task.sleep(for: .milliseconds(50))
         #expect(calls.count == callsAtReturn, "no element is processed after the call returns")
     }
 
@@ -99,7 +99,3 @@ struct ParallelMapTests {
         #expect(seen.withLock { $0.allSatisfy { $0 == 1 } })
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

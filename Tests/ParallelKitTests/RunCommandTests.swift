@@ -6,16 +6,6 @@ import Testing
 import Glibc
 #endif
 
-/// Waits up to `seconds` for `condition`, checking every 20 ms.
-func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(20_000)
-    }
-    return condition()
-}
-
 /// The joblog at `path`: sequence number → (exit value, signal), header skipped.
 func joblogEntries(_ path: String) -> [(sequence: Int, exit: Int, signal: Int)] {
     let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
@@ -28,18 +18,18 @@ func joblogEntries(_ path: String) -> [(sequence: Int, exit: Int, signal: Int)] 
 }
 
 /// A fresh directory, removed when `body` returns.
-func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
+func withTemporaryDirectory<R>(_ body: (URL) async throws -> R) async throws -> R {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pk-run-\(UUID())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    return try body(directory)
+    return try await body(directory)
 }
 
 @Suite("parallelkit run", .serialized)
 struct RunCommandTests {
     @Test("--resume after the runner was killed with kill -9 loses and re-runs no finished job")
-    func resumeAfterKill() throws {
-        try withTemporaryDirectory { directory in
+    func resumeAfterKill() async throws {
+        try await withTemporaryDirectory { directory in
             let joblog = directory.appendingPathComponent("jl").path
             let marker = "pk-resume-\(UUID().uuidString.prefix(8))"
             // Each job counts its runs in runs.N, then sleeps; its line is logged when it ends.
@@ -50,15 +40,25 @@ struct RunCommandTests {
             runner.currentDirectoryURL = directory
             runner.standardOutput = FileHandle.nullDevice
             try runner.run()
-            #expect(eventually(within: 30) { joblogEntries(joblog).count >= 6 })
-            kill(runner.processIdentifier, SIGKILL)
-            runner.waitUntilExit()
+            // The kill must land while jobs remain (about 2.4 s after the sixth ends), so the wait
+            // and the kill run on a thread of their own, however busy other tests keep the pool.
+            let pid = runner.processIdentifier
+            let sawSix = await offCooperativePool { () -> Bool in
+                let deadline = ContinuousClock.now + .seconds(30)
+                while joblogEntries(joblog).count < 6, ContinuousClock.now < deadline { usleep(20_000) }
+                kill(pid, SIGKILL)
+                runner.waitUntilExit()
+                return joblogEntries(joblog).count >= 6
+            }
+            #expect(sawSix)
             let logged = Set(joblogEntries(joblog).map(\.sequence))
             #expect(logged.count >= 6 && logged.count < 30)
             // Jobs that were running when the runner died finish on their own (GNU's jobs do too).
-            #expect(eventually(within: 10) { processes(withCommandLineContaining: marker).isEmpty })
+            #expect(await eventually(within: .seconds(10), every: .milliseconds(20)) {
+                processes(withCommandLineContaining: marker).isEmpty
+            })
 
-            let resumed = try runCLI(
+            let resumed = try await runCLI(
                 ["run", "-j2", "--resume", "--joblog", joblog, "cd '\(directory.path)'; " + job, ":::"]
                     + (1...30).map(String.init))
             #expect(resumed.status == 0, "\(resumed.error)")
@@ -73,12 +73,12 @@ struct RunCommandTests {
     }
 
     @Test("--timeout ends a job that ignores SIGTERM with the rest of --termseq")
-    func timeoutIgnoringTerm() throws {
-        try withTemporaryDirectory { directory in
+    func timeoutIgnoringTerm() async throws {
+        try await withTemporaryDirectory { directory in
             let joblog = directory.appendingPathComponent("jl").path
             let marker = "\(Int.random(in: 100_000...999_999))"
             let started = Date()
-            let run = try runCLI([
+            let run = try await runCLI([
                 "run", "--timeout", "0.5", "--termseq", "TERM,300,TERM,300,KILL,25", "--joblog", joblog,
                 "trap '' TERM; sleep 30.\(marker); echo not reached", ":::", "1",
             ])
@@ -93,11 +93,11 @@ struct RunCommandTests {
     }
 
     @Test("--timeout N% ends a job that runs longer than N% of the median successful runtime")
-    func percentTimeout() throws {
-        try withTemporaryDirectory { directory in
+    func percentTimeout() async throws {
+        try await withTemporaryDirectory { directory in
             let joblog = directory.appendingPathComponent("jl").path
             let started = Date()
-            let run = try runCLI(["run", "-j1", "--timeout", "300%", "--joblog", joblog, "sleep", ":::", "0.1", "0.1", "0.1", "20"])
+            let run = try await runCLI(["run", "-j1", "--timeout", "300%", "--joblog", joblog, "sleep", ":::", "0.1", "0.1", "0.1", "20"])
             #expect(run.status == 1)
             #expect(Date().timeIntervalSince(started) < 15)
             let entries = joblogEntries(joblog)
@@ -107,45 +107,53 @@ struct RunCommandTests {
     }
 
     @Test("a job that starts a background child leaves nothing running")
-    func backgroundChild() throws {
+    func backgroundChild() async throws {
         let marker = "\(Int.random(in: 100_000...999_999))"
         let started = Date()
-        let run = try runCLI(["run", "sleep 60.\(marker) & echo started {}", ":::", "1"])
+        let run = try await runCLI(["run", "sleep 60.\(marker) & echo started {}", ":::", "1"])
         #expect(run.status == 0)
         #expect(run.output == "started 1\n")
         #expect(Date().timeIntervalSince(started) < 30, "the runner must not wait for the background child")
-        #expect(eventually(within: 5) { processes(withCommandLineContaining: "sleep 60.\(marker)").isEmpty })
+        #expect(await eventually(within: .seconds(5), every: .milliseconds(20)) {
+            processes(withCommandLineContaining: "sleep 60.\(marker)").isEmpty
+        })
     }
 
     @Test("a leftover that ignores SIGTERM and holds no pipe still gets the rest of --termseq")
-    func stubbornLeftover() throws {
+    func stubbornLeftover() async throws {
         let marker = "\(Int.random(in: 100_000...999_999))"
         let started = Date()
-        let run = try runCLI(["run", "(trap '' TERM; exec sleep 60.\(marker)) >/dev/null 2>&1 & echo started {}", ":::", "1"])
+        let run = try await runCLI(["run", "(trap '' TERM; exec sleep 60.\(marker)) >/dev/null 2>&1 & echo started {}", ":::", "1"])
         #expect(run.status == 0)
         #expect(run.output == "started 1\n")
         #expect(Date().timeIntervalSince(started) < 30, "the leftover ran to its end instead of being killed")
-        #expect(eventually(within: 5) { processes(withCommandLineContaining: "sleep 60.\(marker)").isEmpty })
+        #expect(await eventually(within: .seconds(5), every: .milliseconds(20)) {
+            processes(withCommandLineContaining: "sleep 60.\(marker)").isEmpty
+        })
     }
 
     @Test("SIGTERM to the runner ends every job's process group")
-    func terminateRunner() throws {
+    func terminateRunner() async throws {
         let marker = "\(Int.random(in: 100_000...999_999))"
         let runner = Process()
         runner.executableURL = URL(fileURLWithPath: cliPath())
         runner.arguments = ["run", "-j3", "sleep 40.\(marker) & sleep 50.\(marker)", ":::", "1", "2", "3"]
         runner.standardOutput = FileHandle.nullDevice
         try runner.run()
-        #expect(eventually(within: 20) { processes(withCommandLineContaining: "sleep 40.\(marker)").count >= 3 })
+        #expect(await eventually(within: .seconds(20), every: .milliseconds(20)) {
+            processes(withCommandLineContaining: "sleep 40.\(marker)").count >= 3
+        })
         kill(runner.processIdentifier, SIGTERM)
-        runner.waitUntilExit()
+        await offCooperativePool { runner.waitUntilExit() }
         #expect(runner.terminationStatus == 128 + SIGTERM)
-        #expect(eventually(within: 5) { processes(withCommandLineContaining: ".\(marker)").isEmpty })
+        #expect(await eventually(within: .seconds(5), every: .milliseconds(20)) {
+            processes(withCommandLineContaining: ".\(marker)").isEmpty
+        })
     }
 
     @Test("--pipe output equals a serial run on a 100 MB input, and so does --pipepart")
-    func pipeLargeInput() throws {
-        try withTemporaryDirectory { directory in
+    func pipeLargeInput() async throws {
+        try await withTemporaryDirectory { directory in
             let input = directory.appendingPathComponent("in").path
             let script = """
                 seq 1 14000000 | head -c 100000000 > '\(input)'
@@ -162,8 +170,12 @@ struct RunCommandTests {
             let pipe = Pipe()
             run.standardOutput = pipe
             try run.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            run.waitUntilExit()
+            let reading = pipe.fileHandleForReading
+            let output = await offCooperativePool { () -> String in
+                let output = String(decoding: reading.readDataToEndOfFile(), as: UTF8.self)
+                run.waitUntilExit()
+                return output
+            }
             let lines = output.split(separator: "\n")
             #expect(lines.count == 4)
             #expect(lines.first == "100000000")
@@ -172,18 +184,18 @@ struct RunCommandTests {
     }
 
     @Test("-j beyond the descriptor limit runs fewer jobs at once, says so, and loses no --pipe block")
-    func descriptorLimit() throws {
+    func descriptorLimit() async throws {
         // 40 descriptors leave room for (40 - 16) / 6 = 4 jobs; 30 would run out of pipes.
-        let run = try runScript("ulimit -n 40; seq 12 | \"$1\" run -j 30 -k --pipe -N1 'cat; echo .'")
+        let run = try await runScript("ulimit -n 40; seq 12 | \"$1\" run -j 30 -k --pipe -N1 'cat; echo .'")
         #expect(run.status == 0)
         #expect(run.output == (1...12).map { "\($0)\n.\n" }.joined())
         #expect(run.error == "parallelkit run: only enough file descriptors to run 4 jobs at once\n")
     }
 
     @Test("SIGTERM reaches a runner blocked reading standard input")
-    func terminateWhileReading() throws {
+    func terminateWhileReading() async throws {
         // The script holds the fifo open for writing, so the runner's read blocks until killed.
-        let run = try runScript("""
+        let run = try await runScript("""
             d=$(mktemp -d); mkfifo "$d/in"
             "$1" run 'echo got {}' < "$d/in" & runner=$!
             exec 3>"$d/in"; echo 1 >&3; sleep 0.5
@@ -196,9 +208,9 @@ struct RunCommandTests {
     }
 
     @Test("while standard input is quiet, running jobs are still served: --timeout, output, -n")
-    func quietInput() throws {
+    func quietInput() async throws {
         // The input stays open 3 s after its only record: the job is killed at its 1 s timeout.
-        let timedOut = try runScript("""
+        let timedOut = try await runScript("""
             d=$(mktemp -d)
             (echo 10; sleep 3) | "$1" run --timeout 1 --joblog "$d/jl" sleep; echo rc=$?
             awk -F'\t' 'NR == 2 { print ($4 < 2.5 ? "killed-on-time" : "killed-late"), "signal=" $8 }' "$d/jl"
@@ -207,7 +219,7 @@ struct RunCommandTests {
         #expect(timedOut.output == "rc=1\nkilled-on-time signal=15\n", "\(timedOut.output)")
         // A finished job's output is printed before the next record arrives; a job of -n 2
         // waits for its second record without losing the first.
-        let served = try runScript("""
+        let served = try await runScript("""
             d=$(mktemp -d); mkfifo "$d/in"
             "$1" run -k -n 2 echo < "$d/in" > "$d/out" & runner=$!
             exec 3>"$d/in"; echo a >&3; echo b >&3; echo c >&3
@@ -219,10 +231,10 @@ struct RunCommandTests {
     }
 
     @Test("--pipe: while the next block has not arrived, running jobs are still served: --timeout, output")
-    func quietPipeInput() throws {
+    func quietPipeInput() async throws {
         // The first block (two records, 4 bytes) arrives at once, the second 3 s later: the first
         // job is killed at its 1 s timeout meanwhile, not when the runner next looks up from reading.
-        let timedOut = try runScript("""
+        let timedOut = try await runScript("""
             d=$(mktemp -d)
             (printf 'a\\nb\\nc\\n'; sleep 3; printf 'd\\n') |
                 "$1" run --pipe --block 4 --timeout 1 --joblog "$d/jl" 'cat; sleep 10'; echo rc=$?
@@ -231,7 +243,7 @@ struct RunCommandTests {
             """)
         #expect(timedOut.output == "a\nb\nc\nd\nrc=2\nkilled-on-time signal=15\n", "\(timedOut.output)")
         // A finished job's output is printed before the next block arrives.
-        let served = try runScript("""
+        let served = try await runScript("""
             d=$(mktemp -d); mkfifo "$d/in"
             "$1" run -k --pipe -N 2 cat < "$d/in" > "$d/out" & runner=$!
             exec 3>"$d/in"; printf 'a\\nb\\nc\\n' >&3
@@ -243,8 +255,8 @@ struct RunCommandTests {
     }
 
     @Test("signals ignored by the runner's parent (nohup) stay ignored: a hangup ends nothing")
-    func ignoredHangup() throws {
-        let run = try runScript("""
+    func ignoredHangup() async throws {
+        let run = try await runScript("""
             trap '' HUP
             "$1" run 'sleep 1; echo done {}' ::: 1 & runner=$!
             sleep 0.3; kill -HUP $runner; wait $runner; echo rc=$?
@@ -253,15 +265,15 @@ struct RunCommandTests {
     }
 
     @Test("a job's output larger than the in-memory bound spills to a file and arrives whole, in order")
-    func spilledOutput() throws {
-        let run = try runCLI(["run", "-k", "-j2", "head -c {} /dev/zero | tr '\\0' x; echo", ":::", "3000000", "10"])
+    func spilledOutput() async throws {
+        let run = try await runCLI(["run", "-k", "-j2", "head -c {} /dev/zero | tr '\\0' x; echo", ":::", "3000000", "10"])
         #expect(run.status == 0)
         #expect(run.output == String(repeating: "x", count: 3_000_000) + "\nxxxxxxxxxx\n")
     }
 
     @Test("--bar, --eta and --progress draw on standard error and leave standard output alone")
-    func progressOutput() throws {
-        let run = try runCLI(["run", "-k", "--bar", "--eta", "--progress", "echo", ":::", "a", "b", "c"])
+    func progressOutput() async throws {
+        let run = try await runCLI(["run", "-k", "--bar", "--eta", "--progress", "echo", ":::", "a", "b", "c"])
         #expect(run.status == 0)
         #expect(run.output == "a\nb\nc\n")
         #expect(run.error.contains("3/3 done"))
@@ -269,10 +281,10 @@ struct RunCommandTests {
     }
 
     @Test("--retry-delay waits, doubling, between attempts")
-    func retryDelay() throws {
-        try withTemporaryDirectory { directory in
+    func retryDelay() async throws {
+        try await withTemporaryDirectory { directory in
             let started = Date()
-            let run = try runCLI([
+            let run = try await runCLI([
                 "run", "--retries", "3", "--retry-delay", "0.3", "date +%s.%N >> '\(directory.path)/t'; exit 1", ":::", "a",
             ])
             #expect(run.status == 1)
@@ -289,7 +301,7 @@ struct RunCommandTests {
     }
 
     @Test("a template with no shell syntax runs without a shell; -q runs its words as given")
-    func directExecution() throws {
+    func directExecution() async throws {
         // cat reads its own /proc entry: field 4 of stat is its parent, which must be the runner.
         let runner = Process()
         runner.executableURL = URL(fileURLWithPath: cliPath())
@@ -297,18 +309,22 @@ struct RunCommandTests {
         let pipe = Pipe()
         runner.standardOutput = pipe
         try runner.run()
-        let stat = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        runner.waitUntilExit()
+        let reading = pipe.fileHandleForReading
+        let stat = await offCooperativePool { () -> String in
+            let stat = String(decoding: reading.readDataToEndOfFile(), as: UTF8.self)
+            runner.waitUntilExit()
+            return stat
+        }
         let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
         #expect(fields.count > 2 && Int32(fields[1]) == runner.processIdentifier, "\(stat)")
 
-        let quoted = try runCLI(["run", "-q", "sh", "-c", "echo \"$0|$1\"", "first word", ":::", "x"])
+        let quoted = try await runCLI(["run", "-q", "sh", "-c", "echo \"$0|$1\"", "first word", ":::", "x"])
         #expect(quoted.output == "first word|x\n")
     }
 
     @Test("a job starts with no signal blocked and SIGPIPE at its default; a failed exec is reported")
-    func jobStartState() throws {
-        let status = try runCLI(["run", "-N0", "cat", "/proc/self/status", ":::", "x"])
+    func jobStartState() async throws {
+        let status = try await runCLI(["run", "-N0", "cat", "/proc/self/status", ":::", "x"])
         #expect(status.status == 0)
         func mask(_ name: String) -> UInt64? {
             status.output.split(separator: "\n").first { $0.hasPrefix(name + ":") }
@@ -317,12 +333,12 @@ struct RunCommandTests {
         #expect(mask("SigBlk") == 0)
         #expect(mask("SigIgn").map { $0 & (1 << (UInt64(SIGPIPE) - 1)) } == 0, "the runner ignores SIGPIPE; its jobs must not")
 
-        try withTemporaryDirectory { directory in
+        try await withTemporaryDirectory { directory in
             let script = directory.appendingPathComponent("needs-missing-interpreter").path
             try "#!/nonexistent/interpreter\n".write(toFile: script, atomically: true, encoding: .utf8)
             chmod(script, 0o755)
             let joblog = directory.appendingPathComponent("joblog").path
-            let run = try runCLI(["run", "--joblog", joblog, script, ":::", "a", "b"])
+            let run = try await runCLI(["run", "--joblog", joblog, script, ":::", "a", "b"])
             #expect(run.status == 2)
             #expect(run.error.components(separatedBy: "cannot start \(script): No such file or directory").count == 3, "\(run.error)")
             #expect(joblogEntries(joblog).map(\.exit) == [127, 127])
@@ -334,8 +350,8 @@ struct RunCommandTests {
         ["--halt", "bogus", "echo"], ["--timeout", "x", "echo"], ["-j"], ["echo", "{= $_ =}", ":::", "a"],
         ["--termseq", "BOGUS", "echo"], ["--retries", "x", "echo"], ["--pipepart", "cat"],
     ])
-    func usageErrors(_ arguments: [String]) throws {
-        let run = try runCLI(["run"] + arguments)
+    func usageErrors(_ arguments: [String]) async throws {
+        let run = try await runCLI(["run"] + arguments)
         #expect(run.status == 255)
         #expect(run.output.isEmpty)
         #expect(run.error.split(separator: "\n").count == 1)
@@ -343,8 +359,8 @@ struct RunCommandTests {
     }
 
     @Test("parallelkit --help lists run")
-    func helpListsRun() throws {
-        let run = try runCLI(["--help"])
+    func helpListsRun() async throws {
+        let run = try await runCLI(["--help"])
         #expect(run.output.contains("run"))
     }
 }

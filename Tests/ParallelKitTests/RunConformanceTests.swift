@@ -1,4 +1,5 @@
 import Foundation
+import ParallelKitTestSupport
 import Testing
 
 /// One invocation from `Fixtures/run-conformance.txt`, run through GNU parallel and through
@@ -28,8 +29,8 @@ struct SnippetResult: Equatable {
 
 /// Runs `snippet` under `/bin/sh` in a fresh directory, with `PAR` a shell function that runs
 /// `runner`, standard input from /dev/null, and `PARALLEL_SHELL=/bin/sh` (GNU otherwise picks the
-/// invoking shell; `parallelkit run` uses /bin/sh).
-func runSnippet(_ snippet: String, runner: String) throws -> SnippetResult {
+/// invoking shell; `parallelkit run` uses /bin/sh). Waits for it off the cooperative pool.
+func runSnippet(_ snippet: String, runner: String) async throws -> SnippetResult {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pk-conf-\(UUID())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -49,7 +50,7 @@ func runSnippet(_ snippet: String, runner: String) throws -> SnippetResult {
     process.standardError = FileHandle.nullDevice
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    process.waitUntilExit()
+    await offCooperativePool { process.waitUntilExit() }
     try output.close()
     return SnippetResult(output: try Data(contentsOf: outputURL), status: process.terminationStatus)
 }
@@ -76,13 +77,13 @@ struct RunConformanceTests {
     }
 
     @Test("same standard output and exit status as GNU parallel", arguments: ConformanceCase.all)
-    func sameAsGNU(_ conformance: ConformanceCase) throws {
+    func sameAsGNU(_ conformance: ConformanceCase) async throws {
         guard let gnu = gnuParallelPath else {
             Issue.record("GNU parallel is not installed: apt-get install parallel (.ci/run does)")
             return
         }
-        let expected = try runSnippet(conformance.snippet, runner: "\(gnu) --will-cite")
-        let actual = try runSnippet(conformance.snippet, runner: "'\(cliPath())' run")
+        let expected = try await runSnippet(conformance.snippet, runner: "\(gnu) --will-cite")
+        let actual = try await runSnippet(conformance.snippet, runner: "'\(cliPath())' run")
         #expect(
             actual == expected,
             """

@@ -1,5 +1,6 @@
 import Foundation
 import ParallelKitSystem
+import ParallelKitTestSupport
 import Testing
 
 @testable import ParallelKitCLI
@@ -145,9 +146,9 @@ struct RunParsingTests {
     }
 
     @Test("quoted values are data to /bin/sh, whatever bytes they hold")
-    func quotingRoundTrip() throws {
+    func quotingRoundTrip() async throws {
         let values: [Bytes] = [[0xFF, 0xFE], Array("`id`;$(id)\n\t'\"\\".utf8), [0x2D, 0x6E], [], Array(0x01...0x7F)]
-        try withTemporaryDirectory { directory in
+        try await withTemporaryDirectory { directory in
             for value in values {
                 // The script goes to the shell as a file, so non-UTF-8 bytes reach it unchanged.
                 var script = Array("printf %s ".utf8)
@@ -160,8 +161,12 @@ struct RunParsingTests {
                 let output = Pipe()
                 shell.standardOutput = output
                 try shell.run()
-                let printed = output.fileHandleForReading.readDataToEndOfFile()
-                shell.waitUntilExit()
+                let reading = output.fileHandleForReading
+                let printed = await offCooperativePool { () -> Data in
+                    let printed = reading.readDataToEndOfFile()
+                    shell.waitUntilExit()
+                    return printed
+                }
                 #expect(shell.terminationStatus == 0, "\(value)")
                 #expect(Array(printed) == value, "\(value)")
             }

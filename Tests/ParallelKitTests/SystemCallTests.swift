@@ -1,5 +1,6 @@
 import CParallelKit
 import ParallelKitSystem
+import ParallelKitTestSupport
 import Synchronization
 import Testing
 
@@ -23,7 +24,7 @@ struct SystemCallTests {
     }
 
     @Test("a real read interrupted by a signal is retried and returns the data")
-    func retriesARealInterruptedRead() throws {
+    func retriesARealInterruptedRead() async throws {
         var pipeEnds: [Int32] = [-1, -1]
         #expect(pipe(&pipeEnds) == 0)
         defer { close(pipeEnds[0]); close(pipeEnds[1]) }
@@ -54,7 +55,7 @@ struct SystemCallTests {
         // Bounded, so that a signal that never arrives fails the test instead of hanging it.
         for _ in 0..<2000 where calls.load(ordering: .relaxed) < 2 {
             pthread_kill(reader.thread, SIGUSR2)
-            usleep(2000)
+            try await Task.sleep(for: .milliseconds(2))
         }
         var byte: UInt8 = 42
         #expect(write(pipeEnds[1], &byte, 1) == 1)
@@ -117,7 +118,7 @@ struct SystemCallTests {
     }
 
     @Test("teardown parses GNU's --termseq and kills a process that ignores TERM")
-    func teardown() throws {
+    func teardown() async throws {
         #expect(Teardown.parse("TERM,200,TERM,100,TERM,50,KILL,25") == .gnuDefault)
         #expect(Teardown.parse("SIGINT,10,9")?.steps.map(\.signal) == [SIGINT, SIGKILL])
         #expect(Teardown.parse("TERM,x") == nil)
@@ -127,10 +128,15 @@ struct SystemCallTests {
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup("trap '' TERM; sleep 30"), nil]
         defer { argv.forEach { free($0) } }
         #expect(posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ) == 0)
-        usleep(100_000)
-        var status: Int32 = 0
+        try await Task.sleep(for: .milliseconds(100))
         let sequence = Teardown([.init(signal: SIGTERM, allowed: .milliseconds(50)), .init(signal: SIGKILL, allowed: .seconds(5))])
-        let ended = sequence.run(on: .process(pid)) { waitpid(pid, &status, WNOHANG) == pid }
+        // The teardown waits between its signals: off the cooperative pool.
+        let child = pid
+        let (ended, status) = await offCooperativePool { () -> (Bool, Int32) in
+            var status: Int32 = 0
+            let ended = sequence.run(on: .process(child)) { waitpid(child, &status, WNOHANG) == child }
+            return (ended, status)
+        }
         #expect(ended)
         #expect(TerminationStatus(waitStatus: status) == .signaled(SIGKILL))
     }
@@ -144,9 +150,9 @@ struct SystemCallTests {
     }
 
     @Test("the monotonic clock moves forward and converts durations")
-    func clock() {
+    func clock() async throws {
         let start = MonotonicClock.nanoseconds()
-        usleep(2000)
+        try await Task.sleep(for: .milliseconds(2))
         #expect(MonotonicClock.nanoseconds() - start >= 2_000_000)
         #expect(MonotonicClock.nanoseconds(.milliseconds(3)) == 3_000_000)
         #expect(MonotonicClock.nanoseconds(.seconds(-1)) == 0)

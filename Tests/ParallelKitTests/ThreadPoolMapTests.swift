@@ -1,3 +1,4 @@
+import ParallelKitTestSupport
 import Synchronization
 import Testing
 
@@ -233,7 +234,7 @@ struct WorkerThreadTests {
     }
 
     @Test("threads run at the same time: 8 sleeps of 100 ms take far less than 800 ms of waiting")
-    func concurrency() {
+    func concurrency() async {
         let running = Atomic<Int>(0)
         let highest = Atomic<Int>(0)
         let threads = (0..<8).map { _ in
@@ -243,7 +244,7 @@ struct WorkerThreadTests {
                 running.subtract(1, ordering: .relaxed)
             }.start()
         }
-        for thread in threads { thread.join() }
+        await offCooperativePool { for thread in threads { thread.join() } }
         #expect(highest.load(ordering: .relaxed) >= 2)
     }
 

@@ -1,3 +1,4 @@
+import ParallelKitTestSupport
 import Synchronization
 import Testing
 
@@ -22,27 +23,32 @@ struct ThreadPoolTests {
     }
 
     @Test("wait(timeout:) blocks until done, or throws timedOut while the work goes on")
-    func blockingWait() throws {
+    func blockingWait() async throws {
         let pool = ThreadPool(workers: 1)
         let gate = OneShotEvent()
         let slow = try pool.submit { () -> Int in
             _ = gate.wait(timeout: .seconds(30))
             return 1
         }
-        #expect(throws: FutureError<Never>.timedOut) { try slow.wait(timeout: .milliseconds(20)) }
+        // The waits block their thread: off the cooperative pool.
+        await #expect(throws: FutureError<Never>.timedOut) {
+            try await offCooperativePool { () throws(FutureError<Never>) in try slow.wait(timeout: .milliseconds(20)) }
+        }
         #expect(slow.state == .running)
         gate.signal()
-        #expect(try slow.wait(timeout: .seconds(30)) == 1)
+        #expect(try await offCooperativePool { () throws(FutureError<Never>) in
+            try slow.wait(timeout: .seconds(30))
+        } == 1)
     }
 
     @Test("cancel takes effect only before the work starts, and says so")
-    func cancelBeforeStart() throws {
+    func cancelBeforeStart() async throws {
         let pool = ThreadPool(workers: 1)
         let gate = OneShotEvent()
         let ran = Counter()
         let blocker = try pool.submit { _ = gate.wait(timeout: .seconds(30)) }
         let queued = try pool.submit { ran.increment() }
-        while blocker.state != .running { usleep(100) }
+        while blocker.state != .running { try await Task.sleep(for: .microseconds(100)) }
         #expect(blocker.cancel() == false)
         #expect(queued.cancel() == true)
         #expect(queued.state == .cancelled)
@@ -70,13 +76,13 @@ struct ThreadPoolTests {
     }
 
     @Test("close lets queued work finish; terminate drops it with a clear error")
-    func closeAndTerminate() throws {
+    func closeAndTerminate() async throws {
         for terminates in [false, true] {
             let pool = ThreadPool(workers: 1)
             let gate = OneShotEvent()
             let first = try pool.submit { _ = gate.wait(timeout: .seconds(30)) }
             let queued = try (0..<5).map { value in try pool.submit { value } }
-            while first.state != .running { usleep(100) }
+            while first.state != .running { try await Task.sleep(for: .microseconds(100)) }
             if terminates { pool.terminate() } else { pool.close() }
             #expect(throws: ThreadPoolError.closed) { _ = try pool.submit { 1 } }
             gate.signal()
@@ -108,12 +114,12 @@ struct ThreadPoolTests {
     }
 
     @Test("a pool released while busy finishes its work before its threads end")
-    func releaseWhileBusy() throws {
+    func releaseWhileBusy() async throws {
         let done = Counter()
-        var futures: [Future<Void, Never>] = []
-        do {
+        // Releasing the pool waits for its work: off the cooperative pool.
+        let futures = try await offCooperativePool { () throws -> [Future<Void, Never>] in
             let pool = ThreadPool(workers: 2)
-            futures = try (0..<20).map { _ in try pool.submit { usleep(1000); done.increment() } }
+            return try (0..<20).map { _ in try pool.submit { usleep(1000); done.increment() } }
         }
         #expect(done.count == 20)
         #expect(futures.allSatisfy { $0.state == .succeeded })

@@ -70,19 +70,19 @@ struct WorkersTests {
     }
 
     @Test("the affinity mask is honoured: a child under taskset -c 0 sees one core")
-    func affinityThroughTaskset() throws {
-        let pinned = try runCLI(["workers", "--available"], prefix: ["taskset", "-c", "0"])
+    func affinityThroughTaskset() async throws {
+        let pinned = try await runCLI(["workers", "--available"], prefix: ["taskset", "-c", "0"])
         #expect(pinned.status == 0)
         #expect(pinned.output.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
-        let free = try runCLI(["workers", "--available"])
+        let free = try await runCLI(["workers", "--available"])
         #expect(Int(free.output.trimmingCharacters(in: .whitespacesAndNewlines)) == Workers.available)
     }
 
     @Test("PARALLELKIT_WORKERS overrides .all, and a bad value is reported and ignored")
-    func environmentOverride() throws {
-        let three = try runCLI(["workers"], environment: ["PARALLELKIT_WORKERS": "3"])
+    func environmentOverride() async throws {
+        let three = try await runCLI(["workers"], environment: ["PARALLELKIT_WORKERS": "3"])
         #expect(three.output.contains("default: 3"))
-        let bad = try runCLI(["workers"], environment: ["PARALLELKIT_WORKERS": "zero"])
+        let bad = try await runCLI(["workers"], environment: ["PARALLELKIT_WORKERS": "zero"])
         #expect(bad.output.contains("default: \(Workers.available)"))
         #expect(bad.error.contains("ignoring PARALLELKIT_WORKERS"))
     }
