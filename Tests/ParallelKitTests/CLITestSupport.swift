@@ -6,6 +6,9 @@ struct CLIResult {
     var status: Int32
     var output: String
     var error: String
+    /// Seconds from start to exit, timed off the cooperative pool: a test awaiting the run may
+    /// resume later than that when other tests keep the pool busy.
+    var seconds: Double
 }
 
 /// The `parallelkit` executable built next to the test bundle.
@@ -47,11 +50,15 @@ func runCLI(
     process.standardOutput = try FileHandle(forWritingTo: outputURL)
     process.standardError = try FileHandle(forWritingTo: errorURL)
     process.standardInput = FileHandle.nullDevice
+    let start = ContinuousClock.now
     try process.run()
-    await offCooperativePool { process.waitUntilExit() }
+    let elapsed = await offCooperativePool { () -> Duration in
+        process.waitUntilExit()
+        return ContinuousClock.now - start
+    }
     return CLIResult(
         status: process.terminationStatus, output: try String(contentsOf: outputURL, encoding: .utf8),
-        error: try String(contentsOf: errorURL, encoding: .utf8))
+        error: try String(contentsOf: errorURL, encoding: .utf8), seconds: Double(elapsed / .milliseconds(1)) / 1000)
 }
 
 /// Runs a /bin/sh `script` in which `$1` is the `parallelkit` executable.

@@ -128,11 +128,12 @@ struct SystemCallTests {
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup("trap '' TERM; sleep 30"), nil]
         defer { argv.forEach { free($0) } }
         #expect(posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ) == 0)
-        try await Task.sleep(for: .milliseconds(100))
         let sequence = Teardown([.init(signal: SIGTERM, allowed: .milliseconds(50)), .init(signal: SIGKILL, allowed: .seconds(5))])
-        // The teardown waits between its signals: off the cooperative pool.
+        // The shell's head start and the teardown (it waits between its signals) run off the
+        // cooperative pool, and together: the TERM must come within the shell's 30 s.
         let child = pid
         let (ended, status) = await offCooperativePool { () -> (Bool, Int32) in
+            usleep(100_000)
             var status: Int32 = 0
             let ended = sequence.run(on: .process(child)) { waitpid(child, &status, WNOHANG) == child }
             return (ended, status)

@@ -23,32 +23,27 @@ struct ThreadPoolTests {
     }
 
     @Test("wait(timeout:) blocks until done, or throws timedOut while the work goes on")
-    func blockingWait() async throws {
+    func blockingWait() throws {
         let pool = ThreadPool(workers: 1)
         let gate = OneShotEvent()
         let slow = try pool.submit { () -> Int in
             _ = gate.wait(timeout: .seconds(30))
             return 1
         }
-        // The waits block their thread: off the cooperative pool.
-        await #expect(throws: FutureError<Never>.timedOut) {
-            try await offCooperativePool { () throws(FutureError<Never>) in try slow.wait(timeout: .milliseconds(20)) }
-        }
+        #expect(throws: FutureError<Never>.timedOut) { try slow.wait(timeout: .milliseconds(20)) }
         #expect(slow.state == .running)
         gate.signal()
-        #expect(try await offCooperativePool { () throws(FutureError<Never>) in
-            try slow.wait(timeout: .seconds(30))
-        } == 1)
+        #expect(try slow.wait(timeout: .seconds(30)) == 1)
     }
 
     @Test("cancel takes effect only before the work starts, and says so")
-    func cancelBeforeStart() async throws {
+    func cancelBeforeStart() throws {
         let pool = ThreadPool(workers: 1)
         let gate = OneShotEvent()
         let ran = Counter()
         let blocker = try pool.submit { _ = gate.wait(timeout: .seconds(30)) }
         let queued = try pool.submit { ran.increment() }
-        while blocker.state != .running { try await Task.sleep(for: .microseconds(100)) }
+        while blocker.state != .running { usleep(100) }
         #expect(blocker.cancel() == false)
         #expect(queued.cancel() == true)
         #expect(queued.state == .cancelled)
@@ -76,13 +71,13 @@ struct ThreadPoolTests {
     }
 
     @Test("close lets queued work finish; terminate drops it with a clear error")
-    func closeAndTerminate() async throws {
+    func closeAndTerminate() throws {
         for terminates in [false, true] {
             let pool = ThreadPool(workers: 1)
             let gate = OneShotEvent()
             let first = try pool.submit { _ = gate.wait(timeout: .seconds(30)) }
             let queued = try (0..<5).map { value in try pool.submit { value } }
-            while first.state != .running { try await Task.sleep(for: .microseconds(100)) }
+            while first.state != .running { usleep(100) }
             if terminates { pool.terminate() } else { pool.close() }
             #expect(throws: ThreadPoolError.closed) { _ = try pool.submit { 1 } }
             gate.signal()
