@@ -163,7 +163,8 @@ extension ProcessPoolSuites.WorkerConnectionTests {
         parent.standardOutput = output
         try parent.run()
         defer { kill(parent.processIdentifier, SIGKILL) }
-        let line = await offCooperativePool { String(decoding: output.fileHandleForReading.availableDataLine(), as: UTF8.self) }
+        let reading = output.fileHandleForReading
+        let line = await offCooperativePool { readLine(reading.fileDescriptor) }
         let workers = line.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         #expect(workers.count == 2)
         let group = parent.processIdentifier
