@@ -111,6 +111,9 @@ extension ProcessPoolSuites.ProcessPoolTests {
         let pending = try pool.submitMap(SleepTask.self, [100, 100, 100], chunking: .fixed(1))
         pool.close()
         await #expect(throws: BackendError.closed) { _ = try await pool.apply(SquareTask.self, 1) }
+        // submit and submitMap throw at once, as ThreadPool.submit does (Python raises too).
+        #expect(throws: BackendError.closed) { try pool.submit(SquareTask.self, 1) }
+        #expect(throws: BackendError.closed) { try pool.submitMap(SquareTask.self, [1, 2]) }
         await pool.join()
         #expect(try await pending.value == [100, 100, 100])
         #expect(pool.workerPIDs.isEmpty)
