@@ -44,6 +44,11 @@ let package = Package(
             name: "ParallelKitTestWorker",
             dependencies: ["ParallelKit", "ParallelKitSystem", "ParallelKitTestTasks"]
         ),
+        // A worker executable that forgot `WorkerTasks.serveIfWorker`: the runaway guard's test.
+        .executableTarget(
+            name: "ParallelKitForgetfulWorker",
+            dependencies: ["ParallelKit", "ParallelKitTestTasks"]
+        ),
         // The code blocks of README.md and Guides/*.md, compiled (see Guides/GuideSnippets.swift).
         .target(
             name: "GuideSnippets",
@@ -61,7 +66,7 @@ let package = Package(
             name: "ParallelKitTests",
             dependencies: [
                 "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitTestSupport", "ParallelKitTestTasks",
-                "ParallelKitTestWorker",
+                "ParallelKitTestWorker", "ParallelKitForgetfulWorker",
             ],
             exclude: ["Fixtures"]
         ),

@@ -101,6 +101,8 @@ package final class ScriptedWorker: PooledWorker {
 
     package func serves(_ job: BatchJob) -> Bool { !refusing.contains(job.task) }
 
+    package func signature(of name: String) -> String? { refusing.contains(name) ? nil : "\(name)(scripted)" }
+
     package func send(task: String, payload: [UInt8]) throws(BatchRunFailure) -> UInt64 {
         let id = state.withLock { state -> UInt64? in
             let reply = state.script.isEmpty ? Reply.outputs(payload) : state.script.removeFirst()

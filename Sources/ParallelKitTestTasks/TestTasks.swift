@@ -156,5 +156,5 @@ public let allTestTasks: [any WorkerTask.Type] = [
     CorruptReplyTask.self, InitializeTask.self, ReadInitializedTask.self, AddRangeTask.self, IncrementTask.self,
     DieHoldingLockTask.self, FillSharedArrayTask.self, ProduceTask.self, ConsumeTask.self, DieWhileWritingTask.self,
     SumInputTask.self, WriteInputTask.self, LargeResultTask.self, HugeHeaderTask.self, LeaveChildAndExitTask.self,
-    FatalInitializerTask.self, ProcessGroupTask.self, HoldSharedTask.self,
+    FatalInitializerTask.self, ProcessGroupTask.self, HoldSharedTask.self, NestedPoolTask.self,
 ]

@@ -107,7 +107,7 @@ struct WorkerPoolDriverDirectTests {
         let host = ScriptedWorkerHost()
         host.script(.worker(ScriptedWorker(pid: 1, refusing: ["cube"])), .worker(ScriptedWorker(pid: 2)))
         let driver = try scriptedDriver(host, workers: 2)
-        #expect(throws: BackendError.handshakeRefused("worker 1 does not register cube(Int)->Int")) {
+        #expect(throws: BackendError.taskNotRegistered(task: "cube", signature: "cube(Int)->Int", pid: 1)) {
             try driver.runOnCallingThread([scriptedJob(), scriptedJob(task: "cube")])
         }
         #expect(host.startedWorkers.map(\.journal) == [[.checked(running: true)], [.checked(running: true)]])

@@ -126,7 +126,7 @@ struct WorkerPoolDriverTests {
         let host = ScriptedWorkerHost()
         host.script(.worker(ScriptedWorker(pid: 5, refusing: ["cube"])))
         let driver = try scriptedDriver(host)
-        #expect(throws: BackendError.handshakeRefused("worker 5 does not register cube(Int)->Int")) {
+        #expect(throws: BackendError.taskNotRegistered(task: "cube", signature: "cube(Int)->Int", pid: 5)) {
             try driver.run(scriptedJob(task: "cube"))
         }
         #expect(try driver.run(scriptedJob()) == [7])

@@ -39,6 +39,12 @@ public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let messageTooLarge = Code("messageTooLarge")
         /// An executable's build ID could not be read (``WorkerTasks/buildID(ofExecutable:)``).
         public static let buildIDUnreadable = Code("buildIDUnreadable")
+        /// A worker ran its program's `main` instead of serving: the program does not call
+        /// `WorkerTasks.serveIfWorker(...)` first thing (it would otherwise start copies of itself
+        /// without end). ``BackendError/detail`` says what to add.
+        public static let workerNotServing = Code("workerNotServing")
+        /// A worker does not register the task of a batch; ``BackendError/detail`` names it.
+        public static let taskNotRegistered = Code("taskNotRegistered")
         /// The backend was closed or terminated before this work ran.
         public static let closed = Code("closed")
         /// The calling task was cancelled before this work ran.
@@ -104,6 +110,7 @@ public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible 
             return "the \(detail ?? "message") of task \(tasks) is \(messageBytes ?? 0) bytes, over the limit of "
                 + "\(maxMessageBytes ?? 0) bytes (maxMessageBytes:)" + (pid.map { " in worker \($0)" } ?? "")
         case .buildIDUnreadable: return "no build ID: \(detail ?? "")"
+        case .workerNotServing, .taskNotRegistered: return detail ?? "\(code)"
         case .closed: return "the process pool was closed"
         case .cancelled: return "cancelled"
         default: return "\(code) \(detail ?? "")"
@@ -164,6 +171,27 @@ extension BackendError {
     /// The build ID of `executable` could not be read, for `reason`.
     public static func buildIDUnreadable(executable: String, reason: String) -> BackendError {
         BackendError(.buildIDUnreadable, detail: "\(executable): \(reason)")
+    }
+
+    /// Worker `pid` (running `executable`) ran `main` instead of serving — it ended as `exit`
+    /// without a hello. `tasks` are this program's registered task names, for the advice.
+    public static func workerNotServing(
+        pid: Int32, executable: String, exit: TerminationStatus, tasks: [String]
+    ) -> BackendError {
+        let listed = tasks.isEmpty ? "YourTask.self, …" : tasks.sorted().map { "\($0).self" }.joined(separator: ", ")
+        let detail =
+            "worker \(pid) (\(executable)) \(exit) without serving: its main does not call "
+            + "WorkerTasks.serveIfWorker before it starts a ProcessPool or WorkerProcess (or ends). "
+            + "Add `WorkerTasks.serveIfWorker(\(listed))` as the first line of its main"
+        return BackendError(.workerNotServing, pid: pid, status: exit, detail: detail)
+    }
+
+    /// Worker `pid` does not register `task` (`signature`: its name, input and output types).
+    public static func taskNotRegistered(task: String, signature: String, pid: Int32) -> BackendError {
+        let detail =
+            "worker \(pid) does not serve task \(task) (\(signature)): add it to the worker's "
+            + "`WorkerTasks.serveIfWorker(..., \(task).self)`"
+        return BackendError(.taskNotRegistered, pid: pid, detail: detail)
     }
 
     /// The backend was closed before this work ran.

@@ -61,7 +61,7 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
         do throws(FrameChannel.Failure) {
             first = try connection.channel.receive(timeout: launch.handshakeTimeout)
         } catch {
-            throw connection.failure(error, during: "the handshake")
+            throw connection.failure(error, during: "the handshake", launch: launch)
         }
         guard case .hello(let hello) = first else {
             connection.stop(grace: .milliseconds(200))
@@ -83,7 +83,7 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
                 try connection.channel.send(.initialize(task: task, payload: payload))
                 answer = try connection.channel.receive(timeout: launch.handshakeTimeout)
             } catch {
-                throw connection.failure(error, during: "the initializer")
+                throw connection.failure(error, during: "the initializer", launch: launch)
             }
             switch answer {
             case .ready: break
@@ -100,6 +100,9 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
 
     /// Whether the worker registered `job`'s task with the same input and output types.
     func serves(_ job: BatchJob) -> Bool { tasks[job.task] == job.signature }
+
+    /// The signature under which the worker registered task `name`, or `nil` when it does not.
+    func signature(of name: String) -> String? { tasks[name] }
 
     /// Why one batch failed.
     typealias RunFailure = BatchRunFailure
@@ -197,15 +200,29 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
     }
 
     /// A channel failure during start-up, with the worker stopped.
-    private func failure(_ error: FrameChannel.Failure, during stage: String) -> BackendError {
+    private func failure(_ error: FrameChannel.Failure, during stage: String, launch: Launch) -> BackendError {
         let exit = stop(grace: .milliseconds(200))
+        // A worker that ran its program's `main` ends without a hello: stopped by
+        // `WorkerTasks.refuseUnlessServing` (its status), or at the end of `main` (0).
+        if stage == "the handshake", exit == .exited(WorkerTasks.notServingStatus) || exit == .exited(0) {
+            return .workerNotServing(
+                pid: pid, executable: launch.executable, exit: exit, tasks: Array(WorkerTasks.signatures.keys))
+        }
         return .handshakeRefused("worker \(pid) \(exit) during \(stage) (\(error))")
+    }
+
+    /// Why a worker `pid` that registered `job`'s task as `registered` (`nil`: not at all) does
+    /// not serve it.
+    static func refusal(of job: BatchJob, pid: Int32, registered: String?) -> BackendError {
+        guard let registered else { return .taskNotRegistered(task: job.task, signature: job.signature, pid: pid) }
+        return .handshakeRefused("worker \(pid) registers \(registered), this program \(job.signature)")
     }
 
     /// The descriptor number a worker finds its socket under.
     static let workerDescriptor: Int32 = 3
 
     private static func spawn(_ launch: Launch) throws(BackendError) -> WorkerConnection {
+        WorkerTasks.refuseUnlessServing(starting: launch.executable)
         var pair: [Int32] = [-1, -1]
         do {
             _ = try systemCall("socketpair") {
@@ -244,7 +261,9 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
 
     /// This process's environment without a parent's worker markers, plus this worker's.
     private static func workerEnvironment(maxMessageBytes: Int) -> [[UInt8]] {
-        let markers = [WorkerTasks.socketVariable, WorkerTasks.parentVariable, WireLimits.workerVariable].map {
+        let markers = [
+            WorkerTasks.socketVariable, WorkerTasks.parentVariable, WireLimits.workerVariable, WorkerTasks.tasksVariable,
+        ].map {
             Array("\($0)=".utf8)
         }
         var environment: [[UInt8]] = []
@@ -257,6 +276,7 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
         environment.append(Array("\(WorkerTasks.socketVariable)=\(workerDescriptor)".utf8))
         environment.append(Array("\(WorkerTasks.parentVariable)=\(getpid())".utf8))
         environment.append(Array("\(WireLimits.workerVariable)=\(maxMessageBytes)".utf8))
+        environment.append(Array("\(WorkerTasks.tasksVariable)=\(WorkerTasks.registeredNames)".utf8))
         return environment
     }
 }

@@ -31,6 +31,8 @@ package protocol PooledWorker: AnyObject, Hashable, Sendable {
     var pid: Int32 { get }
     /// Whether it registered `job`'s task with the same input and output types.
     func serves(_ job: BatchJob) -> Bool
+    /// The signature under which it registered task `name`, or `nil` when it does not.
+    func signature(of name: String) -> String?
     /// Sends one batch; returns the request's ID for ``answer(to:timeout:)``.
     func send(task: String, payload: [UInt8]) throws(BatchRunFailure) -> UInt64
     /// Waits for the answer to request `id`, at most `timeout` (forever when `nil`).

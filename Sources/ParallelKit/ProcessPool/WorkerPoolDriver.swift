@@ -204,7 +204,7 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
     }
 
     static func refusal(of job: BatchJob, by worker: Worker) -> BackendError {
-        .handshakeRefused("worker \(worker.pid) does not register \(job.signature)")
+        WorkerConnection.refusal(of: job, pid: worker.pid, registered: worker.signature(of: job.task))
     }
 
     /// Lends no more workers to callers' threads (after `close()`); queued batches still run.

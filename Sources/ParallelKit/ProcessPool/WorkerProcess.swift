@@ -64,7 +64,9 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     /// Waits for the task's output; the process has exited when this returns.
     ///
     /// - Throws: ``BackendError/taskFailed(_:task:)`` if the task threw;
-    ///   ``BackendError/workerCrashed(pid:exit:tasks:)`` if the process died first.
+    ///   ``BackendError/workerCrashed(pid:exit:tasks:)`` if the process died first;
+    ///   ``BackendError/Code/taskNotRegistered`` if `executable` does not register `Task`;
+    ///   ``BackendError/Code/workerNotServing`` if it ran its `main` instead of serving.
     /// - Precondition: ``start()`` was called.
     public func join() async throws(BackendError) -> Task.Output {
         precondition(state.withLock { $0.started }, "WorkerProcess.join() before start() would wait forever")
@@ -137,6 +139,13 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
             return
         }
         state.withLock { $0.child = connection.child }
+        guard connection.serves(job) else {
+            let exit = connection.stop(grace: .seconds(1))
+            state.withLock { $0.exit = exit }
+            let refusal = WorkerConnection.refusal(of: job, pid: connection.pid, registered: connection.signature(of: job.task))
+            outcome.finish(.failure(.failed(refusal)))
+            return
+        }
         let result: Result<Task.Output, BackendError>
         do throws(BatchRunFailure) {
             let bytes = try connection.run(task: job.task, payload: job.payload, timeout: nil)

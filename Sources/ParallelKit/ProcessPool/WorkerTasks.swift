@@ -111,6 +111,7 @@ public enum WorkerTasks {
         try? setCloseOnExec(fd)
         unsetenv(socketVariable)
         unsetenv(parentVariable)
+        unsetenv(tasksVariable)
         signal(SIGPIPE, SIG_DFL)
         let limit = getenv(WireLimits.workerVariable).flatMap { Int(String(cString: $0)) }
         unsetenv(WireLimits.workerVariable)
@@ -165,7 +166,9 @@ public enum WorkerTasks {
     @_spi(Backend) public static func runBatch(task name: String, payload: [UInt8]) async -> Result<[UInt8], BatchFailure> {
         guard let task = registered(name) else {
             let error = RemoteTaskError(
-                typeName: "ParallelKit.UnknownTask", message: "no task named \(name) is registered in this worker",
+                typeName: "ParallelKit.UnknownTask",
+                message: "no task named \(name) is registered in this worker: add it to its "
+                    + "`WorkerTasks.serveIfWorker(..., \(name).self)`",
                 pid: getpid())
             return .failure(BatchFailure(index: 0, kind: .thrown, error: error))
         }
