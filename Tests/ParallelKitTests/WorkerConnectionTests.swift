@@ -203,7 +203,7 @@ extension ProcessPoolSuites.WorkerConnectionTests {
         await #expect {
             _ = try await pool.apply(UnregisteredTask.self, 1)
         } throws: { error in
-            if let failure = error as? BackendError, failure.code == .handshakeRefused, let why = failure.detail { return why.contains("UnregisteredTask") }
+            if let failure = error as? BackendError, failure.code == .taskNotRegistered, let why = failure.detail { return why.contains("UnregisteredTask") }
             return false
         }
     }

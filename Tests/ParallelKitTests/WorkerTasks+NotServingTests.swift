@@ -19,16 +19,9 @@ private func startedCopies(_ path: String) -> [Int32] {
     ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Int32($0) }
 }
 
-/// Waits (off the cooperative pool) up to `seconds` for every pid to be gone.
-private func allGone(_ pids: [Int32], within seconds: Double = 10) async -> Bool {
-    await offCooperativePool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if pids.allSatisfy(processIsGone) { return true }
-            usleep(20_000)
-        }
-        return pids.allSatisfy(processIsGone)
-    }
+/// Whether every pid is gone within a generous 10 s.
+private func allGone(_ pids: [Int32]) async -> Bool {
+    await eventually(within: .seconds(10)) { pids.allSatisfy(processIsGone) }
 }
 
 @Suite("The runaway guard: a worker that does not serve stops, and says what to add")
@@ -76,11 +69,9 @@ struct WorkerNotServingTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         // Run it as a pool would, by hand: with the worker marker (and the parent's task names)
         // in its environment. `sh` drops the `parallelkit` path `runCLI` appends.
-        let result = try await offCooperativePool {
-            try runCLI(
-                [], prefix: ["/bin/sh", "-c", "exec \"$0\" \"$1\"", forgetfulWorkerPath(), file],
-                environment: [WorkerTasks.socketVariable: "3", WorkerTasks.tasksVariable: "SquareTask,SleepTask"])
-        }
+        let result = try await runCLI(
+            [], prefix: ["/bin/sh", "-c", "exec \"$0\" \"$1\"", forgetfulWorkerPath(), file],
+            environment: [WorkerTasks.socketVariable: "3", WorkerTasks.tasksVariable: "SquareTask,SleepTask"])
         #expect(result.status == WorkerTasks.notServingStatus)
         #expect(result.error.contains("WorkerTasks.serveIfWorker(SquareTask.self, SleepTask.self)"), "\(result.error)")
         #expect(result.error.contains("ProcessPool or WorkerProcess"))
