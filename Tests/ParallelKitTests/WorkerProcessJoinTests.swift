@@ -11,7 +11,7 @@ struct WorkerProcessJoinTests {
     @Test("13.8: join(timeout:) on a process that never ends gives up in time and leaves it running")
     func joinTimesOut() async throws {
         WorkerTasks.register(allTestTasks)
-        let sleeper = WorkerProcess(SleepTask.self, 60_000, executable: testWorkerPath(), accepting: testWorkerBuild())
+        let sleeper = WorkerProcess(SleepTask.self, 600_000, executable: testWorkerPath(), accepting: testWorkerBuild())
         sleeper.start()
         while sleeper.pid == nil { try await Task.sleep(for: .milliseconds(5)) }
         let started = ContinuousClock.now
@@ -20,7 +20,8 @@ struct WorkerProcessJoinTests {
         } throws: { error in
             (error as? BackendError)?.code == .timedOut && (error as? BackendError)?.timeout == .milliseconds(300)
         }
-        // The task sleeps 60 s.
+        // The task sleeps 10 minutes: long enough that a test resumed late in a full run still
+        // finds it running.
         #expect(ContinuousClock.now - started < .seconds(10))
         let pid = try #require(sleeper.pid)
         #expect(!processIsGone(pid) && sleeper.exitStatus == nil)
