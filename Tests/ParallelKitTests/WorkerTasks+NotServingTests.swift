@@ -31,13 +31,13 @@ struct WorkerNotServingTests {
         WorkerTasks.register(allTestTasks)
         let file = countFile()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let started = ContinuousClock.now
         let error = await #expect(throws: BackendError.self) {
             _ = try await ProcessPool(
                 workers: 1, executable: forgetfulWorkerPath(), arguments: [file], handshakeTimeout: .seconds(60),
                 accepting: .anyBuild)
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // `.workerNotServing`, not the 60 s handshake timeout's `.handshakeRefused`: the guard
+        // ended it. (No wall-clock bound here: in a full run this test can resume minutes late.)
         #expect(error?.code == .workerNotServing)
         #expect(error?.status == .exited(WorkerTasks.notServingStatus))
         let detail = error?.detail ?? ""
