@@ -94,8 +94,8 @@ struct AsCompletedTests {
         }
         #expect(indices.sorted() == Array(sleepTimes.indices))
         #expect(allResults.sorted() == sleepTimes.map { "Slept for \(Double($0) / 100) seconds" }.sorted())
-        // Finished first: one of the shortest; last: the longest (70 ms after the next longest).
-        #expect(sleepTimes[indices.last!] == 150)
+        // Which sleep finishes last is left to `completionOrder` (its gaps are 250 ms): here the
+        // two longest are 20 ms apart, which a loaded machine can reorder.
         pool.close()
         await offCooperativePool { pool.join() }
     }
