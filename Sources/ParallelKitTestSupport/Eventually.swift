@@ -1,3 +1,5 @@
+import ParallelKitSystem
+
 /// Polls `condition` every millisecond, up to 5000 times, sleeping between checks with
 /// `Task.sleep`, so that the wait holds no thread of the cooperative pool.
 ///
@@ -14,4 +16,17 @@ package func eventually(_ condition: () -> Bool) async -> Bool {
         try? await Task.sleep(for: .milliseconds(1))
     }
     return condition()
+}
+
+/// Polls `condition` every 10 ms, on a thread of its own, until it holds or `limit` of
+/// wall-clock time has passed: for bounds that must hold in real time.
+package func eventually(within limit: Duration, _ condition: @escaping @Sendable () -> Bool) async -> Bool {
+    await offCooperativePool {
+        let deadline = ContinuousClock.now + limit
+        while !condition() {
+            if ContinuousClock.now >= deadline { return false }
+            usleep(10_000)
+        }
+        return true
+    }
 }

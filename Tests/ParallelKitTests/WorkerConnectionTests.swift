@@ -28,18 +28,6 @@ private func processList(_ isIncluded: ((group: Int32, session: Int32)) -> Bool)
     }.sorted()
 }
 
-/// Polls `condition` every 10 ms until it holds or `limit` has passed, off the cooperative pool.
-func eventually(within limit: Duration, _ condition: @escaping @Sendable () -> Bool) async -> Bool {
-    await offCooperativePool {
-        let deadline = ContinuousClock.now + limit
-        while !condition() {
-            if ContinuousClock.now >= deadline { return false }
-            usleep(10_000)
-        }
-        return true
-    }
-}
-
 /// Reads `fd` until end of file or until `limit` has passed: what was read, and whether the end
 /// came (every writer closed its end).
 func readToEnd(_ fd: Int32, within limit: Duration) async -> (bytes: [UInt8], reachedEnd: Bool) {
