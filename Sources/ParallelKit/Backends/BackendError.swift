@@ -45,6 +45,9 @@ public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let workerNotServing = Code("workerNotServing")
         /// A worker does not register the task of a batch; ``BackendError/detail`` names it.
         public static let taskNotRegistered = Code("taskNotRegistered")
+        /// ``WorkerExecutable/product(_:)`` found no such executable beside this program or test
+        /// bundle; ``BackendError/detail`` says what to add to `Package.swift`.
+        public static let executableNotFound = Code("executableNotFound")
         /// The backend was closed or terminated before this work ran.
         public static let closed = Code("closed")
         /// The calling task was cancelled before this work ran.
@@ -110,7 +113,7 @@ public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible 
             return "the \(detail ?? "message") of task \(tasks) is \(messageBytes ?? 0) bytes, over the limit of "
                 + "\(maxMessageBytes ?? 0) bytes (maxMessageBytes:)" + (pid.map { " in worker \($0)" } ?? "")
         case .buildIDUnreadable: return "no build ID: \(detail ?? "")"
-        case .workerNotServing, .taskNotRegistered: return detail ?? "\(code)"
+        case .workerNotServing, .taskNotRegistered, .executableNotFound: return detail ?? "\(code)"
         case .closed: return "the process pool was closed"
         case .cancelled: return "cancelled"
         default: return "\(code) \(detail ?? "")"
@@ -192,6 +195,23 @@ extension BackendError {
             "worker \(pid) does not serve task \(task) (\(signature)): add it to the worker's "
             + "`WorkerTasks.serveIfWorker(..., \(task).self)`"
         return BackendError(.taskNotRegistered, pid: pid, detail: detail)
+    }
+
+    /// No executable `product` is beside `running` (this program, or the test bundle `swift test`
+    /// runs): what to add to `Package.swift` so that it is built there.
+    public static func executableNotFound(product: String, beside running: String) -> BackendError {
+        let declare = "declare it, `.executableTarget(name: \"\(product)\", dependencies: [\"ParallelKit\"])`"
+        let detail: String
+        if running.hasSuffix(".xctest") {
+            detail =
+                "no executable \(product) beside the test bundle \(running). In Package.swift, \(declare), and add "
+                + "\"\(product)\" to the `dependencies:` of the `.testTarget` that starts it: `swift test` then builds it there"
+        } else {
+            detail =
+                "no executable \(product) beside \(running). In Package.swift, \(declare), and build it with the "
+                + "program: `swift build` builds every executable product, `swift build --product \(product)` this one"
+        }
+        return BackendError(.executableNotFound, detail: detail)
     }
 
     /// The backend was closed before this work ran.

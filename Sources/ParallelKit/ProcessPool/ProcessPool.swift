@@ -32,7 +32,11 @@ public final class ProcessPool: Sendable {
     /// - Parameters:
     ///   - workers: how many processes; `.all` is the usable cores.
     ///   - executable: the program to start; by default this one (`/proc/self/exe`), which must
-    ///     call ``WorkerTasks/serveIfWorker(_:)`` first thing in `main`.
+    ///     call ``WorkerTasks/serveIfWorker(_:)`` first thing in `main`. Another program must
+    ///     call it too, registering the tasks this pool is given, and is accepted only as a build
+    ///     `accepting:` names — or pass `worker:` (``WorkerExecutable``), which carries both. In
+    ///     `swift test` this program is the test bundle, which cannot serve: tests pass
+    ///     `worker: .product("MyWorker")`, an executable target of the package.
     ///   - arguments: extra command-line arguments for the workers.
     ///   - initializer: run once in every worker before its first task (Python's `initializer`);
     ///     if it throws, this initializer throws ``BackendError/initializerFailed(_:)``.
@@ -119,6 +123,38 @@ public final class ProcessPool: Sendable {
             if case .failed(let failure) = error { throw failure }
             throw .closed
         }
+    }
+
+    /// Starts `workers` processes of another executable, `worker` (``WorkerExecutable``), and
+    /// accepts them as the build it names: how a test, which cannot start itself as a worker,
+    /// starts a pool.
+    ///
+    /// ```swift
+    /// let pool = try await ProcessPool(workers: 2, worker: .product("SquareWorker"))
+    /// defer { pool.terminate() }
+    /// let squares = try await pool.map(Square.self, [1, 2, 3])
+    /// ```
+    ///
+    /// Every other parameter, and what it throws, is as for
+    /// ``init(workers:executable:arguments:initializer:maxTasksPerWorker:taskTimeout:retries:handshakeTimeout:maxMessageBytes:accepting:onWorkerRestart:)``
+    /// with `executable: worker.path, accepting: worker.accepting`.
+    public convenience init(
+        workers: Workers = .all,
+        worker: WorkerExecutable,
+        arguments: [String] = [],
+        initializer: WorkerInitializer? = nil,
+        maxTasksPerWorker: Int? = nil,
+        taskTimeout: Duration? = nil,
+        retries: Int = 0,
+        handshakeTimeout: Duration = .seconds(30),
+        maxMessageBytes: Int = WireLimits.defaultMaxMessageBytes,
+        onWorkerRestart: (@Sendable (WorkerRestart) -> Void)? = nil
+    ) async throws(BackendError) {
+        try await self.init(
+            workers: workers, executable: worker.path, arguments: arguments, initializer: initializer,
+            maxTasksPerWorker: maxTasksPerWorker, taskTimeout: taskTimeout, retries: retries,
+            handshakeTimeout: handshakeTimeout, maxMessageBytes: maxMessageBytes, accepting: worker.accepting,
+            onWorkerRestart: onWorkerRestart)
     }
 
     deinit {

@@ -328,3 +328,21 @@ public func withProcessPool<Result>(
         throw error
     }
 }
+
+/// ``withProcessPool(workers:executable:initializer:maxTasksPerWorker:taskTimeout:retries:maxMessageBytes:accepting:_:)``
+/// with the workers of another executable, `worker` (``WorkerExecutable``): the form for tests.
+///
+/// ```swift
+/// let squares = try await withProcessPool(workers: 2, worker: .product("SquareWorker")) { pool in
+///     try await pool.map(Square.self, [1, 2, 3])
+/// }
+/// ```
+public func withProcessPool<Result>(
+    workers: Workers = .all, worker: WorkerExecutable, initializer: WorkerInitializer? = nil,
+    maxTasksPerWorker: Int? = nil, taskTimeout: Duration? = nil, retries: Int = 0,
+    maxMessageBytes: Int = WireLimits.defaultMaxMessageBytes, _ body: (ProcessPool) async throws -> Result
+) async throws -> Result {
+    try await withProcessPool(
+        workers: workers, executable: worker.path, initializer: initializer, maxTasksPerWorker: maxTasksPerWorker,
+        taskTimeout: taskTimeout, retries: retries, maxMessageBytes: maxMessageBytes, accepting: worker.accepting, body)
+}

@@ -25,8 +25,13 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     /// A process that will run `task` with `input` once started.
     ///
     /// - Parameters:
-    ///   - executable: the program to start; by default this one, which must call
-    ///     ``WorkerTasks/serveIfWorker(_:)`` first thing in `main`.
+    ///   - task: the registered task to run.
+    ///   - input: its input, encoded now.
+    ///   - executable: the program to start; by default this one (`/proc/self/exe`), which must
+    ///     call ``WorkerTasks/serveIfWorker(_:)`` first thing in `main`. Another program must
+    ///     register `task` there too, and is accepted only as a build `accepting:` names — or
+    ///     pass `worker:` (``WorkerExecutable``), which carries both. In `swift test` this program
+    ///     is the test bundle, which cannot serve: tests pass `worker: .product("MyWorker")`.
     ///   - maxMessageBytes: the largest message (the input or the output) either way, in bytes;
     ///     `join()` then fails with ``BackendError/Code/messageTooLarge``.
     ///   - accepting: which builds of `executable` are accepted (``AcceptedBuild``); by default
@@ -39,6 +44,24 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
         launch = WorkerConnection.Launch(
             executable: executable ?? "/proc/self/exe", accepting: accepting,
             maxMessageBytes: WireLimits.checked(maxMessageBytes, in: "WorkerProcess"))
+    }
+
+    /// A process of another executable, `worker` (``WorkerExecutable``), accepted as the build
+    /// it names, that will run `task` with `input` once started: how a test runs one.
+    ///
+    /// ```swift
+    /// let process = WorkerProcess(Square.self, 12, worker: try .product("SquareWorker"))
+    /// process.start()
+    /// #expect(try await process.join() == 144)
+    /// ```
+    ///
+    /// The rest is as for ``init(_:_:executable:maxMessageBytes:accepting:)`` with
+    /// `executable: worker.path, accepting: worker.accepting`.
+    public convenience init(
+        _ task: Task.Type, _ input: Task.Input, worker: WorkerExecutable,
+        maxMessageBytes: Int = WireLimits.defaultMaxMessageBytes
+    ) {
+        self.init(task, input, executable: worker.path, maxMessageBytes: maxMessageBytes, accepting: worker.accepting)
     }
 
     /// Starts the process. It runs on a thread of its own, which stays until the process ends
