@@ -49,6 +49,9 @@ let package = Package(
             name: "ParallelKitForgetfulWorker",
             dependencies: ["ParallelKit", "ParallelKitTestTasks"]
         ),
+        // The test recipe's worker (Guides/ProcessPool.md, "Worker processes in tests"): internal
+        // tasks that the tests name through `@testable import`, found by `WorkerExecutable.product`.
+        .executableTarget(name: "ParallelKitRecipeWorker", dependencies: ["ParallelKit"]),
         // The code blocks of README.md and Guides/*.md, compiled (see Guides/GuideSnippets.swift).
         .target(
             name: "GuideSnippets",
@@ -66,7 +69,7 @@ let package = Package(
             name: "ParallelKitTests",
             dependencies: [
                 "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitTestSupport", "ParallelKitTestTasks",
-                "ParallelKitTestWorker", "ParallelKitForgetfulWorker",
+                "ParallelKitTestWorker", "ParallelKitForgetfulWorker", "ParallelKitRecipeWorker",
             ],
             exclude: ["Fixtures"]
         ),

@@ -46,24 +46,22 @@ func spin(_ rounds: Int, _ seed: Int) -> Double {
     return s
 }
 
-/// The build of the test worker executable (`testWorkerPath()`), read from its file: what every
-/// test that starts that executable accepts (a pool accepts only its own build by default).
-func testWorkerBuild() -> AcceptedBuild {
-    TestWorkerBuild.accepted
-}
+/// The test worker executable, built next to the test bundle, with its build read from its file
+/// (``WorkerExecutable/product(_:)``, the recipe of Guides/ProcessPool.md), read once.
+let testWorker: WorkerExecutable = {
+    do {
+        return try .product("ParallelKitTestWorker")
+    } catch {
+        fatalError("the test worker: \(error)")
+    }
+}()
 
-private enum TestWorkerBuild {
-    static let accepted: AcceptedBuild = {
-        do {
-            return .build(try WorkerTasks.buildID(ofExecutable: testWorkerPath()))
-        } catch {
-            fatalError("the test worker's build ID: \(error)")
-        }
-    }()
-}
+/// The build of the test worker executable (`testWorkerPath()`): what every test that starts
+/// that executable accepts (a pool accepts only its own build by default).
+func testWorkerBuild() -> AcceptedBuild { testWorker.accepting }
 
-/// The test worker executable built next to the test bundle.
-func testWorkerPath() -> String { siblingExecutable("ParallelKitTestWorker") }
+/// The test worker executable's path.
+func testWorkerPath() -> String { testWorker.path }
 
 /// A pool of test workers.
 func testPool(
@@ -99,6 +97,10 @@ enum ProcessPoolSuites {
 
     /// WorkerProcess.swift: one task in one process.
     @Suite("WorkerProcess") struct WorkerProcessTests {}
+
+    /// WorkerExecutable.swift: the recipe for worker processes in tests — the recipe's worker
+    /// target found beside the test bundle, a pool and a process of it, a missing product.
+    @Suite("WorkerExecutable") struct WorkerExecutableTests {}
 
     /// ParallelBackend.swift: `parallelMap(_:on:)` runs one `WorkerTask` on threads or on processes.
     @Suite("ParallelBackend") struct ParallelBackendTests {}
