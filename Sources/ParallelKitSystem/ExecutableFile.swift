@@ -7,7 +7,9 @@ package enum ExecutableFile {
     package static func runningPath() throws(SystemError) -> String {
         var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = try systemCall("readlink") {
-            buffer.withUnsafeMutableBufferPointer { bytes in readlink("/proc/self/exe", bytes.baseAddress!, bytes.count) }
+            buffer.withUnsafeMutableBufferPointer { bytes in
+                readlink("/proc/self/exe", bytes.baseAddress!, bytes.count)
+            }
         }
         // A result that fills the buffer may have been cut short.
         guard length < buffer.count else { throw SystemError(call: "readlink", errno: ENAMETOOLONG) }

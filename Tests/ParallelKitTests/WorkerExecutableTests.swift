@@ -66,16 +66,23 @@ extension ProcessPoolSuites.WorkerExecutableTests {
         #expect(error?.code == .executableNotFound)
         let message = error.map(String.init(describing:)) ?? ""
         #expect(message.contains("no executable NoSuchWorker beside the test bundle /"), "\(message)")
-        #expect(message.contains(#".executableTarget(name: "NoSuchWorker", dependencies: ["ParallelKit"])"#), "\(message)")
+        let declaration = #"`.executableTarget(name: "NoSuchWorker", dependencies: [ParallelKit])`"#
+        #expect(message.contains(declaration), "\(message)")
+        #expect(message.contains("`WorkerTasks.serveIfWorker(...)`"), "\(message)")
         #expect(message.contains(#"add "NoSuchWorker" to the `dependencies:` of the `.testTarget`"#), "\(message)")
         #expect(message == error?.detail)
-        // A file that is there but not executable is not taken either (the bundle's directory
-        // holds `description.json`, and directories such as `ParallelKit.build`).
+        // What is there but is no executable file is not taken either: the bundle's directory
+        // holds `description.json` and directories such as `ParallelKit.build`.
+        let bundle = try ExecutableFile.runningPath()
+        let directory = String(bundle[...(bundle.lastIndex(of: "/")!)])
         for name in ["description.json", "ParallelKit.build"] {
-            #expect(throws: BackendError.self) { _ = try WorkerExecutable.product(name) }
+            #expect(access(directory + name, F_OK) == 0, "\(directory + name) is there")
+            #expect(throws: BackendError.executableNotFound(product: name, beside: bundle)) {
+                _ = try WorkerExecutable.product(name)
+            }
         }
         // The pool's one line throws the same, before any worker is started.
-        let expected = BackendError.executableNotFound(product: "NoSuchWorker", beside: try ExecutableFile.runningPath())
+        let expected = BackendError.executableNotFound(product: "NoSuchWorker", beside: bundle)
         await #expect(throws: expected) {
             _ = try await ProcessPool(workers: 1, worker: .product("NoSuchWorker"))
         }
@@ -93,7 +100,8 @@ extension ProcessPoolSuites.WorkerExecutableTests {
     func otherBuildRefused() async throws {
         let real = try WorkerExecutable.product(recipeWorker)
         let error = await #expect(throws: BackendError.self) {
-            _ = try await ProcessPool(workers: 1, worker: WorkerExecutable(path: real.path, accepting: .build("0badb1d")))
+            let stale = WorkerExecutable(path: real.path, accepting: .build("0badb1d"))
+            _ = try await ProcessPool(workers: 1, worker: stale)
         }
         #expect(error?.code == .handshakeRefused)
         #expect(error?.detail?.contains("0badb1d") == true, "\(String(describing: error))")

@@ -200,12 +200,15 @@ extension BackendError {
     /// No executable `product` is beside `running` (this program, or the test bundle `swift test`
     /// runs): what to add to `Package.swift` so that it is built there.
     public static func executableNotFound(product: String, beside running: String) -> BackendError {
-        let declare = "declare it, `.executableTarget(name: \"\(product)\", dependencies: [\"ParallelKit\"])`"
+        let declare =
+            "declare it, `.executableTarget(name: \"\(product)\", dependencies: [ParallelKit])`, whose main "
+            + "calls `WorkerTasks.serveIfWorker(...)` first"
         let detail: String
         if running.hasSuffix(".xctest") {
             detail =
                 "no executable \(product) beside the test bundle \(running). In Package.swift, \(declare), and add "
-                + "\"\(product)\" to the `dependencies:` of the `.testTarget` that starts it: `swift test` then builds it there"
+                + "\"\(product)\" to the `dependencies:` of the `.testTarget` that starts it: "
+                + "`swift test` then builds it there"
         } else {
             detail =
                 "no executable \(product) beside \(running). In Package.swift, \(declare), and build it with the "

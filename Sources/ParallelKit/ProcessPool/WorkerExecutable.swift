@@ -20,8 +20,8 @@ import ParallelKitSystem
 /// }
 /// ```
 ///
-/// The same value goes to ``ProcessPool/init(workers:worker:arguments:initializer:maxTasksPerWorker:taskTimeout:retries:handshakeTimeout:maxMessageBytes:onWorkerRestart:)``
-/// and ``WorkerProcess/init(_:_:worker:maxMessageBytes:)``.
+/// The same value goes to `ProcessPool(workers:worker:…)` and
+/// ``WorkerProcess/init(_:_:worker:maxMessageBytes:)``.
 ///
 /// A worker is accepted at the handshake only as the build named here (``accepting``): by
 /// default the build its file is when the value is made (its GNU build-id). A worker
