@@ -186,11 +186,13 @@ extension BackendError {
         return BackendError(.workerNotServing, pid: pid, status: exit, detail: detail)
     }
 
-    /// Worker `pid` does not register `task` (`signature`: its name, input and output types).
+    /// Worker `pid` neither registers `task` (`signature`: its name, input and output types)
+    /// nor finds it by its type.
     public static func taskNotRegistered(task: String, signature: String, pid: Int32) -> BackendError {
         let detail =
-            "worker \(pid) does not serve task \(task) (\(signature)): add it to the worker's "
-            + "`WorkerTasks.serveIfWorker(..., \(task).self)`"
+            "worker \(pid) does not serve task \(task) (\(signature)) and has no such type: list it in the "
+            + "worker's `WorkerTasks.serveIfWorker(..., \(task).self)` (a private or fileprivate task type "
+            + "must be listed), or start workers from an executable that links the task's module"
         return BackendError(.taskNotRegistered, pid: pid, detail: detail)
     }
 
