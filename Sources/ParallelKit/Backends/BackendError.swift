@@ -178,7 +178,7 @@ extension BackendError {
     public static func workerNotServing(
         pid: Int32, executable: String, exit: TerminationStatus, tasks: [String]
     ) -> BackendError {
-        let listed = tasks.isEmpty ? "YourTask.self, …" : tasks.sorted().map { "\($0).self" }.joined(separator: ", ")
+        let listed = tasks.isEmpty ? "" : tasks.sorted().map { "\($0).self" }.joined(separator: ", ")
         let detail =
             "worker \(pid) (\(executable)) \(exit) without serving: its main does not call "
             + "WorkerTasks.serveIfWorker before it starts a ProcessPool or WorkerProcess (or ends). "
