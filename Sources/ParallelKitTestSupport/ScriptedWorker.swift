@@ -99,7 +99,7 @@ package final class ScriptedWorker: PooledWorker {
 
     // MARK: PooledWorker
 
-    package func serves(_ job: BatchJob) -> Bool { !refusing.contains(job.task) }
+    package func serves(_ job: BatchJob) throws(BatchRunFailure) -> Bool { !refusing.contains(job.task) }
 
     package func signature(of name: String) -> String? { refusing.contains(name) ? nil : "\(name)(scripted)" }
 

@@ -181,7 +181,7 @@ extension BackendError {
     public static func workerNotServing(
         pid: Int32, executable: String, exit: TerminationStatus, tasks: [String]
     ) -> BackendError {
-        let listed = tasks.isEmpty ? "YourTask.self, …" : tasks.sorted().map { "\($0).self" }.joined(separator: ", ")
+        let listed = tasks.isEmpty ? "" : tasks.sorted().map { "\($0).self" }.joined(separator: ", ")
         let detail =
             "worker \(pid) (\(executable)) \(exit) without serving: its main does not call "
             + "WorkerTasks.serveIfWorker before it starts a ProcessPool or WorkerProcess (or ends). "
@@ -189,11 +189,13 @@ extension BackendError {
         return BackendError(.workerNotServing, pid: pid, status: exit, detail: detail)
     }
 
-    /// Worker `pid` does not register `task` (`signature`: its name, input and output types).
+    /// Worker `pid` neither registers `task` (`signature`: its name, input and output types)
+    /// nor finds it by its type.
     public static func taskNotRegistered(task: String, signature: String, pid: Int32) -> BackendError {
         let detail =
-            "worker \(pid) does not serve task \(task) (\(signature)): add it to the worker's "
-            + "`WorkerTasks.serveIfWorker(..., \(task).self)`"
+            "worker \(pid) does not serve task \(task) (\(signature)) and has no such type: list it in the "
+            + "worker's `WorkerTasks.serveIfWorker(..., \(task).self)` (a private or fileprivate task type "
+            + "must be listed), or start workers from an executable that links the task's module"
         return BackendError(.taskNotRegistered, pid: pid, detail: detail)
     }
 

@@ -1,11 +1,11 @@
 import ParallelKitSystem
 import Synchronization
 
-/// Supervised worker processes running registered ``WorkerTask``s: Python's
-/// `multiprocessing.Pool`, without its hangs.
+/// Supervised worker processes running ``WorkerTask``s: Python's `multiprocessing.Pool`,
+/// without its hangs.
 ///
 /// ```swift
-/// WorkerTasks.serveIfWorker(Square.self)            // first line of main
+/// WorkerTasks.serveIfWorker()                        // first line of main
 /// let squares = try await withProcessPool(workers: .all) { pool in
 ///     try await pool.map(Square.self, Array(0..<10_000_000))   // batched automatically
 /// }
@@ -82,7 +82,7 @@ public final class ProcessPool: Sendable {
         let launch = WorkerConnection.Launch(
             executable: executable ?? "/proc/self/exe", arguments: arguments, accepting: accepting,
             maxMessageBytes: WireLimits.checked(maxMessageBytes, in: "ProcessPool"),
-            initializer: initializer.map { ($0.task, $0.payload) }, handshakeTimeout: handshakeTimeout)
+            initializer: initializer, handshakeTimeout: handshakeTimeout)
         dispatchers = ThreadPool(workers: .count(count))
         supervisor = WorkerSupervisor(
             launch: launch, workers: count, maxTasksPerWorker: maxTasksPerWorker, taskTimeout: taskTimeout, retries: retries,
@@ -176,7 +176,7 @@ public final class ProcessPool: Sendable {
             future.finish(.failure(.failed(.undecodable(tasks: range, detail: "inputs could not be encoded: \(error)"))))
             return future
         }
-        let job = BatchJob(task: Task.name, signature: Task.signature, payload: payload, range: range)
+        let job = BatchJob(task, payload: payload, range: range)
         return submitEncoded(job, of: task, cancellation: cancellation)
     }
 
@@ -264,6 +264,8 @@ struct BatchOutcome<Output: Sendable>: Sendable {
 /// A task and an input for a pool's initializer.
 public struct WorkerInitializer: Sendable {
     let task: String
+    /// Its mangled type name, for a worker that does not list it (``WorkerTasks/discover(task:type:)``).
+    let discoverableType: String
     let payload: [UInt8]
 
     /// Runs `task` with `input` once in every worker before it takes work.
@@ -271,6 +273,7 @@ public struct WorkerInitializer: Sendable {
     /// - Precondition: `input` can be encoded.
     public init<Task: WorkerTask>(_ task: Task.Type, _ input: Task.Input) {
         self.task = Task.name
+        discoverableType = WorkerTasks.discoverableName(of: task)
         do {
             payload = try WireCoder.encode([input])
         } catch {

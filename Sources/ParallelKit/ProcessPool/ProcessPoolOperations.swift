@@ -50,7 +50,7 @@ extension ProcessPool {
         for start in stride(from: 0, to: inputs.count, by: batchSize) {
             let range = start..<min(start + batchSize, inputs.count)
             guard let payload = try? WireCoder.encode(Array(inputs[range])) else { return nil }
-            jobs.append(BatchJob(task: Task.name, signature: Task.signature, payload: payload, range: range))
+            jobs.append(BatchJob(task, payload: payload, range: range))
         }
         return jobs
     }

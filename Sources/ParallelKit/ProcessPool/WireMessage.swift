@@ -2,7 +2,8 @@
 ///
 /// The conversation: the worker says `hello`; the parent may send `initialize` (answered by
 /// `ready` or `failure`); then any number of `run` (answered by `result` or `failure`, with the
-/// same id). The parent ends it by closing its end; the worker exits on end-of-file.
+/// same id), and before the first `run` of a task the worker did not list, `resolve` (answered by
+/// `resolved`). The parent ends it by closing its end; the worker exits on end-of-file.
 enum WireMessage: Sendable, Equatable {
     case hello(WorkerHello)
     case initialize(task: String, payload: [UInt8])
@@ -10,6 +11,10 @@ enum WireMessage: Sendable, Equatable {
     case run(id: UInt64, task: String, payload: [UInt8])
     case result(id: UInt64, payload: [UInt8])
     case failure(id: UInt64, failure: BatchFailure)
+    /// Find task `task` by its mangled type name `type` (see ``WorkerTasks/discover(task:type:)``).
+    case resolve(task: String, type: String)
+    /// The signature the worker now serves `task` under; empty when it found no such task.
+    case resolved(task: String, signature: String)
 }
 
 extension WireMessage {
@@ -33,7 +38,7 @@ extension WireMessage {
         case .initialize(let task, let payload): return 1 + 4 + task.utf8.count + payload.count
         case .run(_, let task, let payload): return 1 + 8 + 4 + task.utf8.count + payload.count
         case .result(_, let payload): return 1 + 8 + payload.count
-        case .hello, .ready, .failure: return nil
+        case .hello, .ready, .failure, .resolve, .resolved: return nil
         }
     }
 
@@ -63,6 +68,14 @@ extension WireMessage {
             buffer.append(6)
             buffer.appendUInt64(id)
             buffer.bytes.append(contentsOf: try WireCoder.encode(failure))
+        case .resolve(let task, let type):
+            buffer.append(7)
+            buffer.appendString(task)
+            buffer.appendString(type)
+        case .resolved(let task, let signature):
+            buffer.append(8)
+            buffer.appendString(task)
+            buffer.appendString(signature)
         }
         if lengthPrefixed { buffer.patchUInt32(UInt32(truncatingIfNeeded: buffer.bytes.count - 4), at: 0) }
         return buffer.bytes
@@ -87,6 +100,12 @@ extension WireMessage {
             case 6:
                 let id = try reader.uint64()
                 self = .failure(id: id, failure: try WireCoder.decode(BatchFailure.self, from: Array(bytes[reader.offset...])))
+            case 7:
+                self = .resolve(task: try reader.string(), type: try reader.string())
+                guard reader.remaining == 0 else { throw reader.corrupt([], "bytes after resolve") }
+            case 8:
+                self = .resolved(task: try reader.string(), signature: try reader.string())
+                guard reader.remaining == 0 else { throw reader.corrupt([], "bytes after resolved") }
             case let kind: throw reader.corrupt([], "unknown message kind \(kind)")
             }
         } catch let error as DecodingError {
@@ -100,8 +119,8 @@ extension WireMessage {
 /// A worker's first words: which protocol, which build, which tasks.
 struct WorkerHello: Codable, Sendable, Equatable {
     /// Bumped whenever frames or messages change shape (2: the `tooLarge` batch failure, the
-    /// limit in the worker's environment).
-    static let currentProtocolVersion: UInt32 = 2
+    /// limit in the worker's environment; 3: `resolve`/`resolved`).
+    static let currentProtocolVersion: UInt32 = 3
 
     var protocolVersion: UInt32
     /// The worker executable's GNU build-id, hex; empty when it has none.

@@ -17,6 +17,8 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
     private(set) var tasks: [String: String] = [:]
     private var reaped: TerminationStatus?
     private var nextID: UInt64 = 1
+    /// How long a worker may take to answer `resolve`: its handshake's time.
+    private var resolveTimeout: Duration = .seconds(30)
 
     private init(child: ChildHandle, fd: Int32, maxMessageBytes: Int) {
         self.child = child
@@ -38,7 +40,7 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
         /// The limit on one message either way; the worker is told it.
         var maxMessageBytes = WireLimits.defaultMaxMessageBytes
         /// The initializer's task name and encoded one-element input batch.
-        var initializer: (task: String, payload: [UInt8])?
+        var initializer: WorkerInitializer?
         var handshakeTimeout: Duration = .seconds(30)
     }
 
@@ -77,10 +79,15 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
         // Whether it serves a batch's task is checked per batch too (`serves`): a pool may run
         // tasks registered after start-up.
         connection.tasks = hello.tasks
-        if let (task, payload) = launch.initializer {
+        connection.resolveTimeout = launch.handshakeTimeout
+        if let initializer = launch.initializer {
             let answer: WireMessage
             do throws(FrameChannel.Failure) {
-                try connection.channel.send(.initialize(task: task, payload: payload))
+                if connection.tasks[initializer.task] == nil {
+                    try connection.channel.send(.resolve(task: initializer.task, type: initializer.discoverableType))
+                    _ = try connection.channel.receive(timeout: launch.handshakeTimeout)
+                }
+                try connection.channel.send(.initialize(task: initializer.task, payload: initializer.payload))
                 answer = try connection.channel.receive(timeout: launch.handshakeTimeout)
             } catch {
                 throw connection.failure(error, during: "the initializer", launch: launch)
@@ -98,8 +105,29 @@ final class WorkerConnection: PooledWorker, @unchecked Sendable {
         return connection
     }
 
-    /// Whether the worker registered `job`'s task with the same input and output types.
-    func serves(_ job: BatchJob) -> Bool { tasks[job.task] == job.signature }
+    /// Whether the worker serves `job`'s task with the same input and output types. A task it
+    /// did not list in its hello is looked for there by its type, once (one round trip).
+    func serves(_ job: BatchJob) throws(RunFailure) -> Bool {
+        if tasks[job.task] == nil, let type = job.taskType {
+            try resolve(job.task, type: type)
+        }
+        return tasks[job.task] == job.signature
+    }
+
+    /// Asks the worker to find task `name` by `type`, and notes the signature it answers.
+    private func resolve(_ name: String, type: any WorkerTask.Type) throws(RunFailure) {
+        let answer: WireMessage
+        do throws(FrameChannel.Failure) {
+            try channel.send(.resolve(task: name, type: WorkerTasks.discoverableName(of: type)))
+            answer = try channel.receive(timeout: resolveTimeout)
+        } catch {
+            throw .worker(error)
+        }
+        guard case .resolved(name, let signature) = answer else {
+            throw .worker(.undecodable("an answer other than resolved to resolve"))
+        }
+        if !signature.isEmpty { tasks[name] = signature }
+    }
 
     /// The signature under which the worker registered task `name`, or `nil` when it does not.
     func signature(of name: String) -> String? { tasks[name] }

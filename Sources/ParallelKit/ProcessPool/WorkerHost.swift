@@ -7,12 +7,21 @@ package struct BatchJob: Sendable {
     package let payload: [UInt8]
     /// The indices of the batch's tasks in the caller's input.
     package let range: Range<Int>
+    /// The task's type, by which a worker that does not list the task finds it.
+    package let taskType: (any WorkerTask.Type)?
 
-    package init(task: String, signature: String, payload: [UInt8], range: Range<Int>) {
+    package init(
+        task: String, signature: String, payload: [UInt8], range: Range<Int>, taskType: (any WorkerTask.Type)? = nil
+    ) {
         self.task = task
         self.signature = signature
         self.payload = payload
         self.range = range
+        self.taskType = taskType
+    }
+
+    package init<Task: WorkerTask>(_ task: Task.Type, payload: [UInt8], range: Range<Int>) {
+        self.init(task: Task.name, signature: Task.signature, payload: payload, range: range, taskType: task)
     }
 }
 
@@ -29,8 +38,9 @@ package enum BatchRunFailure: Error, Sendable, Equatable {
 /// it out under its lock.
 package protocol PooledWorker: AnyObject, Hashable, Sendable {
     var pid: Int32 { get }
-    /// Whether it registered `job`'s task with the same input and output types.
-    func serves(_ job: BatchJob) -> Bool
+    /// Whether it serves `job`'s task with the same input and output types: registered, or
+    /// found by its type when first asked. Throws when the worker fails while asked.
+    func serves(_ job: BatchJob) throws(BatchRunFailure) -> Bool
     /// The signature under which it registered task `name`, or `nil` when it does not.
     func signature(of name: String) -> String?
     /// Sends one batch; returns the request's ID for ``answer(to:timeout:)``.

@@ -43,9 +43,21 @@ extension WorkerPoolDriver {
         guard let leases = try checkOutIdle(jobs.count) else { return nil }
         var handedOver = false
         defer { if !handedOver { endDirectRun() } }
-        if let refused = zip(leases, jobs).first(where: { !$0.0.worker.serves($0.1) }) {
-            for lease in leases { checkIn(lease, ranBatch: false) }
-            throw Self.refusal(of: refused.1, by: refused.0.worker)
+        // A worker that fails while asked whether it serves its job is settled as one that
+        // failed to take it.
+        var unasked: [Int: BatchRunFailure] = [:]
+        for (index, (lease, job)) in zip(leases, jobs).enumerated() {
+            let serves: Bool
+            do throws(BatchRunFailure) {
+                serves = try lease.worker.serves(job)
+            } catch {
+                unasked[index] = error
+                continue
+            }
+            if !serves {
+                for lease in leases { checkIn(lease, ranBatch: false) }
+                throw Self.refusal(of: job, by: lease.worker)
+            }
         }
         let started = host.nanoseconds()
         var outputs = [[UInt8]?](repeating: nil, count: jobs.count)
@@ -53,6 +65,10 @@ extension WorkerPoolDriver {
         var sent: [SentJob] = []
         var failed: [FailedJob] = []
         for (index, (lease, job)) in zip(leases, jobs).enumerated() {
+            if let failure = unasked[index] {
+                failed.append(FailedJob(index: index, lease: lease, failure: failure))
+                continue
+            }
             do throws(BatchRunFailure) {
                 sent.append(SentJob(index: index, lease: lease, id: try lease.worker.send(task: job.task, payload: job.payload)))
             } catch {

@@ -149,7 +149,14 @@ final class WorkerPoolDriver<Host: WorkerHost>: @unchecked Sendable {
     private func send(
         _ job: BatchJob, on lease: State.Lease, attemptsLeft: inout Int
     ) throws(BackendError) -> [UInt8]? {
-        guard lease.worker.serves(job) else {
+        let serves: Bool
+        do throws(BatchRunFailure) {
+            serves = try lease.worker.serves(job)
+        } catch {
+            try settle(error, of: job, on: lease, attemptsLeft: &attemptsLeft)
+            return nil
+        }
+        guard serves else {
             checkIn(lease, ranBatch: false)
             throw Self.refusal(of: job, by: lease.worker)
         }

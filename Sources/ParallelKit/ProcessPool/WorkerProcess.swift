@@ -74,7 +74,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
             return !state.started
         }
         precondition(first, "WorkerProcess.start(): a process can be started only once")
-        let job = BatchJob(task: Task.name, signature: Task.signature, payload: payload, range: 0..<1)
+        let job = BatchJob(Task.self, payload: payload, range: 0..<1)
         WorkerThread(name: "pk-process") { [self] in run(job) }.start()
     }
 
@@ -162,7 +162,16 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
             return
         }
         state.withLock { $0.child = connection.child }
-        guard connection.serves(job) else {
+        let serves: Bool
+        do throws(BatchRunFailure) {
+            serves = try connection.serves(job)
+        } catch {
+            let exit = connection.stop(grace: .seconds(1))
+            state.withLock { $0.exit = exit }
+            outcome.finish(.failure(.failed(.workerCrashed(pid: connection.pid, exit: exit, tasks: 0..<1))))
+            return
+        }
+        guard serves else {
             let exit = connection.stop(grace: .seconds(1))
             state.withLock { $0.exit = exit }
             let refusal = WorkerConnection.refusal(of: job, pid: connection.pid, registered: connection.signature(of: job.task))

@@ -1,7 +1,9 @@
-/// Work that can run in another process: a named, registered type with `Codable` input and output.
+/// Work that can run in another process: a named type with `Codable` input and output.
 ///
-/// Closures cannot cross a process boundary; types can. Declare a task, register it at the top
-/// of `main` with ``WorkerTasks/serveIfWorker(_:)``, then hand its inputs to a ``ProcessPool``:
+/// Closures cannot cross a process boundary; types can. Declare a task, call
+/// ``WorkerTasks/serveIfWorker(_:)`` at the top of `main` (workers find the task by its type;
+/// list it there only when it is `private` or `fileprivate`), then hand its inputs to a
+/// ``ProcessPool``:
 ///
 /// ```swift
 /// struct CountInRange: WorkerTask {
@@ -13,7 +15,7 @@
 ///     }
 /// }
 ///
-/// WorkerTasks.serveIfWorker(CountInRange.self)   // first line of main: a worker serves and exits here
+/// WorkerTasks.serveIfWorker()   // first line of main: a worker serves and exits here
 /// let counts = try await withProcessPool { pool in
 ///     try await pool.map(CountInRange.self, rows.map { .init(row: $0) })
 /// }

@@ -25,7 +25,7 @@ extension WorkerTasks {
     static func refuseUnlessServing(starting executable: String) {
         guard getenv(socketVariable) != nil else { return }
         let names = getenv(tasksVariable).map { String(cString: $0) }.map { $0.split(separator: ",").map(String.init) }
-        let listed = (names ?? []).isEmpty ? "YourTask.self, …" : (names ?? []).map { "\($0).self" }.joined(separator: ", ")
+        let listed = (names ?? []).isEmpty ? "" : (names ?? []).map { "\($0).self" }.joined(separator: ", ")
         let message =
             "ParallelKit: process \(getpid()) was started as a worker by process \(getppid()), but it ran its "
             + "program's main and is starting a worker (\(executable)) itself, for a ProcessPool or WorkerProcess, "

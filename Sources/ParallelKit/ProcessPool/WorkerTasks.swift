@@ -4,16 +4,22 @@ import Synchronization
 
 /// The worker entry point: Swift's counterpart of Python's `if __name__ == "__main__":`.
 ///
-/// A ``ProcessPool`` starts workers by running the program again (or another program that
-/// registers the same tasks) with a marker in its environment. Call ``serveIfWorker(_:)`` first
-/// thing in `main`: in the parent it registers the tasks and returns at once; in a worker it
+/// A ``ProcessPool`` starts workers by running the program again (or another program with the
+/// same tasks) with a marker in its environment. Call ``serveIfWorker(_:)`` first thing in
+/// `main`: in the parent it registers the tasks it lists and returns at once; in a worker it
 /// serves tasks until the parent closes the connection, then exits — the rest of `main` never
 /// runs there.
+///
+/// Nothing needs listing: before a task's first batch, a worker that does not list it finds its
+/// type by name (``discover(task:type:)``), as Swift Testing finds `@Test` functions — every
+/// task type of the program is in the worker, which runs the same executable. Only `private`
+/// and `fileprivate` task types must be listed; a task the worker cannot find is reported in
+/// the parent as ``BackendError/Code/taskNotRegistered`` before anything is sent.
 ///
 /// ```swift
 /// @main struct Tool {
 ///     static func main() async throws {
-///         WorkerTasks.serveIfWorker(Resize.self, Checksum.self)   // workers stop here
+///         WorkerTasks.serveIfWorker()   // workers stop here
 ///         let pool = try await ProcessPool(workers: .all)
 ///         …
 ///     }
@@ -29,7 +35,11 @@ public enum WorkerTasks {
     /// A build identifier for tests to pretend to be another build.
     @_spi(Testing) public static let buildIDOverride = Mutex<String?>(nil)
 
-    /// Registers `tasks`; in a worker process, serves them and exits instead of returning.
+    /// Registers `tasks`; in a worker process, serves them — and any task type the parent
+    /// names — and exits instead of returning.
+    ///
+    /// List a task to have its types checked at the handshake rather than at its first batch,
+    /// or when it is `private` or `fileprivate` (such a type cannot be found by name).
     public static func serveIfWorker(_ tasks: any WorkerTask.Type...) {
         serveIfWorker(tasks)
     }
@@ -143,7 +153,9 @@ public enum WorkerTasks {
                         let failure = BatchFailure.tooLarge(bytes: bytes, limit: limit, holding: "result", pid: getpid())
                         try channel.send(.failure(id: id, failure: failure))
                     }
-                case .hello, .ready, .result, .failure:
+                case .resolve(let name, let type):
+                    try channel.send(.resolved(task: name, signature: discover(task: name, type: type) ?? ""))
+                case .hello, .ready, .result, .failure, .resolved:
                     _exit(4)  // only a parent that is not ours sends these
                 }
             }
