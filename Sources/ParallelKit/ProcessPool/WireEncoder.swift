@@ -236,7 +236,12 @@ struct WireKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
         _ = self.key(key)
         return child(key).unkeyedContainer()
     }
-    mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
+    /// Under the key "super" (which `Key` need not have).
+    mutating func superEncoder() -> any Encoder {
+        buffer.incrementCount(at: countOffset)
+        buffer.appendString(SuperKey.key.stringValue)
+        return encoder.child(SuperKey.key)
+    }
     mutating func superEncoder(forKey key: Key) -> any Encoder {
         _ = self.key(key)
         return child(key)
@@ -291,4 +296,13 @@ struct WireUnkeyedEncoder: UnkeyedEncodingContainer {
     }
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { handedOut().unkeyedContainer() }
     mutating func superEncoder() -> any Encoder { handedOut() }
+}
+
+/// The key `superEncoder()` and `superDecoder()` use, as Foundation's coders do.
+struct SuperKey: CodingKey {
+    static let key = SuperKey(stringValue: "super")
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }

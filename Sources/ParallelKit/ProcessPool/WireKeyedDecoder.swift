@@ -127,21 +127,30 @@ struct WireKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try at(key) { reader in
-            let start = reader.offset
-            try reader.skipValue()
-            return try WireDecoder(reader: WireReader(Array(reader.bytes[start..<reader.offset])), path: child(key)).unkeyedContainer()
-        }
+        try at(key) { reader in try detachedDecoder(at: reader.offset, path: child(key)).unkeyedContainer() }
     }
 
-    func superDecoder() throws -> any Decoder { try superDecoder(forKey: Key(stringValue: "super")!) }
+    /// Under the key "super" (which `Key` need not have).
+    func superDecoder() throws -> any Decoder {
+        guard let (value, next) = try reader.findKey(SuperKey.key.stringValue, first: first, count: count, end: end, path: path) else {
+            reader.offset = end
+            throw DecodingError.keyNotFound(SuperKey.key, .init(codingPath: codingPath, debugDescription: "no value for super"))
+        }
+        defer { leave(next) }
+        reader.keyedDepth += 1
+        return detachedDecoder(at: value, path: WirePath(parent: path, key: SuperKey.key))
+    }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        try at(key) { reader in
-            let start = reader.offset
-            try reader.skipValue()
-            return WireDecoder(reader: WireReader(Array(reader.bytes[start..<reader.offset])), path: child(key))
-        }
+        try at(key) { reader in detachedDecoder(at: reader.offset, path: child(key)) }
+    }
+
+    /// A decoder of the value at `start` reading its own copy of it: what it hands out may be
+    /// read after this container's reader has moved on.
+    private func detachedDecoder(at start: Int, path: WirePath) -> WireDecoder {
+        reader.offset = start
+        try? reader.skipValue()  // checked when the container was opened
+        return WireDecoder(reader: WireReader(Array(reader.bytes[start..<reader.offset])), path: path)
     }
 }
 
