@@ -74,6 +74,7 @@ struct PackedCodec: Sendable {
     /// Reads the block after the kind byte into the uninitialized `[Element]` at the pointer.
     let read: @Sendable (WireReader, WirePath, UnsafeMutableRawPointer) throws(DecodingError) -> Void
 
+    @inline(__always)
     init<Element: BitwiseCopyable & Codable & SendableMetatype>(_: Element.Type) {
         arrayType = ObjectIdentifier([Element].self)
         stride = MemoryLayout<Element>.stride

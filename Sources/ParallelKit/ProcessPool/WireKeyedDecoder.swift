@@ -36,9 +36,8 @@ struct WireKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return (name, reader.offset)
     }
 
-    /// Where the value of `key` starts and where the entry after it starts; `nil` when the
-    /// container has no such key.
-    private func find(_ key: Key) throws(DecodingError) -> (value: Int, next: Int)? {
+    /// Where the value of `key` starts; `nil` when the container has no such key.
+    private func find(_ key: Key) throws(DecodingError) -> Int? {
         try reader.findKey(key.stringValue, first: first, count: count, end: end, path: path)
     }
 
@@ -47,75 +46,104 @@ struct WireKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no value for \(key.stringValue)"))
     }
 
-    /// Moves the reader to the value of `key`; `leave(_:)` with the result when done with it.
+    /// Moves the reader to the value of `key`, for a read that ends with `leave(at:)` or `leave(skipping:)`.
     private func enter(_ key: Key) throws(DecodingError) -> Int {
-        guard let (value, next) = try find(key) else { throw keyNotFound(key) }
-        reader.offset = value
+        guard let value = try find(key) else { throw keyNotFound(key) }
         reader.keyedDepth += 1
-        return next
+        return value
     }
 
-    private func leave(_ next: Int) {
+    /// After a number, string or packed array was read whole: the next entry starts where it ended.
+    @inline(__always) private func leaveAfterDirect() {
         reader.keyedDepth -= 1
+        reader.keyHint = (first, reader.offset)
         reader.offset = end
-        reader.keyHint = (first, next)
+    }
+
+    /// After a value of any other type, or a failed read: the next entry is found by skipping
+    /// the value (a decoder may have read only part of it), or not hinted at all.
+    private func leave(skipping value: Int, succeeded: Bool) {
+        reader.keyedDepth -= 1
+        if succeeded {
+            reader.offset = value
+            if (try? reader.skipValue()) != nil { reader.keyHint = (first, reader.offset) }
+        }
+        reader.offset = end
+    }
+
+    /// Reads a number, string or Bool at `key`.
+    @inline(__always) private func direct<T>(_ key: Key, _ read: (WireReader) throws(DecodingError) -> T) throws(DecodingError) -> T {
+        let value = try enter(key)
+        do {
+            let result = try read(reader)
+            leaveAfterDirect()
+            return result
+        } catch {
+            leave(skipping: value, succeeded: false)
+            throw error
+        }
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        guard let (value, _) = try find(key) else { throw keyNotFound(key) }
+        guard try find(key) != nil else { throw keyNotFound(key) }
         defer { reader.offset = end }
-        reader.offset = value
         return try reader.peekTag(path) == .null
     }
 
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
-        let next = try enter(key)
-        defer { leave(next) }
-        return try reader.bool(path, key)
-    }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try direct(key) { r throws(DecodingError) in try r.bool(path, key) } }
     func decode(_ type: String.Type, forKey key: Key) throws -> String {
-        let next = try enter(key)
-        defer { leave(next) }
-        return try reader.taggedString(path, key)
+        try direct(key) { r throws(DecodingError) in try r.taggedString(path, key) }
     }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
-        let next = try enter(key)
-        defer { leave(next) }
-        return try reader.double(path, key)
-    }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try direct(key) { r throws(DecodingError) in try r.double(path, key) } }
     func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
-        let next = try enter(key)
-        defer { leave(next) }
-        return try reader.exact(Int.self, reader.signed(path, key), path, key)
+        try direct(key) { r throws(DecodingError) in try r.exact(Int.self, r.signed(path, key), path, key) }
     }
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        let next = try enter(key)
-        defer { leave(next) }
-        return try reader.decodeValue(T.self, path: path, key: key)
+        let value = try enter(key)
+        return try decodeEntered(T.self, key, at: value)
+    }
+
+    private func decodeEntered<T: Decodable>(_ type: T.Type, _ key: Key, at value: Int) throws -> T {
+        do {
+            let result = try reader.decodeValue(T.self, path: path, key: key)
+            if PackedCodec.of(T.self) != nil || T.self == Int.self || T.self == Double.self || T.self == String.self || T.self == Bool.self {
+                leaveAfterDirect()
+            } else {
+                leave(skipping: value, succeeded: true)
+            }
+            return result
+        } catch {
+            leave(skipping: value, succeeded: false)
+            throw error
+        }
     }
 
     /// One lookup instead of the three (`contains`, `decodeNil`, `decode`) of the default. A
     /// written `nil` of an optional `T` (`Int??` holding `.some(nil)`) decodes as that `T`.
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        guard let (value, next) = try find(key) else {
+        guard let value = try find(key) else {
             reader.offset = end
             return nil
         }
-        reader.offset = value
         if try reader.peekTag(path) == .null, !(T.self is any WireOptional.Type) {
+            reader.keyHint = (first, value + 1)
             reader.offset = end
-            reader.keyHint = (first, next)
             return nil
         }
         reader.keyedDepth += 1
-        defer { leave(next) }
-        return try reader.decodeValue(T.self, path: path, key: key)
+        return try decodeEntered(T.self, key, at: value)
     }
 
     private func at<T>(_ key: Key, _ body: (WireReader) throws -> T) throws -> T {
-        let next = try enter(key)
-        defer { leave(next) }
-        return try body(reader)
+        let value = try enter(key)
+        do {
+            let result = try body(reader)
+            leave(skipping: value, succeeded: true)
+            return result
+        } catch {
+            leave(skipping: value, succeeded: false)
+            throw error
+        }
     }
 
     private func child(_ key: Key) -> WirePath { WirePath(parent: path, key: key) }
@@ -132,12 +160,12 @@ struct WireKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     /// Under the key "super" (which `Key` need not have).
     func superDecoder() throws -> any Decoder {
-        guard let (value, next) = try reader.findKey(SuperKey.key.stringValue, first: first, count: count, end: end, path: path) else {
+        guard let value = try reader.findKey(SuperKey.key.stringValue, first: first, count: count, end: end, path: path) else {
             reader.offset = end
             throw DecodingError.keyNotFound(SuperKey.key, .init(codingPath: codingPath, debugDescription: "no value for super"))
         }
-        defer { leave(next) }
         reader.keyedDepth += 1
+        defer { leave(skipping: value, succeeded: true) }
         return detachedDecoder(at: value, path: WirePath(parent: path, key: SuperKey.key))
     }
 

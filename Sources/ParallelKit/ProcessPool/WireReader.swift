@@ -75,21 +75,22 @@ final class WireReader {
         return bytes.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)]), as: UTF8.self) }
     }
 
-    /// Whether the key (length and UTF-8) at `position` is `key`; the caller has checked its length fits.
+    /// Whether the `length` bytes at `position` are `key`'s UTF-8; the caller has checked they fit.
     @inline(__always) func keyMatches(at position: Int, length: Int, _ key: String) -> Bool {
         var key = key
         return key.withUTF8 { utf8 in
-            utf8.count == length
-                && bytes.withUnsafeBytes { raw in
-                    UnsafeRawBufferPointer(rebasing: raw[position..<(position + length)]).elementsEqual(UnsafeRawBufferPointer(utf8))
-                }
+            guard utf8.count == length else { return false }
+            return bytes.withUnsafeBytes { raw in
+                for index in 0..<length where raw[position + index] != utf8[index] { return false }
+                return true
+            }
         }
     }
 
     /// Finds `key` among the `count` entries of the keyed container between `first` and `end`
-    /// (checked when it was opened): where its value starts and where the entry after it
-    /// starts. Begins at `keyHint` when it is in this container, and wraps around once.
-    func findKey(_ key: String, first: Int, count: Int, end: Int, path: WirePath) throws(DecodingError) -> (value: Int, next: Int)? {
+    /// (checked when it was opened): where its value starts. Begins at `keyHint` when that is
+    /// in this container, and wraps around once; leaves the offset on the value.
+    func findKey(_ key: String, first: Int, count: Int, end: Int, path: WirePath) throws(DecodingError) -> Int? {
         var position = keyHint.first == first ? keyHint.next : first
         for _ in 0..<count {
             if position >= end { position = first }
@@ -97,9 +98,8 @@ final class WireReader {
             let length = try stringLength(path)
             let matches = keyMatches(at: offset, length: length, key)
             offset += length
-            let value = offset
+            if matches { return offset }
             try skipValue()
-            if matches { return (value, offset) }
             position = offset
         }
         return nil
