@@ -13,6 +13,17 @@
 /// The decoder trusts nothing: every length is checked against the bytes left before anything
 /// is allocated, and malformed input throws `DecodingError`, never traps.
 ///
+/// Structs are where the time goes, so both sides keep them cheap (measured with callgrind on
+/// 200,000 `{row: [Int], minimum, maximum}` structs, encode + decode: 34,000 instructions a
+/// struct before, 12,200 after; bare `[Int]` rows 6,700 → 3,600). Numbers, strings, Bools and
+/// packed arrays are written and read in place, found by comparing metatypes (`PackedCodec.of`),
+/// not by a conformance cast; no field gets an encoder, a coding-path array or a dictionary
+/// entry (`WirePath` is built only when asked for); a keyed lookup starts where the previous
+/// one ended, so synthesized `Codable` (which asks in the written order) finds each key at the
+/// first comparison, and keys asked in another order, or missing, are found by scanning the
+/// container. Keys stay names, so a peer of another build with other fields decodes by key or
+/// throws `keyNotFound`, never mixes fields up.
+///
 /// Part of the `@_spi(Backend)` surface: a backend in another module encodes its batches with it.
 @_spi(Backend) public enum WireCoder {
     /// Encodes `value`.
