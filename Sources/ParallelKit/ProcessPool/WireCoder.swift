@@ -36,7 +36,7 @@
         } catch {
             throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(error)"))
         }
-        return encoder.buffer.bytes
+        return encoder.buffer.take()
     }
 
     /// Decodes a `T` from `bytes`, which must hold exactly one value.

@@ -17,67 +17,81 @@ final class WireBuffer {
     }
 }
 
-/// The growing bytes of one encoding, shared by an encoder and its containers: raw memory
-/// written with unaligned stores (appending to a `[UInt8]` through `withUnsafeBytes` was the
-/// largest single cost of encoding a struct).
+/// The growing bytes of one encoding, shared by an encoder and its containers. Small values
+/// are stored into zero-filled slack past `count` (appending them to a `[UInt8]` through
+/// `withUnsafeBytes` was the largest single cost of encoding a struct); large blocks are
+/// appended as they are, and the array is handed out without a copy.
 final class WireWriter {
     // Unchecked: one encoder owns the writer and uses it from one thread.
-    @exclusivity(unchecked) private var base: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var storage: [UInt8] = []
     @exclusivity(unchecked) private(set) var count = 0
-    @exclusivity(unchecked) private var capacity: Int
 
-    init(capacity: Int = 256) {
-        self.capacity = capacity
-        base = .allocate(byteCount: capacity, alignment: 8)
+    /// The bytes written; the writer is empty afterwards.
+    func take() -> [UInt8] {
+        storage.removeLast(storage.count - count)
+        defer {
+            storage = []
+            count = 0
+        }
+        return storage
     }
-
-    deinit { base.deallocate() }
-
-    /// The bytes written, copied out.
-    var bytes: [UInt8] { [UInt8](UnsafeRawBufferPointer(start: base, count: count)) }
 
     @inline(__always) private func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(extra) }
+        if count + extra > storage.count { grow(extra) }
     }
 
+    /// Zero-fills at most 1 MiB more than asked for: the array's own growth keeps appends
+    /// amortized, and a large payload is not followed by as many zeros.
     private func grow(_ extra: Int) {
-        let newCapacity = max(capacity * 2, count + extra)
-        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
-        newBase.copyMemory(from: base, byteCount: count)
-        base.deallocate()
-        base = newBase
-        capacity = newCapacity
+        let slack = min(max(storage.count, 256), 1 << 20)
+        storage.append(contentsOf: repeatElement(0, count: count + max(extra, slack) - storage.count))
+    }
+
+    @inline(__always) private func store<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
     }
 
     @inline(__always) func append(_ byte: UInt8) {
         reserve(1)
-        base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        store(byte, at: count)
         count += 1
     }
-    @inline(__always) func append(contentsOf raw: UnsafeRawBufferPointer) {
+    func append(contentsOf raw: UnsafeRawBufferPointer) {
+        if raw.count >= 1 << 16 {
+            // A large block goes straight in: no zero-filling first.
+            storage.removeLast(storage.count - count)
+            storage.append(contentsOf: raw)
+            count = storage.count
+            return
+        }
         reserve(raw.count)
-        if let source = raw.baseAddress { (base + count).copyMemory(from: source, byteCount: raw.count) }
+        let at = count
+        storage.withUnsafeMutableBytes { target in
+            if let source = raw.baseAddress { (target.baseAddress! + at).copyMemory(from: source, byteCount: raw.count) }
+        }
         count += raw.count
     }
     @inline(__always) func appendUInt32(_ value: UInt32) {
         reserve(4)
-        base.storeBytes(of: value.littleEndian, toByteOffset: count, as: UInt32.self)
+        store(value, at: count)
         count += 4
     }
     @inline(__always) func appendTagged(_ tag: WireTag, _ value: UInt64) {
         reserve(9)
-        base.storeBytes(of: tag.rawValue, toByteOffset: count, as: UInt8.self)
-        base.storeBytes(of: value.littleEndian, toByteOffset: count + 1, as: UInt64.self)
+        store(tag.rawValue, at: count)
+        store(value, at: count + 1)
         count += 9
     }
     /// The count of the container whose count is at `offset`.
     func containerCount(at offset: Int) -> Int {
-        Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        storage.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
     }
     /// Adds one to the count of the container whose count is at `offset`.
     @inline(__always) func incrementCount(at offset: Int) {
-        let count = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-        base.storeBytes(of: (count &+ 1).littleEndian, toByteOffset: offset, as: UInt32.self)
+        storage.withUnsafeMutableBytes { raw in
+            let count = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+            raw.storeBytes(of: (count &+ 1).littleEndian, toByteOffset: offset, as: UInt32.self)
+        }
     }
     @inline(__always) func appendString(_ string: String) {
         var string = string
