@@ -15,7 +15,7 @@
 ///
 /// Structs are where the time goes, so both sides keep them cheap (measured with callgrind on
 /// 200,000 `{row: [Int], minimum, maximum}` structs, encode + decode: 34,000 instructions a
-/// struct before, 12,200 after; bare `[Int]` rows 6,700 → 3,600). Numbers, strings, Bools and
+/// struct before, 12,800 after; bare `[Int]` rows 6,700 → 3,700). Numbers, strings, Bools and
 /// packed arrays are written and read in place, found by comparing metatypes (`PackedCodec.of`),
 /// not by a conformance cast; no field gets an encoder, a coding-path array or a dictionary
 /// entry (`WirePath` is built only when asked for); a keyed lookup starts where the previous
