@@ -59,6 +59,8 @@ struct BenchCommand: AsyncParsableCommand {
                 }
             }
         ),
+        (StarmapBench.structRows, StarmapBench.structRowsSummary, { StarmapBench.structCases(quick: $0, workers: $1) }),
+        (StarmapBench.arrayRows, StarmapBench.arrayRowsSummary, { StarmapBench.arrayCases(quick: $0, workers: $1) }),
         (CheapMap.name, CheapMap.summary, { MapVariants.cases(CheapMap.self, quick: $0, workers: $1) }),
         (CostlyMap.name, CostlyMap.summary, { MapVariants.cases(CostlyMap.self, quick: $0, workers: $1) }),
         (Imbalanced.name, Imbalanced.summary, { MapVariants.cases(Imbalanced.self, quick: $0, workers: $1) }),

@@ -92,6 +92,16 @@ def main():
         row("count-in-range", "python-serial", 1, serial, len(rows))
         row("count-in-range", "python-pool-map", 2, parallel, len(rows), speedup=serial / parallel)
 
+        # The same rows with the range as arguments: starmap over (row, minimum, maximum) tuples
+        # against ParallelKit's three-field input struct, and map over the bare rows.
+        arguments = [(r, 4, 8) for r in rows]
+        starmap, result = timed(lambda: pool.starmap(howmany_within_range, arguments), repetitions)
+        assert result == expected
+        bare, result = timed(lambda: pool.map(howmany_within_range, rows), repetitions)
+        assert result == expected
+        row("starmap-struct", "python-pool-starmap", 2, starmap, len(rows), speedup=serial / starmap)
+        row("map-array", "python-pool-map", 2, bare, len(rows), speedup=serial / bare)
+
         tasks = range(40 if quick else 2000)
         serial, expected = timed(lambda: [cpu_task(i) for i in tasks], repetitions)
         parallel, result = timed(lambda: pool.map(cpu_task, tasks), repetitions)

@@ -1,21 +1,31 @@
 import ParallelKitSystem
 
-/// Reads the format written by `WireEncoder`; see `WireCoder`.
-///
-/// Containers index their elements by skipping over them once (every value is tagged and
-/// length-prefixed), so keyed lookups are by key and unkeyed reads are in order.
+/// Reads the format written by `WireEncoder`; see `WireCoder`. The primitives here check every
+/// length against the bytes left; `WireDecoder` (WireDecoder.swift) builds on them.
 final class WireReader {
-    private(set) var bytes: [UInt8]
-    var offset = 0
+    // Unchecked: a reader belongs to one decode on one thread; the dynamic exclusivity checks
+    // on every byte read were a large share of decoding time.
+    @exclusivity(unchecked) private(set) var bytes: [UInt8]
+    @exclusivity(unchecked) var offset = 0
     /// Whether pages that decoding has passed for good are handed back to the kernel as it goes
     /// (``WireCoder/decode(_:consuming:)``), so that a large message and the values decoded
     /// from it are not both resident at the end.
     var releasesConsumed = false
     /// How many keyed lookups are under way: one may go back to a lower offset, so nothing is
     /// released while one is. Unkeyed containers only move forward.
-    var keyedDepth = 0
+    @exclusivity(unchecked) var keyedDepth = 0
+    /// How deeply the values being decoded are nested: bounded, so that hostile bytes for a
+    /// recursive type cannot exhaust the stack.
+    @exclusivity(unchecked) var depth = 0
+    /// Where the latest keyed lookup ended: the keyed container that starts at `first`
+    /// (containers are told apart by where their entries start), and the entry after the one
+    /// it read. Synthesized `Codable` asks for keys in the order they were written, so the next
+    /// lookup finds its key here at the first comparison. Only a hint: the key is compared.
+    @exclusivity(unchecked) var keyHint: (first: Int, next: Int) = (-1, -1)
     /// Bytes before this offset have been released.
     private var released = 0
+
+    static let maximumDepth = 512
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -35,312 +45,107 @@ final class WireReader {
         .dataCorrupted(.init(codingPath: path, debugDescription: "\(why) (at byte \(offset) of \(bytes.count))"))
     }
 
-    func byte() throws -> UInt8 {
-        guard offset < bytes.count else { throw corrupt([], "message ends early") }
+    func corrupt(_ path: WirePath, _ why: String) -> DecodingError { corrupt(path.codingPath, why) }
+
+    @inline(__always) func byte(_ path: WirePath = .root) throws(DecodingError) -> UInt8 {
+        guard offset < bytes.count else { throw corrupt(path, "message ends early") }
         defer { offset += 1 }
-        return bytes[offset]
+        return bytes.withUnsafeBytes { $0[offset] }
     }
 
-    func uint32() throws -> UInt32 {
-        guard remaining >= 4 else { throw corrupt([], "message ends early") }
-        var value: UInt32 = 0
-        for index in 0..<4 { value |= UInt32(bytes[offset + index]) << (8 * index) }
-        offset += 4
-        return value
+    @inline(__always) private func load<T: FixedWidthInteger>(_: T.Type, _ path: WirePath) throws(DecodingError) -> T {
+        guard remaining >= MemoryLayout<T>.size else { throw corrupt(path, "message ends early") }
+        defer { offset += MemoryLayout<T>.size }
+        return T(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) })
     }
 
-    func uint64() throws -> UInt64 {
-        guard remaining >= 8 else { throw corrupt([], "message ends early") }
-        var value: UInt64 = 0
-        for index in 0..<8 { value |= UInt64(bytes[offset + index]) << (8 * index) }
-        offset += 8
-        return value
+    @inline(__always) func uint32(_ path: WirePath = .root) throws(DecodingError) -> UInt32 { try load(UInt32.self, path) }
+    @inline(__always) func uint64(_ path: WirePath = .root) throws(DecodingError) -> UInt64 { try load(UInt64.self, path) }
+
+    /// The length of a string (or key) at the offset, checked; the offset is left on its first byte.
+    @inline(__always) func stringLength(_ path: WirePath = .root) throws(DecodingError) -> Int {
+        let length = Int(try uint32(path))
+        guard length <= remaining else { throw corrupt(path, "string longer than the message") }
+        return length
     }
 
-    func string() throws -> String {
-        let length = Int(try uint32())
-        guard length <= remaining else { throw corrupt([], "string longer than the message") }
+    func string(_ path: WirePath = .root) throws(DecodingError) -> String {
+        let length = try stringLength(path)
         defer { offset += length }
-        return String(decoding: bytes[offset..<(offset + length)], as: UTF8.self)
+        return bytes.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)]), as: UTF8.self) }
     }
 
-    func peekTag() throws -> WireTag {
-        guard offset < bytes.count else { throw corrupt([], "message ends early") }
-        guard let tag = WireTag(rawValue: bytes[offset]) else { throw corrupt([], "unknown tag \(bytes[offset])") }
+    /// Whether the `length` bytes at `position` are `key`'s UTF-8; the caller has checked they fit.
+    @inline(__always) func keyMatches(at position: Int, length: Int, _ key: String) -> Bool {
+        var key = key
+        return key.withUTF8 { utf8 in
+            guard utf8.count == length else { return false }
+            return bytes.withUnsafeBytes { raw in
+                for index in 0..<length where raw[position + index] != utf8[index] { return false }
+                return true
+            }
+        }
+    }
+
+    /// Finds `key` among the `count` entries of the keyed container between `first` and `end`
+    /// (checked when it was opened): where its value starts. Begins at `keyHint` when that is
+    /// in this container, and wraps around once; leaves the offset on the value.
+    func findKey(_ key: String, first: Int, count: Int, end: Int, path: WirePath) throws(DecodingError) -> Int? {
+        var position = keyHint.first == first ? keyHint.next : first
+        for _ in 0..<count {
+            if position >= end { position = first }
+            offset = position
+            let length = try stringLength(path)
+            let matches = keyMatches(at: offset, length: length, key)
+            offset += length
+            if matches { return offset }
+            try skipValue()
+            position = offset
+        }
+        return nil
+    }
+
+    @inline(__always) func peekTag(_ path: WirePath = .root) throws(DecodingError) -> WireTag {
+        guard offset < bytes.count else { throw corrupt(path, "message ends early") }
+        let byte = bytes.withUnsafeBytes { $0[offset] }
+        guard let tag = WireTag(rawValue: byte) else { throw corrupt(path, "unknown tag \(byte)") }
         return tag
     }
 
-    func tag() throws -> WireTag {
-        let tag = try peekTag()
+    @inline(__always) func tag(_ path: WirePath = .root) throws(DecodingError) -> WireTag {
+        let tag = try peekTag(path)
         offset += 1
         return tag
     }
 
     /// Moves past one value of any kind, checking every length. `depth` bounds nesting.
-    func skipValue(depth: Int = 0) throws {
-        guard depth < 512 else { throw corrupt([], "values nested too deeply") }
+    func skipValue(depth: Int = 0) throws(DecodingError) {
+        guard depth < Self.maximumDepth else { throw corrupt(.root, "values nested too deeply") }
         switch try tag() {
         case .null, .falseValue, .trueValue: break
-        case .int, .uint, .double: offset += 8
-        case .float: offset += 4
-        case .string: _ = try string()
+        case .int, .uint, .double: try advance(8)
+        case .float: try advance(4)
+        case .string: try advance(try stringLength())
         case .array:
             let count = try uint32()
             for _ in 0..<count { try skipValue(depth: depth + 1) }
         case .keyed:
             let count = try uint32()
             for _ in 0..<count {
-                _ = try string()
+                try advance(try stringLength())
                 try skipValue(depth: depth + 1)
             }
         case .packed:
-            guard let kind = PackedKind(rawValue: try byte()) else { throw corrupt([], "unknown packed kind") }
+            guard let stride = PackedCodec.stride(ofKind: try byte()) else { throw corrupt(.root, "unknown packed kind") }
             let count = Int(try uint32())
-            let (length, overflow) = count.multipliedReportingOverflow(by: kind.stride)
-            guard !overflow, length <= remaining else { throw corrupt([], "packed array longer than the message") }
+            let (length, overflow) = count.multipliedReportingOverflow(by: stride)
+            guard !overflow, length <= remaining else { throw corrupt(.root, "packed array longer than the message") }
             offset += length
         }
-        guard offset <= bytes.count else { throw corrupt([], "message ends early") }
     }
 
-    /// Decodes one value at the current position.
-    func decodeValue<T: Decodable>(_ type: T.Type, codingPath: [any CodingKey]) throws -> T {
-        if let packed = T.self as? any PackedArray.Type, try peekTag() == .packed {
-            offset += 1
-            return try packed.readPacked(from: self, codingPath: codingPath) as! T
-        }
-        let start = offset
-        let value = try T(from: WireDecoder(reader: self, codingPath: codingPath))
-        if offset == start { try skipEmptyKeyedContainer() }
-        return value
+    @inline(__always) private func advance(_ count: Int) throws(DecodingError) {
+        guard count <= remaining else { throw corrupt(.root, "message ends early") }
+        offset += count
     }
-
-    /// Steps over an empty keyed container that a decoder never opened: a struct without
-    /// stored properties encodes one (`{}`), but its synthesized `init(from:)` reads nothing.
-    private func skipEmptyKeyedContainer() throws {
-        guard remaining >= 5, try peekTag() == .keyed else { return }
-        let start = offset
-        offset += 1
-        if try uint32() != 0 { offset = start }
-    }
-}
-
-extension PackedKind {
-    var stride: Int {
-        switch self {
-        case .int, .int64, .uint, .uint64, .double: return 8
-        case .int32, .uint32, .float: return 4
-        case .int16, .uint16: return 2
-        case .int8, .uint8, .bool: return 1
-        }
-    }
-}
-
-struct WireDecoder: Decoder {
-    let reader: WireReader
-    let codingPath: [any CodingKey]
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
-
-    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard try reader.tag() == .keyed else { throw reader.corrupt(codingPath, "expected a keyed container") }
-        let count = try reader.uint32()
-        var entries: [String: Int] = [:]
-        for _ in 0..<count {
-            let key = try reader.string()
-            entries[key] = reader.offset
-            try reader.skipValue()
-        }
-        return KeyedDecodingContainer(WireKeyedDecoder<Key>(reader: reader, codingPath: codingPath, entries: entries, end: reader.offset))
-    }
-
-    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        guard try reader.tag() == .array else { throw reader.corrupt(codingPath, "expected an array") }
-        let count = Int(try reader.uint32())
-        guard count <= reader.remaining else { throw reader.corrupt(codingPath, "array longer than the message") }
-        return WireUnkeyedDecoder(reader: reader, codingPath: codingPath, count: count)
-    }
-
-    func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        WireSingleValueDecoder(reader: reader, codingPath: codingPath)
-    }
-}
-
-struct WireSingleValueDecoder: SingleValueDecodingContainer {
-    let reader: WireReader
-    let codingPath: [any CodingKey]
-
-    func decodeNil() -> Bool {
-        guard (try? reader.peekTag()) == .null else { return false }
-        reader.offset += 1
-        return true
-    }
-
-    private func signed() throws -> Int64 {
-        switch try reader.tag() {
-        case .int: return Int64(bitPattern: try reader.uint64())
-        case .uint:
-            let value = try reader.uint64()
-            guard value <= UInt64(Int64.max) else { throw reader.corrupt(codingPath, "number out of range") }
-            return Int64(value)
-        default: throw reader.corrupt(codingPath, "expected an integer")
-        }
-    }
-
-    private func unsigned() throws -> UInt64 {
-        switch try reader.tag() {
-        case .uint: return try reader.uint64()
-        case .int:
-            let value = Int64(bitPattern: try reader.uint64())
-            guard value >= 0 else { throw reader.corrupt(codingPath, "number out of range") }
-            return UInt64(value)
-        default: throw reader.corrupt(codingPath, "expected an integer")
-        }
-    }
-
-    private func exact<T: FixedWidthInteger>(_ value: some BinaryInteger) throws -> T {
-        guard let exact = T(exactly: value) else { throw reader.corrupt(codingPath, "number out of range for \(T.self)") }
-        return exact
-    }
-
-    func decode(_ type: Bool.Type) throws -> Bool {
-        switch try reader.tag() {
-        case .trueValue: return true
-        case .falseValue: return false
-        default: throw reader.corrupt(codingPath, "expected a Bool")
-        }
-    }
-    func decode(_ type: String.Type) throws -> String {
-        guard try reader.tag() == .string else { throw reader.corrupt(codingPath, "expected a string") }
-        return try reader.string()
-    }
-    func decode(_ type: Double.Type) throws -> Double {
-        guard try reader.tag() == .double else { throw reader.corrupt(codingPath, "expected a Double") }
-        return Double(bitPattern: try reader.uint64())
-    }
-    func decode(_ type: Float.Type) throws -> Float {
-        guard try reader.tag() == .float else { throw reader.corrupt(codingPath, "expected a Float") }
-        return Float(bitPattern: try reader.uint32())
-    }
-    func decode(_ type: Int.Type) throws -> Int { try exact(try signed()) }
-    func decode(_ type: Int8.Type) throws -> Int8 { try exact(try signed()) }
-    func decode(_ type: Int16.Type) throws -> Int16 { try exact(try signed()) }
-    func decode(_ type: Int32.Type) throws -> Int32 { try exact(try signed()) }
-    func decode(_ type: Int64.Type) throws -> Int64 { try signed() }
-    func decode(_ type: UInt.Type) throws -> UInt { try exact(try unsigned()) }
-    func decode(_ type: UInt8.Type) throws -> UInt8 { try exact(try unsigned()) }
-    func decode(_ type: UInt16.Type) throws -> UInt16 { try exact(try unsigned()) }
-    func decode(_ type: UInt32.Type) throws -> UInt32 { try exact(try unsigned()) }
-    func decode(_ type: UInt64.Type) throws -> UInt64 { try unsigned() }
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try reader.decodeValue(T.self, codingPath: codingPath) }
-}
-
-struct WireKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let reader: WireReader
-    let codingPath: [any CodingKey]
-    let entries: [String: Int]
-    /// Where the container ends: the reader is left here after every lookup.
-    let end: Int
-
-    var allKeys: [Key] { entries.keys.compactMap { Key(stringValue: $0) } }
-    func contains(_ key: Key) -> Bool { entries[key.stringValue] != nil }
-
-    private func at<T>(_ key: Key, _ body: (WireReader) throws -> T) throws -> T {
-        guard let start = entries[key.stringValue] else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no value for \(key.stringValue)"))
-        }
-        reader.offset = start
-        reader.keyedDepth += 1
-        defer {
-            reader.keyedDepth -= 1
-            reader.offset = end
-        }
-        return try body(reader)
-    }
-
-    func decodeNil(forKey key: Key) throws -> Bool {
-        try at(key) { reader in (try? reader.peekTag()) == .null }
-    }
-
-    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try at(key) { reader in try reader.decodeValue(T.self, codingPath: codingPath + [key]) }
-    }
-
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
-        -> KeyedDecodingContainer<NestedKey>
-    {
-        try at(key) { reader in try WireDecoder(reader: reader, codingPath: codingPath + [key]).container(keyedBy: type) }
-    }
-
-    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try at(key) { reader in
-            let container = try WireDecoder(reader: reader, codingPath: codingPath + [key]).unkeyedContainer()
-            return try WireUnkeyedDecoder.detached(from: container, reader: reader)
-        }
-    }
-
-    func superDecoder() throws -> any Decoder { try superDecoder(forKey: Key(stringValue: "super")!) }
-
-    func superDecoder(forKey key: Key) throws -> any Decoder {
-        try at(key) { reader in
-            let start = reader.offset
-            try reader.skipValue()
-            return WireDecoder(reader: WireReader(Array(reader.bytes[start..<reader.offset])), codingPath: codingPath + [key])
-        }
-    }
-}
-
-struct WireUnkeyedDecoder: UnkeyedDecodingContainer {
-    let reader: WireReader
-    let codingPath: [any CodingKey]
-    let total: Int
-    var currentIndex = 0
-
-    init(reader: WireReader, codingPath: [any CodingKey], count: Int) {
-        self.reader = reader
-        self.codingPath = codingPath
-        self.total = count
-    }
-
-    /// A copy reading from its own bytes, for containers handed out of a keyed lookup (which
-    /// moves the shared reader on).
-    static func detached(from container: any UnkeyedDecodingContainer, reader: WireReader) throws -> WireUnkeyedDecoder {
-        let start = reader.offset
-        let count = container.count ?? 0
-        for _ in 0..<count { try reader.skipValue() }
-        return WireUnkeyedDecoder(reader: WireReader(Array(reader.bytes[start..<reader.offset])), codingPath: container.codingPath, count: count)
-    }
-
-    var count: Int? { total }
-    var isAtEnd: Bool { currentIndex >= total }
-
-    private mutating func next() throws -> WireReader {
-        guard !isAtEnd else {
-            throw DecodingError.valueNotFound(Any.self, .init(codingPath: codingPath, debugDescription: "array has no more elements"))
-        }
-        currentIndex += 1
-        return reader
-    }
-
-    mutating func decodeNil() throws -> Bool {
-        guard !isAtEnd, (try? reader.peekTag()) == .null else { return false }
-        reader.offset += 1
-        currentIndex += 1
-        return true
-    }
-
-    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let value = try next().decodeValue(T.self, codingPath: codingPath)
-        reader.releaseConsumed()
-        return value
-    }
-
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
-        try WireDecoder(reader: try next(), codingPath: codingPath).container(keyedBy: type)
-    }
-
-    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        try WireDecoder(reader: try next(), codingPath: codingPath).unkeyedContainer()
-    }
-
-    mutating func superDecoder() throws -> any Decoder { WireDecoder(reader: try next(), codingPath: codingPath) }
 }
