@@ -51,7 +51,7 @@ let package = Package(
         ),
         .target(
             name: "ParallelKitTestTasks",
-            dependencies: ["ParallelKit", "ParallelKitSystem"]
+            dependencies: ["ParallelKit", "ParallelKitSystem", "ParallelKitMacros"]
         ),
         .target(
             name: "ParallelKitTestSupport",
