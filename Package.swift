@@ -49,6 +49,8 @@ let package = Package(
                 .product(name: "SwiftDiagnostics", package: "swift-syntax"),
             ]
         ),
+        // The per-call cost of a task declared as a function against the same task as a type.
+        .executableTarget(name: "ParallelKitFunctionBench", dependencies: ["ParallelKitMacros"]),
         .target(
             name: "ParallelKitTestTasks",
             dependencies: ["ParallelKit", "ParallelKitSystem", "ParallelKitMacros"]
