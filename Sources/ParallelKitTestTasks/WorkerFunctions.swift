@@ -1,5 +1,6 @@
 // Tasks declared as functions with `@WorkerFunction`, for WorkerFunctionTests: zero, one, three
-// and five parameters, a Void result, throwing, typed-throwing, async and static ones.
+// and five parameters, a Void result, throwing, typed-throwing, async and static ones. None is in
+// `allTestTasks`: the test worker finds the generated types by their names, as a user's would.
 import ParallelKitMacros
 
 import ParallelKitSystem
@@ -79,9 +80,3 @@ public enum Statistics {
         values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
     }
 }
-
-/// The tasks of this file, for ``allTestTasks``.
-let workerFunctionTasks: [any WorkerTask.Type] = [
-    $theAnswer, $cube, $howManyWithinRange, $describeReading, $appendLine, $halve, $halveBoth, $echoLater, $halveLater,
-    Statistics.$mean,
-]

@@ -6,7 +6,8 @@ import Testing
 @_spi(Backend) @testable import ParallelKit
 
 // Tasks declared as functions (`@WorkerFunction`, ParallelKitMacros) run through a pool of test
-// workers; the functions are in Sources/ParallelKitTestTasks/WorkerFunctions.swift.
+// workers; the functions are in Sources/ParallelKitTestTasks/WorkerFunctions.swift. The worker
+// lists none of them: it finds each generated type by its name, before its first batch.
 extension ProcessPoolSuites {
     @Suite("WorkerFunction") struct WorkerFunctionTests {
         @Test("zero and one parameter: apply, map, submit and stream")
