@@ -21,7 +21,7 @@
 ///
 /// @main struct Tool {
 ///     static func main() async throws {
-///         WorkerTasks.serveIfWorker($square, $howManyWithinRange)   // workers stop here
+///         WorkerTasks.serveIfWorker()   // workers stop here, and find the tasks by their names
 ///         try await withProcessPool { pool in
 ///             let squares = try await pool.map($square, Array(0..<1_000))
 ///             let count = try await pool.apply($howManyWithinRange, .init(row: [1, 5, 9], minimum: 4, maximum: 8))
@@ -47,7 +47,9 @@
 ///
 /// The task is named after the function (`"square"`; `"Stats.mean"` for `static func mean` in
 /// `enum Stats`), its type `square_WorkerTask` (`Stats.mean_WorkerTask`, handle `Stats.$mean`),
-/// with the function's access level (`fileprivate` for a `private` function). Two functions of
+/// with the function's access level. A worker finds an internal or public task by its type's
+/// name; a `private` or `fileprivate` function gets `fileprivate` types, which a worker cannot
+/// find that way: list their handles, `WorkerTasks.serveIfWorker($square)`. Two functions of
 /// the same name in one scope cannot both be tasks (their generated types would clash).
 ///
 /// The compiler reports what cannot cross a process boundary: a closure, a generic function,
