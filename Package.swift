@@ -1,4 +1,5 @@
 // swift-tools-version: 6.2
+import CompilerPluginSupport
 import PackageDescription
 
 let package = Package(
@@ -6,10 +7,14 @@ let package = Package(
     products: [
         .library(name: "ParallelKit", targets: ["ParallelKit"]),
         .executable(name: "parallelkit", targets: ["ParallelKitCLI"]),
+        // `@WorkerFunction`: tasks declared as functions. Its own product, so that ParallelKit and
+        // the CLI never build swift-syntax.
+        .library(name: "ParallelKitMacros", targets: ["ParallelKitMacros"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", "600.0.0"..<"604.0.0"),
     ],
     targets: [
         .target(name: "CParallelKit"),
@@ -32,9 +37,23 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The `@WorkerFunction` macro: its declaration (ParallelKitMacros, which re-exports
+        // ParallelKit) and its implementation, a compiler plugin on swift-syntax.
+        .target(name: "ParallelKitMacros", dependencies: ["ParallelKit", "ParallelKitMacrosPlugin"]),
+        .macro(
+            name: "ParallelKitMacrosPlugin",
+            dependencies: [
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+                .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+            ]
+        ),
+        // The per-call cost of a task declared as a function against the same task as a type.
+        .executableTarget(name: "ParallelKitFunctionBench", dependencies: ["ParallelKitMacros"]),
         .target(
             name: "ParallelKitTestTasks",
-            dependencies: ["ParallelKit", "ParallelKitSystem"]
+            dependencies: ["ParallelKit", "ParallelKitSystem", "ParallelKitMacros"]
         ),
         .target(
             name: "ParallelKitTestSupport",
@@ -55,7 +74,7 @@ let package = Package(
         // The code blocks of README.md and Guides/*.md, compiled (see Guides/GuideSnippets.swift).
         .target(
             name: "GuideSnippets",
-            dependencies: ["ParallelKit"],
+            dependencies: ["ParallelKit", "ParallelKitMacros"],
             path: "Guides",
             plugins: ["GuideSnippetsPlugin"]
         ),
@@ -72,6 +91,14 @@ let package = Package(
                 "ParallelKitTestWorker", "ParallelKitForgetfulWorker", "ParallelKitRecipeWorker",
             ],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "ParallelKitMacrosTests",
+            dependencies: [
+                "ParallelKitMacrosPlugin",
+                .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
