@@ -191,7 +191,12 @@ func generate(markdown: String, path: String, guide: String) throws(SnippetError
             }
             prelude.append(sourceLocation(path, block.firstLine))
             for (line, level) in zip(block.lines, levels) {
-                prelude.append(level == 0 ? madeFilePrivate(line) : line)
+                let (indent, text) = splitIndent(line)
+                if level == 0, text.hasPrefix("@main ") {
+                    prelude.append(madeFilePrivate(String(indent) + text.dropFirst("@main ".count)))
+                } else {
+                    prelude.append(level == 0 ? madeFilePrivate(line) : line)
+                }
             }
             prelude.append("#sourceLocation()\n")
         case .fragment:
