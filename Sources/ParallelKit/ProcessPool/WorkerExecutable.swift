@@ -10,7 +10,7 @@ import ParallelKitSystem
 /// name its `internal` task types:
 ///
 /// ```swift
-/// @testable import SquareWorker              // its main: WorkerTasks.serveIfWorker(Square.self)
+/// @testable import SquareWorker              // its main: WorkerTasks.serveIfWorker()
 ///
 /// @Test func squares() async throws {
 ///     let squares = try await withProcessPool(workers: 2, worker: .product("SquareWorker")) { pool in
