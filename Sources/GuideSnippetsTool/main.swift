@@ -13,7 +13,8 @@
 // - Every other block is a fragment, wrapped in `func snippet_<GuideName>_<n>() async throws`,
 //   where `n` counts the file's ```swift blocks from 1: top-level statements, `try` and `await`
 //   work, and fragments do not see each other's names. `import` lines move to the file's top,
-//   `@main` is dropped (the target is a library), and every name a fragment declares at its
+//   `@main` becomes `@MainActor` (the target is a library; a `@main` type's `main` runs on the
+//   main actor, so its code is checked as there), and every name a fragment declares at its
 //   top level is read once at the end, so that an example need not use all it shows.
 //
 // `#sourceLocation` points every diagnostic at the Markdown line it comes from.
@@ -193,7 +194,7 @@ func generate(markdown: String, path: String, guide: String) throws(SnippetError
             for (line, level) in zip(block.lines, levels) {
                 let (indent, text) = splitIndent(line)
                 if level == 0, text.hasPrefix("@main ") {
-                    prelude.append(madeFilePrivate(String(indent) + text.dropFirst("@main ".count)))
+                    prelude.append(madeFilePrivate(String(indent) + "@MainActor " + text.dropFirst("@main ".count)))
                 } else {
                     prelude.append(level == 0 ? madeFilePrivate(line) : line)
                 }
@@ -209,7 +210,7 @@ func generate(markdown: String, path: String, guide: String) throws(SnippetError
                     if !imports.contains(String(text)) { imports.append(String(text)) }
                     body.append("")
                 } else if text.hasPrefix("@main ") {
-                    body.append(String(indent) + text.dropFirst("@main ".count))
+                    body.append(String(indent) + "@MainActor " + text.dropFirst("@main ".count))
                 } else {
                     names += declaredNames(text)
                     body.append(line)
