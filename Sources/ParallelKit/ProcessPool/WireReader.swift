@@ -75,15 +75,20 @@ final class WireReader {
         return bytes.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)]), as: UTF8.self) }
     }
 
+    /// Whether the `length` bytes at `position` are those at `other`; the caller has checked they fit.
+    @inline(__always) func bytesMatch(at position: Int, _ other: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            let here = buffer.baseAddress! + position
+            for index in 0..<length where here[index] != other[index] { return false }
+            return true
+        }
+    }
+
     /// Whether the `length` bytes at `position` are `key`'s UTF-8; the caller has checked they fit.
     @inline(__always) func keyMatches(at position: Int, length: Int, _ key: String) -> Bool {
         var key = key
         return key.withUTF8 { utf8 in
-            guard utf8.count == length else { return false }
-            return bytes.withUnsafeBytes { raw in
-                for index in 0..<length where raw[position + index] != utf8[index] { return false }
-                return true
-            }
+            utf8.count == length && (length == 0 || bytesMatch(at: position, utf8.baseAddress!, length))
         }
     }
 
