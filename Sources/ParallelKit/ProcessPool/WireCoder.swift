@@ -181,6 +181,24 @@ struct UnalignedElements<Element: BitwiseCopyable>: RandomAccessCollection {
     subscript(index: Int) -> Element { base.loadUnaligned(fromByteOffset: index * MemoryLayout<Element>.stride, as: Element.self) }
 }
 
+/// The types one encoding or decoding has found not to be `WireFields` or arrays of them: each
+/// is asked about once, since a dynamic cast costs more (about 600 instructions here) than
+/// writing a small struct's fields, and a plain `Codable` array asks for every element.
+struct PlainTypes {
+    private var types: [ObjectIdentifier] = []
+
+    @inline(__always) func contains(_ type: Any.Type) -> Bool {
+        let id = ObjectIdentifier(type)
+        for known in types where known == id { return true }
+        return false
+    }
+
+    /// Remembers `type`; only the first few, so that a value of many types is not scanned long.
+    mutating func insert(_ type: Any.Type) {
+        if types.count < 16 { types.append(ObjectIdentifier(type)) }
+    }
+}
+
 /// The coding path of a value being encoded or decoded, built only when asked for (an error,
 /// a custom `Codable` reading `codingPath`): a parent and a key, shared, not an array a field.
 final class WirePath: @unchecked Sendable {

@@ -21,8 +21,11 @@ extension WireReader {
         defer { depth -= 1 }
         let path = key.map { WirePath(parent: path, key: $0) } ?? path
         guard depth < Self.maximumDepth else { throw corrupt(path, "values nested too deeply") }
-        if let fields = T.self as? any WireFields.Type { return try decodeFields(fields, as: T.self, path: path) }
-        if let array = T.self as? any WireFieldsArray.Type { return try decodeFieldsArray(array, as: T.self, path: path) }
+        if !plainTypes.contains(T.self) {
+            if let fields = T.self as? any WireFields.Type { return try decodeFields(fields, as: T.self, path: path) }
+            if let array = T.self as? any WireFieldsArray.Type { return try decodeFieldsArray(array, as: T.self, path: path) }
+            plainTypes.insert(T.self)
+        }
         let start = offset
         let value = try T(from: WireDecoder(reader: self, path: path))
         if offset == start { try skipEmptyKeyedContainer() }

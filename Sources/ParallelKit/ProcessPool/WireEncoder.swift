@@ -25,6 +25,7 @@ final class WireWriter {
     // Unchecked: one encoder owns the writer and uses it from one thread.
     @exclusivity(unchecked) private var storage: [UInt8] = []
     @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) var plainTypes = PlainTypes()
 
     /// The bytes written; the writer is empty afterwards.
     func take() -> [UInt8] {
@@ -167,8 +168,11 @@ final class WireEncoder: Encoder {
     /// Encodes one value at this position; a value that encodes nothing becomes an empty keyed container.
     func encodeValue<T: Encodable>(_ value: T) throws {
         if buffer.appendDirect(value) { return }
-        if let fields = value as? any WireFields { return try encodeFields(fields) }
-        if let array = value as? any WireFieldsArray { return try array.encodeFieldsArray(with: self) }
+        if !buffer.plainTypes.contains(T.self) {
+            if let fields = value as? any WireFields { return try encodeFields(fields) }
+            if let array = value as? any WireFieldsArray { return try array.encodeFieldsArray(with: self) }
+            buffer.plainTypes.insert(T.self)
+        }
         let before = buffer.count
         try value.encode(to: self)
         if buffer.count == before {

@@ -22,6 +22,8 @@ final class WireReader {
     /// it read. Synthesized `Codable` asks for keys in the order they were written, so the next
     /// lookup finds its key here at the first comparison. Only a hint: the key is compared.
     @exclusivity(unchecked) var keyHint: (first: Int, next: Int) = (-1, -1)
+    /// Types found not to be `WireFields` or arrays of them (`PlainTypes`).
+    @exclusivity(unchecked) var plainTypes = PlainTypes()
     /// Bytes before this offset have been released.
     private var released = 0
 
