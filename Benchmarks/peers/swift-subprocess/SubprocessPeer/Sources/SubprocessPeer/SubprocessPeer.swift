@@ -5,7 +5,15 @@
 // `parallelkit bench --json` rows; `seconds` is timed inside the process (from the first start
 // to the last exit), so it leaves out the peer's own start-up.
 //
-// Usage: SubprocessPeer [--jobs N] [--count N] [--executable NAME]   (defaults: 2, 2000, true)
+// The program is found on PATH once, before the clock starts (`Executable.resolveExecutablePath`),
+// and each job runs it by path: the fastest way swift-subprocess offers. With `--by-name` each
+// job passes `.name(NAME)` instead, as swift-subprocess's README does; 1.0.2 then resolves the
+// name by spawning each PATH candidate in turn until one execs ("spawn each directly and catch
+// ENOENT", Subprocess+Spawn.swift), so a program late on PATH costs one failed spawn per entry
+// before it, per job. That row is `swift-subprocess-by-name`.
+//
+// Usage: SubprocessPeer [--jobs N] [--count N] [--executable NAME] [--by-name]
+//   (defaults: 2 jobs, 2000 of them, `true`)
 import Subprocess
 
 #if canImport(Glibc)
@@ -16,10 +24,15 @@ struct PeerOptions {
     var jobs = 2
     var count = 2000
     var executable = "true"
+    var byName = false
 
     init(_ arguments: ArraySlice<String>) {
         var rest = arguments
         while let option = rest.popFirst() {
+            if option == "--by-name" {
+                byName = true
+                continue
+            }
             guard let value = rest.popFirst() else { fail("\(option) needs a value") }
             switch option {
             case "--jobs": jobs = positive(value, option)
@@ -44,28 +57,40 @@ func fail(_ message: String) -> Never {
 
 /// Runs job `index` and says whether it exited 0.
 @Sendable
-func runJob(_ executable: String, _ index: Int) async throws -> Bool {
-    let result = try await run(.name(executable), arguments: [String(index)], output: .discarded, error: .discarded)
+func runJob(_ executable: Executable, _ index: Int) async throws -> Bool {
+    let result = try await run(executable, arguments: [String(index)], output: .discarded, error: .discarded)
     return result.terminationStatus.isSuccess
 }
 
 @main
 enum SubprocessPeer {
-    static func main() async throws {
+    static func main() async {
+        do {
+            try await measure()
+        } catch {
+            fail("\(error)")
+        }
+    }
+
+    static func measure() async throws {
         let options = PeerOptions(CommandLine.arguments.dropFirst())
+        let executable: Executable =
+            options.byName
+            ? .name(options.executable)
+            : .path(try await Executable.name(options.executable).resolveExecutablePath(in: .inherit))
         let clock = ContinuousClock()
         let start = clock.now
         let failed = try await withThrowingTaskGroup(of: Bool.self) { group in
             var failed = 0
             var next = 1
             while next <= min(options.jobs, options.count) {
-                group.addTask { [next] in try await runJob(options.executable, next) }
+                group.addTask { [next] in try await runJob(executable, next) }
                 next += 1
             }
             while let succeeded = try await group.next() {
                 if !succeeded { failed += 1 }
                 if next <= options.count {
-                    group.addTask { [next] in try await runJob(options.executable, next) }
+                    group.addTask { [next] in try await runJob(executable, next) }
                     next += 1
                 }
             }
@@ -76,7 +101,7 @@ enum SubprocessPeer {
         if failed > 0 { fail("\(failed) of \(options.count) jobs failed") }
         // speedup and efficiency are against a baseline row that compare-run-library.sh measures: null here.
         print(
-            "{\"workload\":\"run-library\",\"variant\":\"swift-subprocess\",\"workers\":\(options.jobs),"
+            "{\"workload\":\"run-library\",\"variant\":\"\(options.byName ? "swift-subprocess-by-name" : "swift-subprocess")\",\"workers\":\(options.jobs),"
                 + "\"items\":\(options.count),\"seconds\":\(seconds),\"speedup\":null,\"efficiency\":null,"
                 + "\"items_per_second\":\(Double(options.count) / seconds)}")
     }
