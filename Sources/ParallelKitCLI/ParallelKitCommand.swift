@@ -14,7 +14,9 @@ enum Entry {
             exit(RunMain.main(Array(rawArguments().dropFirst(2))))
         }
         // `parallelkit help run`: the runner's own help, the one `parallelkit run --help` prints.
-        if CommandLine.arguments.dropFirst().elementsEqual(["help", "run"]) { exit(RunMain.main([Array("--help".utf8)])) }
+        if CommandLine.arguments.dropFirst().elementsEqual(["help", "run"]) {
+            exit(RunMain.main([Array("--help".utf8)]))
+        }
         WorkerTasks.serveIfWorker(benchWorkerTasks)
         await ParallelKitCommand.main()
     }
