@@ -106,6 +106,9 @@ struct RunOptions: Sendable {
     var recordEnd: Bytes?
     var recordStart: Bytes?
     var shellQuoteOnly = false
+    /// `-h`/`--help` and `-V`/`--version`: print the help or the version, run nothing.
+    var showHelp = false
+    var showVersion = false
     var trim: Bytes?
     var tmpdir: Bytes?
     /// `--link`: every source linked, shorter ones wrapping around.
