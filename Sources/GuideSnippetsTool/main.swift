@@ -9,6 +9,9 @@
 // - A block whose first line starts with `// prelude` is the guide's prelude (at most one per
 //   file): declarations its other blocks use. It goes to the file's top level, each top-level
 //   declaration made `fileprivate`, so that two guides may declare the same name.
+// - A block whose first line starts with `// declarations` goes to the file's top level as the
+//   prelude does (any number of them): for what cannot be local, such as a type with an
+//   attached extension macro.
 // - A block whose first line starts with `// not compiled` is left out (say why on that line).
 // - Every other block is a fragment, wrapped in `func snippet_<GuideName>_<n>() async throws`,
 //   where `n` counts the file's ```swift blocks from 1: top-level statements, `try` and `await`
@@ -57,12 +60,14 @@ func swiftBlocks(in text: String) throws(SnippetError) -> [Block] {
 
 /// What a block is, from its first non-empty line.
 enum BlockKind {
-    case prelude, notCompiled, fragment
+    case prelude, declarations, notCompiled, fragment
 
     init(_ block: Block) {
         let first = block.lines.first { !$0.allSatisfy { $0 == " " } }?.drop { $0 == " " } ?? ""
         if first.hasPrefix("// prelude") {
             self = .prelude
+        } else if first.hasPrefix("// declarations") {
+            self = .declarations
         } else if first.hasPrefix("// not compiled") {
             self = .notCompiled
         } else {
@@ -185,10 +190,12 @@ func generate(markdown: String, path: String, guide: String) throws(SnippetError
         switch BlockKind(block) {
         case .notCompiled:
             fragments.append("// snippet \(number): not compiled\n")
-        case .prelude:
-            preludeCount += 1
-            guard preludeCount == 1 else {
-                throw SnippetError("\(path):\(block.firstLine): a second prelude (one per file)")
+        case .prelude, .declarations:
+            if BlockKind(block) == .prelude {
+                preludeCount += 1
+                guard preludeCount == 1 else {
+                    throw SnippetError("\(path):\(block.firstLine): a second prelude (one per file)")
+                }
             }
             prelude.append(sourceLocation(path, block.firstLine))
             for (line, level) in zip(block.lines, levels) {
