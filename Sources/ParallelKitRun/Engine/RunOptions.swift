@@ -1,9 +1,9 @@
 import ParallelKitSystem
 
 /// Everything `parallelkit run` was asked to do, parsed from its arguments (`RunOptionParser`).
-struct RunOptions: Sendable {
+package struct RunOptions: Sendable {
     /// Where one input source's values come from.
-    enum SourceKind: Sendable, Equatable {
+    package enum SourceKind: Sendable, Equatable {
         /// Values written after `:::`.
         case values([Bytes])
         /// A file (or `-` for standard input) named after `::::` or by `-a`.
@@ -11,13 +11,18 @@ struct RunOptions: Sendable {
     }
 
     /// One input source, possibly linked (`:::+`, `::::+`) to the source before it.
-    struct Source: Sendable, Equatable {
-        var kind: SourceKind
-        var linkedToPrevious = false
+    package struct Source: Sendable, Equatable {
+        package var kind: SourceKind
+        package var linkedToPrevious = false
+
+        package init(kind: SourceKind, linkedToPrevious: Bool = false) {
+            self.kind = kind
+            self.linkedToPrevious = linkedToPrevious
+        }
     }
 
     /// How job output reaches the runner's own output.
-    enum OutputMode: Sendable, Equatable {
+    package enum OutputMode: Sendable, Equatable {
         /// Whole jobs, one after another (GNU's default `--group`).
         case grouped
         /// Whole lines as they arrive (`--line-buffer`).
@@ -27,7 +32,7 @@ struct RunOptions: Sendable {
     }
 
     /// The `-j` value before it is resolved against the core count.
-    enum Jobs: Sendable, Equatable {
+    package enum Jobs: Sendable, Equatable {
         case count(Int)
         case percent(Double)
         case plus(Int)
@@ -36,14 +41,14 @@ struct RunOptions: Sendable {
     }
 
     /// `--timeout`.
-    enum Timeout: Sendable, Equatable {
+    package enum Timeout: Sendable, Equatable {
         case seconds(Double)
         /// A percentage of the median runtime of the jobs that succeeded.
         case percentOfMedian(Double)
     }
 
     /// `--results`.
-    enum Results: Sendable, Equatable {
+    package enum Results: Sendable, Equatable {
         case directory(Bytes)
         /// A path template with replacement strings (`--results out_{}`).
         case template(Bytes)
@@ -52,15 +57,15 @@ struct RunOptions: Sendable {
     }
 
     /// `--bar`, `--eta`, `--progress`.
-    struct Progress: Sendable, Equatable {
-        var bar = false
-        var eta = false
-        var progress = false
-        var any: Bool { bar || eta || progress }
+    package struct Progress: Sendable, Equatable {
+        package var bar = false
+        package var eta = false
+        package var progress = false
+        package var any: Bool { bar || eta || progress }
     }
 
     /// How GNU's "resume" options pick the jobs to run.
-    enum Resume: Sendable, Equatable {
+    package enum Resume: Sendable, Equatable {
         case none
         /// `--resume`: skip every sequence number in the joblog.
         case skipLogged
@@ -70,49 +75,51 @@ struct RunOptions: Sendable {
         case retryFailedFromLog
     }
 
-    var command: [Bytes] = []
-    var sources: [Source] = []
+    package var command: [Bytes] = []
+    package var sources: [Source] = []
     /// Whether `-q` was given: the command's words are exec'd as written, never re-split.
-    var quoteCommand = false
-    var delimiter: Bytes = [0x0A]
-    var columnSeparator: Bytes?
-    var header: Bytes?
+    package var quoteCommand = false
+    package var delimiter: Bytes = [0x0A]
+    package var columnSeparator: Bytes?
+    package var header: Bytes?
     /// `-n` / `-N`: arguments per job (both: a word holding `{}` repeats per argument).
-    var maxArguments: Int?
-    var jobs: Jobs?
-    var outputMode: OutputMode = .grouped
-    var keepOrder = false
-    var tag = false
-    var tagString: Bytes?
-    var halt = HaltPolicy.never
-    var timeout: Timeout?
-    var retries = 1
-    var retryDelay: Double = 0
+    package var maxArguments: Int?
+    package var jobs: Jobs?
+    package var outputMode: OutputMode = .grouped
+    package var keepOrder = false
+    package var tag = false
+    package var tagString: Bytes?
+    package var halt = HaltPolicy.never
+    package var timeout: Timeout?
+    package var retries = 1
+    package var retryDelay: Double = 0
     /// `--termseq`: how the runner ends a job's process group.
-    var termSequence = Teardown.gnuDefault
-    var joblog: Bytes?
+    package var termSequence = Teardown.gnuDefault
+    package var joblog: Bytes?
     /// `--joblog +FILE`: append to FILE instead of starting it afresh.
-    var joblogAppends = false
-    var resume: Resume = .none
-    var results: Results?
-    var dryRun = false
-    var verbose = false
-    var progress = Progress()
-    var skipEmpty = false
-    var replaceString: Bytes = Array("{}".utf8)
-    var pipe = false
-    var pipePart = false
-    var blockSize = 1024 * 1024
-    var recordEnd: Bytes?
-    var recordStart: Bytes?
-    var shellQuoteOnly = false
-    var trim: Bytes?
-    var tmpdir: Bytes?
+    package var joblogAppends = false
+    package var resume: Resume = .none
+    package var results: Results?
+    package var dryRun = false
+    package var verbose = false
+    package var progress = Progress()
+    package var skipEmpty = false
+    package var replaceString: Bytes = Array("{}".utf8)
+    package var pipe = false
+    package var pipePart = false
+    package var blockSize = 1024 * 1024
+    package var recordEnd: Bytes?
+    package var recordStart: Bytes?
+    package var shellQuoteOnly = false
+    package var trim: Bytes?
+    package var tmpdir: Bytes?
     /// `--link`: every source linked, shorter ones wrapping around.
-    var linkAll = false
+    package var linkAll = false
     /// `-v`: print each command on standard output before its output (`-t`/`--verbose`: on standard error).
-    var verboseToStandardOutput = false
-    var argumentSeparator: Bytes = Array(":::".utf8)
-    var fileSeparator: Bytes = Array("::::".utf8)
-    var totalJobsHint: Int?
+    package var verboseToStandardOutput = false
+    package var argumentSeparator: Bytes = Array(":::".utf8)
+    package var fileSeparator: Bytes = Array("::::".utf8)
+    package var totalJobsHint: Int?
+
+    package init() {}
 }

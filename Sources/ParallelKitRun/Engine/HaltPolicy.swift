@@ -1,6 +1,6 @@
 /// `--halt when,why=threshold`: when to stop starting jobs (`soon`) or stop everything (`now`),
 /// and the exit status that results — GNU parallel's rules, learnt by running it.
-struct HaltPolicy: Sendable, Equatable {
+package struct HaltPolicy: Sendable, Equatable {
     enum When: Sendable, Equatable { case never, soon, now }
     enum Why: Sendable, Equatable { case fail, success, done }
     enum Threshold: Sendable, Equatable {
@@ -12,11 +12,11 @@ struct HaltPolicy: Sendable, Equatable {
     var why: Why
     var threshold: Threshold
 
-    static let never = HaltPolicy(when: .never, why: .fail, threshold: .count(0))
+    package static let never = HaltPolicy(when: .never, why: .fail, threshold: .count(0))
 
     /// Parses GNU's forms: `never`, `now,fail=1`, `soon,success=30%`, `done=3` (soon), and the
     /// legacy `0`, `1`, `2`, `-1`, `-2`, `N%`.
-    static func parse(_ text: String) -> HaltPolicy? {
+    package static func parse(_ text: String) -> HaltPolicy? {
         switch text {
         case "0", "never": return .never
         case "1": return HaltPolicy(when: .soon, why: .fail, threshold: .count(1))
