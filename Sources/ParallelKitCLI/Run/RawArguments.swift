@@ -1,4 +1,5 @@
 import ParallelKitRun
+import ParallelKitSystem
 
 /// The bytes of one of this process's arguments, exactly as the kernel passed them.
 func rawArguments() -> [Bytes] {

@@ -129,6 +129,11 @@ struct RunStateMachine {
         if signalled == nil { signalled = signal }
     }
 
+    /// The host cancelled the run (``CommandRunner``'s consuming task was cancelled): on the
+    /// next tick no more jobs start, jobs waiting to retry are dropped, and every running job's
+    /// process group gets the teardown sequence (its first step is the first signal).
+    mutating func cancel() { cancelled = true }
+
     /// A write of the runner's own failed (``RunWriteFailure``): no more jobs start; the next tick
     /// ends the running ones as `--halt now` does (output dropped, `--termseq`); finished jobs
     /// still waiting for their turn are not printed; the run exits with 255.
@@ -183,6 +188,7 @@ struct RunStateMachine {
         }
         for id in running { fireDeadlines(id, now, &actions) }
         if let signalled, !stopStarting { stopEverything(signal: signalled, now, &actions) }
+        if cancelled, !stopStarting { stopEverything(signal: nil, now, &actions) }
         guard doneCount > 0 else { return }
         index = 0
         while index < running.count {
@@ -246,6 +252,7 @@ struct RunStateMachine {
     var stopStarting = false
     var haltStatus: Int32?
     var signalled: Int32?
+    var cancelled = false
     var writeFailure = false
     /// A failed write waits for the next tick to end the running jobs.
     var endPending = false
