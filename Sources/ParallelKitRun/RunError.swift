@@ -9,8 +9,8 @@ import ParallelKitSystem
 ///     for try await result in CommandRunner().stream(arguments: [["no-such-program"]]) {
 ///         print(result.status)
 ///     }
-/// } catch let error where error.code == .programNotFound {
-///     print("missing:", error.program ?? "")
+/// } catch {
+///     if error.code == .programNotFound { print("missing:", error.program ?? "") }
 /// }
 /// ```
 public struct RunError: Error, Sendable, Hashable, CustomStringConvertible {
