@@ -26,6 +26,10 @@ import ParallelKitSystem
 ///   signal disposition, no resource limit. Its jobs start with `posix_spawn`.
 public struct CommandRunner: Sendable {
     public var configuration: RunConfiguration
+    /// How jobs start: `posix_spawn`, safe whatever this process's other threads do. The clone
+    /// that does not wait for the exec (the CLI's) is set here only by tests
+    /// (`JobSpawnerTests`, the threaded-host stress test).
+    var spawnStrategy = SpawnConfiguration.Strategy.posixSpawn
 
     /// A runner with `configuration` (GNU parallel's defaults when none is given).
     public init(_ configuration: RunConfiguration = RunConfiguration()) {
@@ -51,12 +55,12 @@ public struct CommandRunner: Sendable {
 
     /// The results of every argument vector, in input order, as they are ready.
     public func stream(arguments jobs: some Sequence<[String]>) -> JobResults {
-        JobResults(plan: RunPlan(configuration, jobs: Self.bytes(jobs), template: nil, ordered: true))
+        JobResults(plan: plan(jobs: Self.bytes(jobs), template: nil, ordered: true))
     }
 
     /// The results of every argument vector, as the jobs finish.
     public func streamUnordered(arguments jobs: some Sequence<[String]>) -> JobResults {
-        JobResults(plan: RunPlan(configuration, jobs: Self.bytes(jobs), template: nil, ordered: false))
+        JobResults(plan: plan(jobs: Self.bytes(jobs), template: nil, ordered: false))
     }
 
     // MARK: - Templates
@@ -86,7 +90,7 @@ public struct CommandRunner: Sendable {
 
     /// The results of `template` for every list of values, in input order, as they are ready.
     public func stream(template: String, values: some Sequence<[String]>) -> JobResults {
-        JobResults(plan: RunPlan(configuration, jobs: Self.bytes(values), template: template, ordered: true))
+        JobResults(plan: plan(jobs: Self.bytes(values), template: template, ordered: true))
     }
 
     /// The results of `template` for every value, as the jobs finish.
@@ -96,10 +100,16 @@ public struct CommandRunner: Sendable {
 
     /// The results of `template` for every list of values, as the jobs finish.
     public func streamUnordered(template: String, values: some Sequence<[String]>) -> JobResults {
-        JobResults(plan: RunPlan(configuration, jobs: Self.bytes(values), template: template, ordered: false))
+        JobResults(plan: plan(jobs: Self.bytes(values), template: template, ordered: false))
     }
 
     // MARK: - Helpers
+
+    private func plan(jobs: [[Bytes]], template: String?, ordered: Bool) -> RunPlan {
+        var plan = RunPlan(configuration, jobs: jobs, template: template, ordered: ordered)
+        plan.strategy = spawnStrategy
+        return plan
+    }
 
     private func collect(_ results: JobResults) async throws(RunError) -> [JobResult] {
         var all: [JobResult] = []

@@ -46,8 +46,8 @@ public struct RunConfiguration: Sendable {
     /// The jobs' environment. `PARALLEL_SEQ`, `PARALLEL_JOBSLOT` and `PARALLEL_PID` are always
     /// set, as GNU sets them; `PATH` and `PARALLEL_SHELL` are looked up in it.
     public var environment: Environment
-    /// The jobs' working directory; `nil`: this process's. A program named by a relative path is
-    /// found from this process's directory.
+    /// The jobs' working directory; `nil`: this process's. A program named by a relative path
+    /// (`./tool`) is found there too; a relative `PATH` entry is not.
     public var workingDirectory: String?
     /// What becomes of each job's standard output and error.
     public var output: OutputHandling

@@ -11,6 +11,7 @@ struct RunPlan: Sendable {
     var output: OutputHandling
     var environment: [Bytes]?
     var workingDirectory: Bytes?
+    var strategy = SpawnConfiguration.Strategy.posixSpawn
 
     init(_ configuration: RunConfiguration, jobs: [[Bytes]], template: String?, ordered: Bool) {
         self.jobs = jobs
@@ -49,6 +50,7 @@ struct RunPlan: Sendable {
         host.providedJobs = ProvidedJobs(jobs)
         host.argumentVectors = argumentVectors
         host.typedLaunchErrors = true
+        host.strategy = strategy
         host.environment = environment
         host.workingDirectory = workingDirectory
         var collects = false

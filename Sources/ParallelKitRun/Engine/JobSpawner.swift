@@ -79,7 +79,9 @@ final class JobSpawner {
         if name.isEmpty {
             found = nil
         } else if name.contains(UInt8(ascii: "/")) {
-            found = Self.isExecutableFile(name) ? name : nil
+            // A relative path names a file in the jobs' working directory, where the exec runs.
+            let path = name.first != UInt8(ascii: "/") ? workingDirectory.map { $0 + [UInt8(ascii: "/")] + name } ?? name : name
+            found = Self.isExecutableFile(path) ? path : nil
         } else {
             for directory in searchPath {
                 let candidate = directory + [UInt8(ascii: "/")] + name
@@ -97,7 +99,8 @@ final class JobSpawner {
     /// Why `name` runs nothing (``resolve(_:)`` gave `nil`): a path that exists but is not an
     /// executable file, or nothing found.
     func whyNotRunnable(_ name: Bytes) -> RunError {
-        if name.contains(UInt8(ascii: "/")), Self.exists(name) { return RunError(.notExecutable, program: name.text) }
+        let path = name.first != UInt8(ascii: "/") ? workingDirectory.map { $0 + [UInt8(ascii: "/")] + name } ?? name : name
+        if name.contains(UInt8(ascii: "/")), Self.exists(path) { return RunError(.notExecutable, program: name.text) }
         return RunError(.programNotFound, program: name.text)
     }
 
