@@ -95,6 +95,13 @@ public struct RunConfiguration: Sendable {
 }
 
 /// What becomes of a job's standard output and error.
+///
+/// ```swift
+/// // Progress lines as they come, nothing kept:
+/// let configuration = RunConfiguration(output: .stream { chunk in
+///     if chunk.stream == .standardError { print("job \(chunk.sequence):", String(decoding: chunk.bytes, as: UTF8.self)) }
+/// })
+/// ```
 public enum OutputHandling: Sendable {
     /// Kept in ``JobResult/standardOutput`` and ``JobResult/standardError``, at most `limit` bytes
     /// of each (past it bytes are counted, not kept, and ``JobResult/isTruncated`` is set). Output
@@ -110,7 +117,14 @@ public enum OutputHandling: Sendable {
     case discard
 }
 
-/// A piece of a job's output as it arrived (``OutputHandling/stream(_:)``).
+/// A piece of a job's output as it arrived (``OutputHandling/stream(_:)``): bytes as one `read`
+/// returned them, so a line may come in two chunks.
+///
+/// ```swift
+/// let handler: @Sendable (OutputChunk) -> Void = { chunk in
+///     print(chunk.sequence, chunk.stream, chunk.bytes.count)
+/// }
+/// ```
 public struct OutputChunk: Sendable, Hashable {
     /// Which of a job's streams.
     public enum Stream: Sendable, Hashable { case standardOutput, standardError }
