@@ -46,14 +46,22 @@ struct CommandRunnerTests {
     @Test("streamUnordered yields results as jobs finish; stream in input order")
     func completionOrder() async throws {
         try await withTemporaryDirectory { directory in
-            let flag = directory.appendingPathComponent("flag").path
-            // Job 1 cannot end before job 2 has: no timing involved.
-            let jobs = [["sh", "-c", "while [ ! -e \"$0\" ]; do sleep 0.01; done", flag], ["touch", flag]]
+            let go = directory.appendingPathComponent("go").path
+            // Job 1 ends only once job 2's result has been read (or after a minute, to fail rather
+            // than hang): no timing involved. Done in the same turn of the loop, jobs are
+            // delivered in the order they started, so the reader must have seen job 2 first.
+            let wait = "i=0; while [ ! -e \"$0\" ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i+1)); done; echo one"
             let runner = CommandRunner(RunConfiguration(workers: .count(2)))
             var unordered: [Int] = []
-            for try await result in runner.streamUnordered(arguments: jobs) { unordered.append(result.sequence) }
+            for try await result in runner.streamUnordered(arguments: [["sh", "-c", wait, go], ["echo", "two"]]) {
+                unordered.append(result.sequence)
+                if result.sequence == 2 { _ = FileManager.default.createFile(atPath: go, contents: nil) }
+            }
             #expect(unordered == [2, 1])
-            try FileManager.default.removeItem(atPath: flag)
+            // In input order, job 1's result comes first although job 2 ended first.
+            try FileManager.default.removeItem(atPath: go)
+            let flag = directory.appendingPathComponent("flag").path
+            let jobs = [["sh", "-c", "while [ ! -e \"$0\" ]; do sleep 0.01; done", flag], ["touch", flag]]
             var ordered: [Int] = []
             for try await result in runner.stream(arguments: jobs) { ordered.append(result.sequence) }
             #expect(ordered == [1, 2])

@@ -27,9 +27,10 @@ struct JobResultsTests {
             for try await _ in runner.stream(arguments: Self.groupJobs(marker, sleep: sleep, count: 8)) { seen += 1 }
             return seen
         }
-        // Three jobs, each a shell and two sleeps, are running.
+        // Three jobs, each a shell and two sleeps, are running. Generous: in a full run the
+        // consuming task itself can start late.
         let started = await offCooperativePool {
-            waitUntil(within: 60) { processes(withCommandLineContaining: sleep).count >= 6 }
+            waitUntil(within: 600) { processes(withCommandLineContaining: sleep).count >= 6 }
         }
         #expect(started)
         consumer.cancel()
@@ -49,7 +50,7 @@ struct JobResultsTests {
             try await runner.map(arguments: Self.groupJobs(marker, sleep: sleep, count: 4))
         }
         let started = await offCooperativePool {
-            waitUntil(within: 60) { processes(withCommandLineContaining: sleep).count >= 4 }
+            waitUntil(within: 600) { processes(withCommandLineContaining: sleep).count >= 4 }
         }
         #expect(started)
         consumer.cancel()
