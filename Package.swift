@@ -102,6 +102,7 @@ let package = Package(
             name: "ParallelKitMacrosTests",
             dependencies: [
                 "ParallelKitMacrosPlugin",
+                .product(name: "SwiftParser", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
             ]

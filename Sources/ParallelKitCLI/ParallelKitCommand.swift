@@ -13,6 +13,10 @@ enum Entry {
         if CommandLine.argc > 1, let first = CommandLine.unsafeArgv[1], strcmp(first, "run") == 0 {
             exit(RunMain.main(Array(rawArguments().dropFirst(2))))
         }
+        // `parallelkit help run`: the runner's own help, the one `parallelkit run --help` prints.
+        if CommandLine.arguments.dropFirst().elementsEqual(["help", "run"]) {
+            exit(RunMain.main([Array("--help".utf8)]))
+        }
         WorkerTasks.serveIfWorker(benchWorkerTasks)
         await ParallelKitCommand.main()
     }
@@ -23,6 +27,7 @@ struct ParallelKitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parallelkit",
         abstract: "Parallel processing for Swift on Linux: benchmarks and tools.",
+        version: ParallelKitVersion.text,
         subcommands: [RunCommand.self, BenchCommand.self, WorkersCommand.self, MemoryProbeCommand.self]
     )
 }

@@ -30,6 +30,23 @@ struct RangeCountInput: Codable, Sendable {
     var maximum: Int
 }
 
+/// The conformance `@WireFields` (ParallelKitMacros) generates for `RangeCountInput`, spelled
+/// out because this target does not build swift-syntax (`WireFieldsMacroTests` shows the
+/// expansion of the same struct). It is what an `@WorkerFunction` of three parameters sends.
+extension RangeCountInput: WireFields {
+    func writeWireFields(to writer: inout WireFieldWriter) throws(EncodingError) {
+        try writer.write(row, forKey: "row")
+        try writer.write(minimum, forKey: "minimum")
+        try writer.write(maximum, forKey: "maximum")
+    }
+
+    init(wireFields reader: inout WireFieldReader) throws(DecodingError) {
+        row = try reader.read([Int].self, forKey: "row")
+        minimum = try reader.read(Int.self, forKey: "minimum")
+        maximum = try reader.read(Int.self, forKey: "maximum")
+    }
+}
+
 /// `starmap(howmany_within_range, [(row, 4, 8) for row in data])`, through a process pool.
 struct StarmapCountTask: WorkerTask {
     static func run(_ input: RangeCountInput) -> Int {

@@ -10,12 +10,14 @@ import SwiftSyntaxMacros
 ///
 /// ```swift
 /// struct howManyWithinRange_WorkerTask: ParallelKit.WorkerTask {
-///     struct Input: Swift.Codable, Swift.Sendable {
+///     struct Input: Swift.Codable, Swift.Sendable, ParallelKit.WireFields {
 ///         var row: [Int]
 ///         var minimum: Int
 ///         var maximum: Int
 ///         init(row: [Int], minimum: Int, maximum: Int) { … }
 ///         init(_ row: [Int], _ minimum: Int, _ maximum: Int) { … }
+///         func writeWireFields(to writer: inout ParallelKit.WireFieldWriter) throws(Swift.EncodingError) { … }
+///         init(wireFields reader: inout ParallelKit.WireFieldReader) throws(Swift.DecodingError) { … }
 ///     }
 ///     typealias Output = Int
 ///     static var name: Swift.String { "howManyWithinRange" }
@@ -102,7 +104,7 @@ struct WorkerFunctionExpansion {
             return "\(name): \(parameter.type.trimmedDescription)\(value)"
         }
         var lines = ["    /// The arguments of one call of `\(signature.fullName)`."]
-        lines.append("    \(access)struct Input: Swift.Codable, Swift.Sendable {")
+        lines.append("    \(access)struct Input: Swift.Codable, Swift.Sendable, ParallelKit.WireFields {")
         lines += fields
         lines.append("        \(access)init(\(labeled.joined(separator: ", "))) {")
         lines += assignments
@@ -114,6 +116,8 @@ struct WorkerFunctionExpansion {
             lines.append("            self.init(\(arguments.joined(separator: ", ")))")
             lines.append("        }")
         }
+        let wireFields = parameters.map { WireFieldsExpansion.Field(name: $0.field, type: $0.type) }
+        lines += WireFieldsExpansion(fields: wireFields, access: access).members(indent: "        ")
         lines.append("    }")
         return lines.joined(separator: "\n")
     }

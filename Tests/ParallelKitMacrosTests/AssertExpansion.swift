@@ -1,11 +1,12 @@
 import ParallelKitMacrosPlugin
+import SwiftParser
 import SwiftSyntaxMacroExpansion
 import SwiftSyntaxMacrosGenericTestSupport
 import Testing
 
-// Expansion tests of `@WorkerFunction`, through swift-syntax's generic test support.
+// Expansion tests of `@WorkerFunction` and `@WireFields`, through swift-syntax's generic test support.
 
-/// `@WorkerFunction` expanded by swift-syntax's test support, its failures recorded as Issues.
+/// `@WorkerFunction` and `@WireFields` expanded by swift-syntax's test support, its failures recorded as Issues.
 func assertExpansion(
     _ source: String, expandedSource: String, diagnostics: [DiagnosticSpec] = [], applyFixIts: [String]? = nil,
     fixedSource: String? = nil,
@@ -13,7 +14,10 @@ func assertExpansion(
 ) {
     assertMacroExpansion(
         source, expandedSource: expandedSource, diagnostics: diagnostics,
-        macroSpecs: ["WorkerFunction": MacroSpec(type: WorkerFunctionMacro.self)],
+        macroSpecs: [
+            "WorkerFunction": MacroSpec(type: WorkerFunctionMacro.self),
+            "WireFields": MacroSpec(type: WireFieldsMacro.self, conformances: ["WireFields"]),
+        ],
         applyFixIts: applyFixIts, fixedSource: fixedSource,
         failureHandler: { failure in
             Issue.record(
@@ -31,7 +35,7 @@ func assertRejected(
     _ source: String, _ diagnostics: [DiagnosticSpec], fixedSource: String? = nil,
     fileID: StaticString = #fileID, filePath: StaticString = #filePath, line: UInt = #line, column: UInt = #column
 ) {
-    let expanded = source.replacing(/@WorkerFunction\s+/, with: "")
+    let expanded = source.replacing(/@(WorkerFunction|WireFields)\s+/, with: "")
     assertExpansion(
         source, expandedSource: expanded, diagnostics: diagnostics,
         applyFixIts: fixedSource == nil ? nil : diagnostics.flatMap { $0.fixIts.map(\.message) }, fixedSource: fixedSource,
@@ -44,3 +48,31 @@ func check(_ name: String, _ type: String) -> String {
 }
 
 let checksComment = "    // Parameters and result cross a process boundary: each type must be Codable and Sendable."
+
+/// The `WireFields` members that `@WorkerFunction` writes into an `Input` of `fields` (name and
+/// type; an optional type is written and read `IfPresent`), at the indentation of its members.
+/// The three-parameter expansion test spells them out once.
+func wireMembers(_ fields: [(name: String, type: String)], access: String = "") -> String {
+    var lines = ["\(access)func writeWireFields(to writer: inout ParallelKit.WireFieldWriter) throws(Swift.EncodingError) {"]
+    for field in fields {
+        let verb = field.type.hasSuffix("?") ? "writeIfPresent" : "write"
+        lines.append("    try writer.\(verb)(self.\(field.name), forKey: \"\(field.name)\")")
+    }
+    lines.append("}")
+    lines.append("\(access)init(wireFields reader: inout ParallelKit.WireFieldReader) throws(Swift.DecodingError) {")
+    for field in fields {
+        let (verb, type) = field.type.hasSuffix("?") ? ("readIfPresent", String(field.type.dropLast())) : ("read", field.type)
+        lines.append("    self.\(field.name) = try reader.\(verb)((\(type)).self, forKey: \"\(field.name)\")")
+    }
+    lines.append("}")
+    return lines.map { "        " + $0 }.joined(separator: "\n")
+}
+
+/// The messages of the errors `@WireFields` reports for `source`.
+func wireFieldsErrors(_ source: String) -> [String] {
+    let context = BasicMacroExpansionContext()
+    _ = Parser.parse(source: source).expand(
+        macroSpecs: ["WireFields": MacroSpec(type: WireFieldsMacro.self, conformances: ["WireFields"])],
+        contextGenerator: { BasicMacroExpansionContext(sharingWith: context, lexicalContext: $0.allMacroLexicalContexts()) })
+    return context.diagnostics.map(\.message)
+}

@@ -19,9 +19,10 @@ struct WorkerFunctionMacroTests {
                 \(checksComment)
                 \(check("Result", "Int"))
                     /// The arguments of one call of `theAnswer()`.
-                    struct Input: Swift.Codable, Swift.Sendable {
+                    struct Input: Swift.Codable, Swift.Sendable, ParallelKit.WireFields {
                         init() {
                         }
+                \(wireMembers([]))
                     }
                     typealias Output = Int
                     static var name: Swift.String {
@@ -89,7 +90,7 @@ struct WorkerFunctionMacroTests {
                 \(check("Parameter_maximum", "Int"))
                 \(check("Result", "Int"))
                     /// The arguments of one call of `howManyWithinRange(row:minimum:maximum:)`.
-                    public struct Input: Swift.Codable, Swift.Sendable {
+                    public struct Input: Swift.Codable, Swift.Sendable, ParallelKit.WireFields {
                         public var row: [Int]
                         public var minimum: Int
                         public var maximum: Int
@@ -100,6 +101,16 @@ struct WorkerFunctionMacroTests {
                         }
                         public init(_ row: [Int], _ minimum: Int, _ maximum: Int) {
                             self.init(row: row, minimum: minimum, maximum: maximum)
+                        }
+                        public func writeWireFields(to writer: inout ParallelKit.WireFieldWriter) throws(Swift.EncodingError) {
+                            try writer.write(self.row, forKey: "row")
+                            try writer.write(self.minimum, forKey: "minimum")
+                            try writer.write(self.maximum, forKey: "maximum")
+                        }
+                        public init(wireFields reader: inout ParallelKit.WireFieldReader) throws(Swift.DecodingError) {
+                            self.row = try reader.read(([Int]).self, forKey: "row")
+                            self.minimum = try reader.read((Int).self, forKey: "minimum")
+                            self.maximum = try reader.read((Int).self, forKey: "maximum")
                         }
                     }
                     public typealias Output = Int
@@ -136,7 +147,7 @@ struct WorkerFunctionMacroTests {
                 \(check("Parameter_note", "String?"))
                 \(check("Result", "String"))
                     /// The arguments of one call of `describe(_:celsius:samples:calibrated:withNote:)`.
-                    struct Input: Swift.Codable, Swift.Sendable {
+                    struct Input: Swift.Codable, Swift.Sendable, ParallelKit.WireFields {
                         var station: String
                         var celsius: Double
                         var samples: [Double]
@@ -152,6 +163,7 @@ struct WorkerFunctionMacroTests {
                         init(_ station: String, _ celsius: Double, _ samples: [Double], _ calibrated: Bool, _ note: String?) {
                             self.init(station, celsius: celsius, samples: samples, calibrated: calibrated, withNote: note)
                         }
+                \(wireMembers([("station", "String"), ("celsius", "Double"), ("samples", "[Double]"), ("calibrated", "Bool"), ("note", "String?")]))
                     }
                     typealias Output = String
                     static var name: Swift.String {
@@ -183,7 +195,7 @@ struct WorkerFunctionMacroTests {
                 \(check("Parameter_line", "String"))
                 \(check("Parameter_level", "Int"))
                     /// The arguments of one call of `log(_:level:)`.
-                    struct Input: Swift.Codable, Swift.Sendable {
+                    struct Input: Swift.Codable, Swift.Sendable, ParallelKit.WireFields {
                         var line: String
                         var level: Int
                         init(_ line: String, level: Int) {
@@ -193,6 +205,7 @@ struct WorkerFunctionMacroTests {
                         init(_ line: String, _ level: Int) {
                             self.init(line, level: level)
                         }
+                \(wireMembers([("line", "String"), ("level", "Int")]))
                     }
                     typealias Output = ParallelKit.NoOutput
                     static var name: Swift.String {
@@ -226,13 +239,14 @@ struct WorkerFunctionMacroTests {
                 \(check("Parameter_b", "Int"))
                 \(check("Result", "[Int]"))
                     /// The arguments of one call of `halve(_:_:)`.
-                    struct Input: Swift.Codable, Swift.Sendable {
+                    struct Input: Swift.Codable, Swift.Sendable, ParallelKit.WireFields {
                         var a: Int
                         var b: Int
                         init(_ a: Int, _ b: Int) {
                             self.a = a
                             self.b = b
                         }
+                \(wireMembers([("a", "Int"), ("b", "Int")]))
                     }
                     typealias Output = [Int]
                     static var name: Swift.String {

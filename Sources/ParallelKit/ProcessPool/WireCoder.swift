@@ -113,6 +113,9 @@ struct PackedCodec: Sendable {
         if Element.self == Bool.self, !reader.bytes[start..<(start + byteCount)].allSatisfy({ $0 <= 1 }) {
             throw reader.corrupt(path, "invalid Bool in packed array")
         }
+        if count <= UnalignedElements<Element>.smallCount {
+            return reader.bytes.withUnsafeBytes { Array(UnalignedElements<Element>(base: $0.baseAddress! + start, count: count)) }
+        }
         return reader.bytes.withUnsafeBytes { source in
             [Element](unsafeUninitializedCapacity: count) { target, initialized in
                 UnsafeMutableRawBufferPointer(target).copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<(start + byteCount)]))
@@ -132,6 +135,10 @@ struct PackedCodec: Sendable {
 
     private static let intArray = PackedCodec(Int.self)
     private static let doubleArray = PackedCodec(Double.self)
+    /// `[Int]` and `[Double]`, looked up once: naming `[Int].self` in code that is not
+    /// specialized asks the runtime for the metadata on every call.
+    private static let intArrayType = ObjectIdentifier([Int].self)
+    private static let doubleArrayType = ObjectIdentifier([Double].self)
 
     /// Bytes per element of packed arrays of each kind (`nil`: no such kind), for skipping one.
     @inline(__always)
@@ -150,11 +157,45 @@ struct PackedCodec: Sendable {
     @inline(__always)
     static func of<T>(_ type: T.Type) -> (kind: UInt8, codec: PackedCodec)? {
         // The common ones without touching the table.
-        if T.self == [Int].self { return (0, intArray) }
-        if T.self == [Double].self { return (11, doubleArray) }
         let id = ObjectIdentifier(T.self)
+        if id == intArrayType { return (0, intArray) }
+        if id == doubleArrayType { return (11, doubleArray) }
         for (kind, codec) in all.enumerated() where codec.arrayType == id { return (UInt8(kind), codec) }
         return nil
+    }
+}
+
+/// `count` elements stored one after another, unaligned, at `base`: what a small packed array
+/// is copied out of. `Array(_:)` of a collection allocates its buffer in code specialized for
+/// the element; `Array(unsafeUninitializedCapacity:)` calls into the standard library, which
+/// looks up the buffer's generic metadata on every call (about 650 instructions here, a third
+/// of decoding a row of five `Int`s).
+struct UnalignedElements<Element: BitwiseCopyable>: RandomAccessCollection {
+    /// Up to this many elements, copying one by one costs less than that lookup.
+    static var smallCount: Int { 256 }
+
+    let base: UnsafeRawPointer
+    let count: Int
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+    subscript(index: Int) -> Element { base.loadUnaligned(fromByteOffset: index * MemoryLayout<Element>.stride, as: Element.self) }
+}
+
+/// The types one encoding or decoding has found not to be `WireFields` or arrays of them: each
+/// is asked about once, since a dynamic cast costs more (about 600 instructions here) than
+/// writing a small struct's fields, and a plain `Codable` array asks for every element.
+struct PlainTypes {
+    private var types: [ObjectIdentifier] = []
+
+    @inline(__always) func contains(_ type: Any.Type) -> Bool {
+        let id = ObjectIdentifier(type)
+        for known in types where known == id { return true }
+        return false
+    }
+
+    /// Remembers `type`; only the first few, so that a value of many types is not scanned long.
+    mutating func insert(_ type: Any.Type) {
+        if types.count < 16 { types.append(ObjectIdentifier(type)) }
     }
 }
 

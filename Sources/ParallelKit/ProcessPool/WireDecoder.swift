@@ -15,21 +15,44 @@ extension WireReader {
         if T.self == String.self { return unsafeBitCast(try taggedString(path, key), to: T.self) }
         if T.self == Bool.self { return unsafeBitCast(try bool(path, key), to: T.self) }
         if let (kind, codec) = PackedCodec.of(T.self), try peekTag(path) == .packed {
-            offset += 1
-            guard try byte(path) == kind else { throw corrupt(path, key, "packed array of another element type") }
-            // An array is one reference: read into a word, then move it out as the `T` it is.
-            precondition(MemoryLayout<T>.size == MemoryLayout<UInt>.size, "a packed array is one reference")
-            var word: UInt = 0
-            try withUnsafeMutableBytes(of: &word) { try codec.read(self, path, $0.baseAddress!) }
-            return withUnsafeMutableBytes(of: &word) { $0.baseAddress!.bindMemory(to: T.self, capacity: 1).move() }
+            return try packed(T.self, kind, codec, path, key)
         }
         depth += 1
         defer { depth -= 1 }
         let path = key.map { WirePath(parent: path, key: $0) } ?? path
         guard depth < Self.maximumDepth else { throw corrupt(path, "values nested too deeply") }
+        if !plainTypes.contains(T.self) {
+            if let fields = T.self as? any WireFields.Type { return try decodeFields(fields, as: T.self, path: path) }
+            if let array = T.self as? any WireFieldsArray.Type { return try decodeFieldsArray(array, as: T.self, path: path) }
+            plainTypes.insert(T.self)
+        }
         let start = offset
         let value = try T(from: WireDecoder(reader: self, path: path))
         if offset == start { try skipEmptyKeyedContainer() }
+        return value
+    }
+
+    /// Reads the packed array of `kind` at the offset, whose tag the caller has checked, as the `T` it is.
+    @inline(__always)
+    func packed<T>(_ type: T.Type, _ kind: UInt8, _ codec: PackedCodec, _ path: WirePath, _ key: (any CodingKey)?) throws(DecodingError) -> T {
+        offset += 1
+        guard try byte(path) == kind else { throw corrupt(path, key, "packed array of another element type") }
+        // An array is one reference: read into a word, then move it out as the `T` it is.
+        precondition(MemoryLayout<T>.size == MemoryLayout<UInt>.size, "a packed array is one reference")
+        var word: UInt = 0
+        try withUnsafeMutableBytes(of: &word) { (raw) throws(DecodingError) in try codec.read(self, path, raw.baseAddress!) }
+        return withUnsafeMutableBytes(of: &word) { $0.baseAddress!.bindMemory(to: T.self, capacity: 1).move() }
+    }
+
+    /// The `Int` at the offset when it is tagged `int`, as `WireEncoder` writes every `Int`;
+    /// `nil` (the offset unmoved) for anything else.
+    @inline(__always) func taggedInt() -> Int? {
+        guard remaining >= 9 else { return nil }
+        let value: Int? = bytes.withUnsafeBytes { raw in
+            guard raw[offset] == WireTag.int.rawValue else { return nil }
+            return Int(exactly: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 1, as: Int64.self)))
+        }
+        if value != nil { offset += 9 }
         return value
     }
 

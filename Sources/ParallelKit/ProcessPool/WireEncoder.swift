@@ -25,6 +25,7 @@ final class WireWriter {
     // Unchecked: one encoder owns the writer and uses it from one thread.
     @exclusivity(unchecked) private var storage: [UInt8] = []
     @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) var plainTypes = PlainTypes()
 
     /// The bytes written; the writer is empty afterwards.
     func take() -> [UInt8] {
@@ -82,10 +83,39 @@ final class WireWriter {
         store(value, at: count + 1)
         count += 9
     }
+    /// Writes a field's key as a keyed container's entry starts: its length, then its UTF-8,
+    /// in one step (one capacity check, no `memcpy` call for a short name).
+    @inline(__always) func appendKey(_ key: StaticString) {
+        appendKey(key, then: 0) { _ in }
+    }
+    /// Writes a field's key and then a number of `valueBytes` that `value` stores into the
+    /// buffer it is given, in one step.
+    @inline(__always) func appendKey(_ key: StaticString, then valueBytes: Int, _ value: (UnsafeMutableRawPointer) -> Void) {
+        let length = key.utf8CodeUnitCount
+        reserve(4 + length + valueBytes)
+        let at = count
+        storage.withUnsafeMutableBytes { raw in
+            let target = raw.baseAddress! + at
+            target.storeBytes(of: UInt32(length).littleEndian, toByteOffset: 0, as: UInt32.self)
+            let source = key.utf8Start
+            for index in 0..<length { target.storeBytes(of: source[index], toByteOffset: 4 + index, as: UInt8.self) }
+            value(target + 4 + length)
+        }
+        count = at + 4 + length + valueBytes
+    }
+    /// Writes a field's key and a tagged 64-bit value.
+    @inline(__always) func appendKey(_ key: StaticString, tagged tag: WireTag, _ bits: UInt64) {
+        appendKey(key, then: 9) { target in
+            target.storeBytes(of: tag.rawValue, as: UInt8.self)
+            target.storeBytes(of: bits.littleEndian, toByteOffset: 1, as: UInt64.self)
+        }
+    }
     /// The count of the container whose count is at `offset`.
     func containerCount(at offset: Int) -> Int {
         storage.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
     }
+    /// Sets the count of the container whose count is at `offset`.
+    @inline(__always) func patchCount(_ value: UInt32, at offset: Int) { store(value, at: offset) }
     /// Adds one to the count of the container whose count is at `offset`.
     @inline(__always) func incrementCount(at offset: Int) {
         storage.withUnsafeMutableBytes { raw in
@@ -138,6 +168,11 @@ final class WireEncoder: Encoder {
     /// Encodes one value at this position; a value that encodes nothing becomes an empty keyed container.
     func encodeValue<T: Encodable>(_ value: T) throws {
         if buffer.appendDirect(value) { return }
+        if !buffer.plainTypes.contains(T.self) {
+            if let fields = value as? any WireFields { return try encodeFields(fields) }
+            if let array = value as? any WireFieldsArray { return try array.encodeFieldsArray(with: self) }
+            buffer.plainTypes.insert(T.self)
+        }
         let before = buffer.count
         try value.encode(to: self)
         if buffer.count == before {
@@ -253,8 +288,8 @@ struct WireKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     /// Under the key "super" (which `Key` need not have).
     mutating func superEncoder() -> any Encoder {
         buffer.incrementCount(at: countOffset)
-        buffer.appendString(SuperKey.key.stringValue)
-        return encoder.child(SuperKey.key)
+        buffer.appendString(WireKey.superKey.stringValue)
+        return encoder.child(WireKey.superKey)
     }
     mutating func superEncoder(forKey key: Key) -> any Encoder {
         _ = self.key(key)
@@ -312,11 +347,13 @@ struct WireUnkeyedEncoder: UnkeyedEncodingContainer {
     mutating func superEncoder() -> any Encoder { handedOut() }
 }
 
-/// The key `superEncoder()` and `superDecoder()` use, as Foundation's coders do.
-struct SuperKey: CodingKey {
-    static let key = SuperKey(stringValue: "super")
+/// A coding key known by its name only: the key `superEncoder()` and `superDecoder()` use (as
+/// Foundation's coders do), and a `WireFields` field's in coding paths of errors.
+struct WireKey: CodingKey {
+    static let superKey = WireKey(stringValue: "super")
     let stringValue: String
     var intValue: Int? { nil }
+    init(_ key: StaticString) { stringValue = key.description }
     init(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
 }

@@ -160,13 +160,13 @@ struct WireKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     /// Under the key "super" (which `Key` need not have).
     func superDecoder() throws -> any Decoder {
-        guard let value = try reader.findKey(SuperKey.key.stringValue, first: first, count: count, end: end, path: path) else {
+        guard let value = try reader.findKey(WireKey.superKey.stringValue, first: first, count: count, end: end, path: path) else {
             reader.offset = end
-            throw DecodingError.keyNotFound(SuperKey.key, .init(codingPath: codingPath, debugDescription: "no value for super"))
+            throw DecodingError.keyNotFound(WireKey.superKey, .init(codingPath: codingPath, debugDescription: "no value for super"))
         }
         reader.keyedDepth += 1
         defer { leave(skipping: value, succeeded: true) }
-        return detachedDecoder(at: value, path: WirePath(parent: path, key: SuperKey.key))
+        return detachedDecoder(at: value, path: WirePath(parent: path, key: WireKey.superKey))
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {

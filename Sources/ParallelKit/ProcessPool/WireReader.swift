@@ -22,6 +22,8 @@ final class WireReader {
     /// it read. Synthesized `Codable` asks for keys in the order they were written, so the next
     /// lookup finds its key here at the first comparison. Only a hint: the key is compared.
     @exclusivity(unchecked) var keyHint: (first: Int, next: Int) = (-1, -1)
+    /// Types found not to be `WireFields` or arrays of them (`PlainTypes`).
+    @exclusivity(unchecked) var plainTypes = PlainTypes()
     /// Bytes before this offset have been released.
     private var released = 0
 
@@ -75,15 +77,20 @@ final class WireReader {
         return bytes.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)]), as: UTF8.self) }
     }
 
+    /// Whether the `length` bytes at `position` are those at `other`; the caller has checked they fit.
+    @inline(__always) func bytesMatch(at position: Int, _ other: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            let here = buffer.baseAddress! + position
+            for index in 0..<length where here[index] != other[index] { return false }
+            return true
+        }
+    }
+
     /// Whether the `length` bytes at `position` are `key`'s UTF-8; the caller has checked they fit.
     @inline(__always) func keyMatches(at position: Int, length: Int, _ key: String) -> Bool {
         var key = key
         return key.withUTF8 { utf8 in
-            guard utf8.count == length else { return false }
-            return bytes.withUnsafeBytes { raw in
-                for index in 0..<length where raw[position + index] != utf8[index] { return false }
-                return true
-            }
+            utf8.count == length && (length == 0 || bytesMatch(at: position, utf8.baseAddress!, length))
         }
     }
 

@@ -14,16 +14,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a command for every input, in parallel, as GNU parallel does.",
-        discussion: """
-            parallelkit run [options] command [arguments] [::: values …] [:::: files …]
-
-            Inputs: standard input lines, ::: lists (every combination), :::+ (linked), :::: or -a files,
-            -0, -d, --colsep, --header, -n/-N. Replacement strings: {} {.} {/} {//} {/.} {#} {%} {n} {n.} …
-            Jobs: -j N|N%|+N|-N|0. Output: grouped (default), --line-buffer, -u, -k, --tag, --tagstring.
-            Failures: --halt, --timeout, --retries, --retry-delay, --termseq. Records: --joblog, --resume,
-            --resume-failed, --retry-failed, --results, --dry-run. Progress: --bar, --eta, --progress.
-            Streams: --pipe, --block, --recend, --recstart, --pipepart. See Guides/CommandRunner.md.
-            """
+        discussion: "Its options, inputs and replacement strings: parallelkit run --help."
     )
 
     @Argument(parsing: .captureForPassthrough, help: "GNU parallel options, the command and its inputs.")
@@ -63,6 +54,8 @@ enum RunMain {
 
     private static func run(_ arguments: [Bytes]) throws(RunUsageError) -> Int32 {
         let options = try RunOptionParser.parse(arguments)
+        if options.showHelp { return printAndExit(RunHelp.text(width: helpTextWidth())) }
+        if options.showVersion { return printAndExit(ParallelKitVersion.text + "\n") }
         if options.shellQuoteOnly { return try RunEngine.run(options, host: RunHost(maxJobs: 1)) }
         let capacity = descriptorCapacity()
         var jobs = jobSlots(options.jobs, descriptorCapacity: capacity)
@@ -89,6 +82,19 @@ enum RunMain {
         }
         host.didEndJobs = { signalPipe.pipe?.remove() }
         return try RunEngine.run(options, host: host)
+    }
+
+    /// Prints `text` on standard output for `--help` and `--version`: status 0, or
+    /// ``RunWriteFailure/exitStatus`` after a line on standard error when it cannot be written.
+    private static func printAndExit(_ text: String) -> Int32 {
+        do throws(SystemError) {
+            try writeAll(1, Array(text.utf8))
+            return 0
+        } catch {
+            let failure = RunWriteFailure(target: "standard output", error: error)
+            try? writeAll(2, Array("parallelkit run: \(failure.message)\n".utf8))  // nowhere to report it
+            return RunWriteFailure.exitStatus
+        }
     }
 
     /// The number of jobs to run at once: `-j` against the usable cores (`Workers`).

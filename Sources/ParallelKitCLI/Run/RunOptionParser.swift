@@ -89,6 +89,8 @@ struct RunOptionParser {
             }
             index += 1
         }
+        // The help or the version, whatever follows: GNU prints it and runs nothing.
+        if options.showHelp || options.showVersion { return options }
         // The command, up to the first input-source separator.
         while index < arguments.count, !isSeparator(arguments[index], options) {
             options.command.append(arguments[index])
@@ -309,6 +311,8 @@ struct RunOptionParser {
             options.fileSeparator = value
         }),
         Option(names: ["link", "xapply"], action: .flag { $0.linkAll = true }),
+        Option(names: ["help", "h"], action: .flag { $0.showHelp = true }),
+        Option(names: ["version", "V"], action: .flag { $0.showVersion = true }),
         // Accepted and ignored: there is no notice to silence, and nothing else to configure.
         Option(names: ["will-cite", "no-notice", "gnu", "plain"], action: .flag { _ in }),
     ]

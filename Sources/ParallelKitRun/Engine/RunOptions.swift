@@ -120,6 +120,9 @@ package struct RunOptions: Sendable {
     package var argumentSeparator: Bytes = Array(":::".utf8)
     package var fileSeparator: Bytes = Array("::::".utf8)
     package var totalJobsHint: Int?
+    /// `-h`/`--help` and `-V`/`--version`: print the help or the version, run nothing.
+    package var showHelp = false
+    package var showVersion = false
 
     package init() {}
 }
