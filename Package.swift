@@ -6,6 +6,8 @@ let package = Package(
     name: "ParallelKit",
     products: [
         .library(name: "ParallelKit", targets: ["ParallelKit"]),
+        // Running programs in parallel from Swift: the engine of `parallelkit run` as a library.
+        .library(name: "ParallelKitRun", targets: ["ParallelKitRun"]),
         .executable(name: "parallelkit", targets: ["ParallelKitCLI"]),
         // `@WorkerFunction`: tasks declared as functions. Its own product, so that ParallelKit and
         // the CLI never build swift-syntax.
@@ -28,10 +30,14 @@ let package = Package(
             ],
             exclude: ["Engine/README.md"]
         ),
+        // The command runner (GNU parallel's semantics): ParallelKit's `Workers` and progress,
+        // the system layer's spawner. ParallelKit does not depend on it.
+        .target(name: "ParallelKitRun", dependencies: ["ParallelKit", "ParallelKitSystem", "CParallelKit"]),
         .executableTarget(
             name: "ParallelKitCLI",
             dependencies: [
                 "ParallelKit",
+                "ParallelKitRun",
                 "CParallelKit",
                 "ParallelKitSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -74,7 +80,7 @@ let package = Package(
         // The code blocks of README.md and Guides/*.md, compiled (see Guides/GuideSnippets.swift).
         .target(
             name: "GuideSnippets",
-            dependencies: ["ParallelKit", "ParallelKitMacros"],
+            dependencies: ["ParallelKit", "ParallelKitMacros", "ParallelKitRun"],
             path: "Guides",
             plugins: ["GuideSnippetsPlugin"]
         ),
@@ -87,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "ParallelKitTests",
             dependencies: [
-                "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitTestSupport", "ParallelKitTestTasks",
+                "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitRun", "ParallelKitTestSupport", "ParallelKitTestTasks",
                 "ParallelKitTestWorker", "ParallelKitForgetfulWorker", "ParallelKitRecipeWorker",
             ],
             exclude: ["Fixtures"]

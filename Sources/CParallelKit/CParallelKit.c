@@ -168,6 +168,10 @@ static void pk_signal_to_pipe(int signal) {
     errno = saved;
 }
 
+int pk_spawn_file_actions_chdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}
+
 int pk_install_signal_pipe(int fd) {
     pk_signal_fd = fd;
     struct sigaction action;

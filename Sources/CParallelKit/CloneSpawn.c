@@ -98,6 +98,9 @@ static int pk_clone_child(void *argument) {
         }
         result = pk_child_place(source, target);
     }
+    if (result >= 0 && launch->working_directory != 0) {
+        result = pk_child_syscall(SYS_chdir, (long)launch->working_directory, 0, 0, 0);
+    }
     if (result >= 0 && launch->close_from >= 0) {
 #ifdef SYS_close_range
         result = pk_child_syscall(SYS_close_range, launch->close_from, ~0U, 0, 0);

@@ -41,25 +41,29 @@ enum MemoryProbe {
             throw .probeFailed("could not make a pipe for the \(variant) probe")
         }
         let arguments = ["/proc/self/exe", "memory-probe", "--variant", variant, "--count", "\(count)", "--workers", "\(workers)"]
-        let child: JobSpawner.Child
-        do throws(JobSpawner.Failure) {
-            child = try JobSpawner().spawn(
-                program: Array("/proc/self/exe".utf8), arguments: arguments.map { Array($0.utf8) }, environment: [],
-                input: nil, output: fds[1], error: nil, shellFallback: false)
+        // posix_spawn: the bench has threads (its pools) when it starts a probe.
+        var configuration = SpawnConfiguration(executable: arguments[0], arguments: arguments)
+        configuration.standardInput = .devNull
+        configuration.standardOutput = .descriptor(fds[1])
+        let child: SpawnedProcess
+        do {
+            child = try ProcessSpawner.spawn(configuration)
         } catch {
             close(fds[0])
             close(fds[1])
-            throw .probeFailed("could not start \(variant) probe: \(SystemError.reason(error.errno))")
+            throw .probeFailed("could not start \(variant) probe: \(error.reason)")
         }
         close(fds[1])
-        let reader = RecordReader(fd: fds[0], delimiter: [0x0A], closeWhenDone: true)
-        let output = reader.readAll().first ?? []
-        if child.pidfd >= 0 { close(child.pidfd) }
-        var status: Int32 = 0
-        withExtendedLifetime(child.launch) {  // the child reads it until its exec
-            _ = try? systemCall("waitpid") { waitpid(child.pid, &status, 0) }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while let got = try? systemCall("read", { read(fds[0], &chunk, chunk.count) }), got > 0 {
+            output += chunk[0..<got]
         }
-        let fields = output.text.split(separator: " ")
+        close(fds[0])
+        var status: Int32 = 0
+        _ = try? systemCall("waitpid") { waitpid(child.pid, &status, 0) }
+        let line = output.split(separator: 0x0A).first.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let fields = line.split(separator: " ")
         let termination = TerminationStatus(waitStatus: status)
         guard termination.isSuccess, fields.count == 2, let time = Double(fields[0]),
             let peak = Double(fields[1])

@@ -48,6 +48,7 @@ package final class ProcessLaunch {
         let shellArgvCount = shellFallback == nil ? 0 : arguments.count + 2
         let envpCount = inherits ? 0 : base.count + extra.count + 1
         var stringBytes = program.count + 1 + (shellFallback.map { $0.count + 1 } ?? 0)
+        stringBytes += configuration.workingDirectory.map { $0.count + 1 } ?? 0
         for string in arguments { stringBytes += string.count + 1 }
         for string in extra { stringBytes += string.count + 1 }
         let recordBytes = (MemoryLayout<pk_clone_launch>.stride + 15) & ~15
@@ -74,6 +75,7 @@ package final class ProcessLaunch {
             return start
         }
         let path = copy(program)
+        let workingDirectory = configuration.workingDirectory.map(copy)
         for (index, argument) in arguments.enumerated() { argv[index] = copy(argument) }
         argv[argvCount - 1] = nil
         if let shellFallback {
@@ -100,6 +102,7 @@ package final class ProcessLaunch {
             passed: passed.isEmpty ? nil : UnsafePointer(pairs), passed_count: Int32(passed.count),
             close_from: configuration.closeOtherDescriptors ? configuration.firstOtherDescriptor : -1,
             new_group: configuration.processGroup == .new ? 1 : 0,
+            working_directory: workingDirectory.map { UnsafePointer($0) },
             default_signals: configuration.signalsToDefault.mask, exec_errno: 0))
     }
 

@@ -68,6 +68,13 @@ package enum ProcessSpawner {
                 try addPlacement(&actions, fd, as: target, scratch: 99 - target)
             }
         }
+        if let directory = configuration.workingDirectory {
+            try withCStrings([directory]) { (path) throws(SystemError) in
+                try systemCallReturningError("posix_spawn_file_actions_addchdir_np") {
+                    pk_spawn_file_actions_chdir(&actions, path[0]!)
+                }
+            }
+        }
         if configuration.closeOtherDescriptors {
             let lowest = configuration.firstOtherDescriptor
             try systemCallReturningError("posix_spawn_file_actions_addclosefrom_np") {

@@ -77,6 +77,8 @@ package struct SpawnConfiguration {
     /// `child` number of an earlier entry, nor a standard descriptor's source a `child` number.
     package var passedDescriptors: [PassedDescriptor] = []
     package var processGroup: ProcessGroup = .inherit
+    /// The child's working directory (changed to before the exec); `nil`: the parent's.
+    package var workingDirectory: [UInt8]?
     /// Signals put back to their default action in the child although the parent ignores them
     /// (caught signals always are: exec resets them). The child starts with no signal blocked.
     package var signalsToDefault = SignalSet()

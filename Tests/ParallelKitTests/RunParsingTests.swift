@@ -4,6 +4,7 @@ import ParallelKitTestSupport
 import Testing
 
 @testable import ParallelKitCLI
+@testable import ParallelKitRun
 
 private func bytes(_ words: [String]) -> [Bytes] { words.map { Array($0.utf8) } }
 

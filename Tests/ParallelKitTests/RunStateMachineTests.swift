@@ -2,6 +2,7 @@ import ParallelKitSystem
 import Testing
 
 @testable import ParallelKitCLI
+@testable import ParallelKitRun
 
 private typealias Action = RunStateMachine.Action
 private typealias HaltNote = RunStateMachine.HaltNote

@@ -52,6 +52,10 @@ int pk_spawnattr_configure(posix_spawnattr_t *attributes, uint64_t default_signa
 /// posix_spawn_file_actions_addclosefrom_np, 2.34+). Returns 0 or an error number.
 int pk_spawn_file_actions_close_from(posix_spawn_file_actions_t *actions, int lowest);
 
+/// Adds a file action that changes the child's working directory to `path` before its exec
+/// (glibc's posix_spawn_file_actions_addchdir_np, 2.29+). Returns 0 or an error number.
+int pk_spawn_file_actions_chdir(posix_spawn_file_actions_t *actions, const char *path);
+
 /// `pk_clone_launch.standard_fds`: keep the parent's descriptor.
 #define PK_FD_INHERIT (-1)
 /// `pk_clone_launch.standard_fds`: open /dev/null (read-only for input, write-only otherwise).
@@ -80,6 +84,8 @@ typedef struct pk_clone_launch {
     int close_from;
     /// Non-zero: the child starts a process group of its own (its pid).
     int new_group;
+    /// The working directory to change to before the exec; NULL: the parent's.
+    const char *working_directory;
     /// Signals (bit n-1 for signal n) put back to their default action although the parent
     /// ignores them; caught signals always are.
     uint64_t default_signals;

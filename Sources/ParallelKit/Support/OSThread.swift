@@ -2,14 +2,14 @@ import CParallelKit
 import ParallelKitSystem
 
 /// Starting an operating-system thread that runs a Swift closure.
-enum OSThread {
+package enum OSThread {
     /// Starts a thread named `name` (Linux keeps the first 15 bytes) running `body`.
     ///
     /// - Parameter joinable: `false` detaches the thread; `true` leaves it to be joined with
     ///   `pthread_join` (or detached later).
     /// - Returns: the thread's handle.
     @discardableResult
-    static func start(name: String, joinable: Bool, _ body: @escaping @Sendable () -> Void) -> pthread_t {
+    package static func start(name: String, joinable: Bool, _ body: @escaping @Sendable () -> Void) -> pthread_t {
         let context = Unmanaged.passRetained(ThreadStart(name: name, body: body)).toOpaque()
         var thread = pthread_t()
         let status = pthread_create(&thread, nil, { context in

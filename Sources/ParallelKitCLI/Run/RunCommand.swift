@@ -1,5 +1,7 @@
 import ArgumentParser
+import CParallelKit
 import ParallelKit
+import ParallelKitRun
 import ParallelKitSystem
 
 /// `parallelkit run`: a GNU-parallel-compatible command runner.
@@ -22,6 +24,11 @@ struct RunCommand: ParsableCommand {
         // Reached only when `run` is not the first argument (e.g. after a global option).
         exitProcess(RunMain.main(arguments.map { Array($0.utf8) }))
     }
+}
+
+/// Where the run's signal pipe lives while its jobs run.
+private final class SignalPipeSlot {
+    var pipe: RunSignalPipe?
 }
 
 /// `exit(3)`, under a name that `ParsableCommand`'s own `exit(withError:)` cannot shadow.
@@ -49,13 +56,7 @@ enum RunMain {
         let options = try RunOptionParser.parse(arguments)
         if options.showHelp { return printAndExit(RunHelp.text(width: helpTextWidth())) }
         if options.showVersion { return printAndExit(ParallelKitVersion.text + "\n") }
-        if options.shellQuoteOnly { return try shellQuote(options) }
-        if options.pipe, options.command.isEmpty { throw RunUsageError("--pipe needs a command to send the blocks to") }
-        let template = try commandTemplate(options)
-        var resume: JobLog.Entries?
-        if options.resume != .none, let path = options.joblog {
-            resume = JobLog.read(path)
-        }
+        if options.shellQuoteOnly { return try RunEngine.run(options, host: RunHost(maxJobs: 1)) }
         let capacity = descriptorCapacity()
         var jobs = jobSlots(options.jobs, descriptorCapacity: capacity)
         if jobs > capacity {
@@ -63,9 +64,24 @@ enum RunMain {
             try? writeAll(2, Array("parallelkit run: only enough file descriptors to run \(capacity) jobs at once\n".utf8))  // nowhere to report it
             jobs = capacity
         }
-        let feed = try JobFeed(options: options, resume: resume, jobSlots: jobs)
-        let scheduler = try RunScheduler(options: options, feed: feed, template: template, maxJobs: jobs)
-        return try scheduler.run()
+        // The process-wide policy, the CLI's alone: one thread, so jobs start by the clone that
+        // does not wait for the exec; SIGINT, SIGTERM and SIGHUP stop the jobs through the signal
+        // pipe, installed when the first job is about to start (not for --dry-run); SIGPIPE is ignored, and a closed standard
+        // output ends the runner as GNU ends, by SIGPIPE.
+        var host = RunHost(maxJobs: jobs)
+        host.strategy = .cloneWithoutWaiting
+        host.brokenPipe = {
+            signal(SIGPIPE, SIG_DFL)
+            raise(SIGPIPE)
+            _exit(141)
+        }
+        let signalPipe = SignalPipeSlot()
+        host.willStartJobs = {
+            signalPipe.pipe = RunSignalPipe()
+            return signalPipe.pipe!.read
+        }
+        host.didEndJobs = { signalPipe.pipe?.remove() }
+        return try RunEngine.run(options, host: host)
     }
 
     /// Prints `text` on standard output for `--help` and `--version`: status 0, or
@@ -109,39 +125,6 @@ enum RunMain {
         }
         let descriptors = limit.rlim_cur > 1 << 20 ? 1 << 20 : Int(limit.rlim_cur)
         return max(1, (descriptors - 16) / 6)
-    }
-
-    /// `--shell-quote`: print each input (or each job's command) quoted for a shell, run nothing.
-    private static func shellQuote(_ options: RunOptions) throws(RunUsageError) -> Int32 {
-        let template = try commandTemplate(options)
-        let feed = try JobFeed(options: options, resume: nil, jobSlots: 1)
-        let writer = OutputWriter()
-        while let spec = try feed.next() {
-            var line: Bytes
-            if let template {
-                let context = CommandTemplate.Context(
-                    arguments: spec.arguments, sequence: spec.sequence, slot: 1,
-                    repeatWords: options.maxArguments != nil, names: feed.names)
-                line = ShellQuote.quote(template.shellText(context))
-            } else {
-                line = Array(spec.arguments.map(ShellQuote.quote).joined(separator: [0x20]))
-            }
-            line.append(0x0A)
-            writer.write(line, stream: 0)
-            if writer.failure != nil { break }
-        }
-        writer.flush()
-        guard let failure = writer.failure else { return 0 }
-        writer.message(failure.message)
-        return RunWriteFailure.exitStatus
-    }
-
-    /// The command's template, or nil when the inputs are the commands.
-    private static func commandTemplate(_ options: RunOptions) throws(RunUsageError) -> CommandTemplate? {
-        guard !options.command.isEmpty else { return nil }
-        return try CommandTemplate(
-            words: options.command, quoteWords: options.quoteCommand, replaceString: options.replaceString,
-            header: options.header != nil)
     }
 
     /// Makes sure descriptors 0, 1 and 2 are open, so pipes never take their numbers.

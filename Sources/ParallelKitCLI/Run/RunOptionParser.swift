@@ -1,11 +1,5 @@
+import ParallelKitRun
 import ParallelKitSystem
-
-/// A problem with `parallelkit run`'s arguments or inputs: reported in one line, exit status 255
-/// (as GNU parallel does).
-struct RunUsageError: Error, Equatable {
-    var message: String
-    init(_ message: String) { self.message = message }
-}
 
 /// Parses `parallelkit run`'s arguments by hand: GNU parallel's syntax (`:::`, `:::+`, `::::`,
 /// `-j+2`, `-j50%`, bundled flags `-kj2`, unique prefixes of long options, options ending at the

@@ -1,22 +1,49 @@
-/// `--halt when,why=threshold`: when to stop starting jobs (`soon`) or stop everything (`now`),
-/// and the exit status that results — GNU parallel's rules, learnt by running it.
-struct HaltPolicy: Sendable, Equatable {
-    enum When: Sendable, Equatable { case never, soon, now }
-    enum Why: Sendable, Equatable { case fail, success, done }
-    enum Threshold: Sendable, Equatable {
+/// When a run stops early because of how its jobs end — GNU parallel's `--halt when,why=N` —
+/// and the exit status that results (GNU's rules, learnt by running it).
+///
+/// `soon` starts no more jobs and lets the running ones finish; `now` also ends the running
+/// ones through the teardown sequence.
+///
+/// ```swift
+/// var configuration = RunConfiguration()
+/// configuration.halt = HaltPolicy(when: .now, why: .fail, threshold: .count(1))  // --halt now,fail=1
+/// ```
+public struct HaltPolicy: Sendable, Equatable {
+    /// How the run stops once the threshold is reached.
+    public enum When: Sendable, Equatable {
+        /// It does not.
+        case never
+        /// No more jobs start; running jobs finish.
+        case soon
+        /// No more jobs start; running jobs are ended (teardown sequence).
+        case now
+    }
+
+    /// What the threshold counts: failed, succeeded or all finished jobs.
+    public enum Why: Sendable, Equatable { case fail, success, done }
+
+    /// A number of jobs, or a percentage of all jobs.
+    public enum Threshold: Sendable, Equatable {
         case count(Int)
         case percent(Double)
     }
 
-    var when: When
-    var why: Why
-    var threshold: Threshold
+    public var when: When
+    public var why: Why
+    public var threshold: Threshold
 
-    static let never = HaltPolicy(when: .never, why: .fail, threshold: .count(0))
+    public init(when: When, why: Why, threshold: Threshold) {
+        self.when = when
+        self.why = why
+        self.threshold = threshold
+    }
+
+    /// Every job runs, whatever happens.
+    public static let never = HaltPolicy(when: .never, why: .fail, threshold: .count(0))
 
     /// Parses GNU's forms: `never`, `now,fail=1`, `soon,success=30%`, `done=3` (soon), and the
     /// legacy `0`, `1`, `2`, `-1`, `-2`, `N%`.
-    static func parse(_ text: String) -> HaltPolicy? {
+    package static func parse(_ text: String) -> HaltPolicy? {
         switch text {
         case "0", "never": return .never
         case "1": return HaltPolicy(when: .soon, why: .fail, threshold: .count(1))

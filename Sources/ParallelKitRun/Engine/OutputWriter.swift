@@ -16,6 +16,8 @@ final class OutputWriter {
     /// The first write to standard output or error that failed otherwise.
     private(set) var failure: RunWriteFailure?
     private var streamFailed = [false, false]
+    /// Whether ``message(_:)`` writes (the Swift API's runs say nothing on standard error).
+    var messages = true
 
     init() {
         buffers[0].reserveCapacity(64 * 1024)
@@ -83,6 +85,7 @@ final class OutputWriter {
     /// Writes a message from the runner itself to standard error, after what is buffered.
     func message(_ text: String) {
         flush()
+        guard messages else { return }
         try? writeAll(2, Array(("parallelkit run: " + text + "\n").utf8))  // nowhere to report it
     }
 }

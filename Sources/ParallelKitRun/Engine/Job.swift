@@ -6,6 +6,8 @@ enum JobCommand {
     case exec(program: Bytes, arguments: [Bytes])
     /// `$SHELL -c text`.
     case shell(Bytes)
+    /// Nothing to start: `program` is not found or not executable (the Swift API's typed error).
+    case unrunnable(Bytes)
 }
 
 /// One attempt of a job, as the poll loop sees it: its process, descriptors and output until it
@@ -15,6 +17,10 @@ final class Job {
     let id: RunStateMachine.JobID
     let spec: JobSpec
     var slot = 0
+    /// The attempt's number, 1 up.
+    var attempt = 1
+    /// Why the attempt could not start (the Swift API reports it as a typed error).
+    var launchError: RunError?
     var pid: pid_t = 0
     var pidfd: Int32 = -1
     /// The child's arguments and stack, which it shares until its exec: kept until it is reaped.

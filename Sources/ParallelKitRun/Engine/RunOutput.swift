@@ -17,11 +17,14 @@ final class RunOutput {
     private let names: [Bytes: Int]
     private let joblog: JobLog?
     private let results: ResultsWriter?
+    private let host: RunHost
     /// The first write that failed; nothing is printed or recorded after it.
     private(set) var failure: RunWriteFailure?
 
-    init(options: RunOptions, template: CommandTemplate?, names: [Bytes: Int]) throws(RunUsageError) {
+    init(options: RunOptions, template: CommandTemplate?, names: [Bytes: Int], host: RunHost) throws(RunUsageError) {
         self.options = options
+        self.host = host
+        writer.messages = host.messages
         self.template = template
         self.names = names
         if let tagString = options.tagString {
@@ -55,6 +58,8 @@ final class RunOutput {
         let shown: Bytes
         if let logged = job.spec.loggedCommand {
             shown = logged
+        } else if host.argumentVectors {
+            shown = Array(job.spec.arguments.map(ShellQuote.quote).joined(separator: [0x20]))
         } else if let template {
             shown = template.shellText(context(job))
         } else {
@@ -98,7 +103,12 @@ final class RunOutput {
     /// Bytes read from the job's standard output (stream 0) or error (1): printed now when the
     /// job prints live, else kept until its turn.
     func received(_ bytes: UnsafeRawBufferPointer, from job: Job, stream: Int) {
-        if options.outputMode == .lineBuffered, job.live {
+        if let handler = host.stream {
+            handler(job, stream, bytes)
+            (stream == 0 ? job.output : job.error).countOnly(bytes.count)
+        } else if host.discardOutput, results == nil {
+            (stream == 0 ? job.output : job.error).countOnly(bytes.count)
+        } else if options.outputMode == .lineBuffered, job.live {
             if stream == 0 { job.output.countOnly(bytes.count) }
             emitLines(job, stream: stream, bytes: bytes)
         } else {
@@ -151,7 +161,13 @@ final class RunOutput {
         guard failure == nil else { return }
         let tag = self.tag(for: job)
         // With --results GNU prints nothing of the jobs' output (only `-.csv`/`-.json` rows).
-        if results == nil {
+        if let deliver = host.deliver {
+            if let incomplete = job.output.failure ?? job.error.failure {
+                fail(incomplete)
+                return
+            }
+            deliver(job, killed, shownCommand(job))
+        } else if results == nil {
             if options.outputMode == .lineBuffered {
                 if !job.live {
                     writer.write(job.output, stream: 0, tag: tag)

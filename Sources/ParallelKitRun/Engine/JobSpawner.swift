@@ -10,8 +10,9 @@ final class JobSpawner {
     struct Child {
         var pid: pid_t
         var pidfd: Int32
-        /// What the child reads until its exec; keep it until the child is reaped.
-        var launch: JobLaunch
+        /// What the child reads until its exec (the clone strategy); keep it until the child is
+        /// reaped. `nil` with `posix_spawn`, which returns after the exec.
+        var launch: JobLaunch?
     }
 
     /// What a spawn failed on.
@@ -27,25 +28,36 @@ final class JobSpawner {
     private let searchPath: [Bytes]
     /// The shell that runs templates with shell syntax: `$PARALLEL_SHELL` or `/bin/sh`.
     let shell: Bytes
+    private let workingDirectory: Bytes?
+    private let strategy: SpawnConfiguration.Strategy
 
-    init(extraEnvironment: [String: String] = [:]) {
+    /// `environment`: the jobs' `NAME=value` entries (`nil`: the runner's own), in which `PATH`
+    /// and `PARALLEL_SHELL` are looked up; `workingDirectory`: theirs (`nil`: the runner's).
+    init(
+        extraEnvironment: [String: String] = [:], environment given: [Bytes]? = nil, workingDirectory: Bytes? = nil,
+        strategy: SpawnConfiguration.Strategy = .cloneWithoutWaiting
+    ) {
+        self.workingDirectory = workingDirectory
+        self.strategy = strategy
         var environment: [UnsafeMutablePointer<CChar>?] = []
         var path: Bytes = Array("/usr/local/bin:/usr/bin:/bin".utf8)
         var shell: Bytes = Array("/bin/sh".utf8)
-        var entry = environ
         let replaced = Set(["PARALLEL_SEQ", "PARALLEL_JOBSLOT"]).union(extraEnvironment.keys)
-        while let pointer = entry.pointee {
-            let bytes = Array(UnsafeBufferPointer(
-                start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer)))
+        var entries: [Bytes] = given ?? []
+        if given == nil {
+            var entry = environ
+            while let pointer = entry.pointee {
+                entries.append(Array(UnsafeBufferPointer(
+                    start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))))
+                entry += 1
+            }
+        }
+        for bytes in entries {
             let name = bytes.firstIndex(of: UInt8(ascii: "=")).map { String(decoding: bytes[..<$0], as: UTF8.self) }
             if name == "PATH" { path = Array(bytes.dropFirst(5)) }
             if name == "PARALLEL_SHELL", bytes.count > 15 { shell = Array(bytes.dropFirst(15)) }
-            if let name, replaced.contains(name) {
-                entry += 1
-                continue
-            }
-            environment.append(strdup(pointer))
-            entry += 1
+            if let name, replaced.contains(name) { continue }
+            environment.append(withCString(bytes) { strdup($0) })
         }
         for (name, value) in extraEnvironment.sorted(by: { $0.key < $1.key }) {
             environment.append(strdup("\(name)=\(value)"))
@@ -67,7 +79,9 @@ final class JobSpawner {
         if name.isEmpty {
             found = nil
         } else if name.contains(UInt8(ascii: "/")) {
-            found = Self.isExecutableFile(name) ? name : nil
+            // A relative path names a file in the jobs' working directory, where the exec runs.
+            let path = name.first != UInt8(ascii: "/") ? workingDirectory.map { $0 + [UInt8(ascii: "/")] + name } ?? name : name
+            found = Self.isExecutableFile(path) ? path : nil
         } else {
             for directory in searchPath {
                 let candidate = directory + [UInt8(ascii: "/")] + name
@@ -80,6 +94,21 @@ final class JobSpawner {
         if programs.count > 4096 { programs.removeAll() }
         programs[name] = found
         return found
+    }
+
+    /// Why `name` runs nothing (``resolve(_:)`` gave `nil`): a path that exists but is not an
+    /// executable file, or nothing found.
+    func whyNotRunnable(_ name: Bytes) -> RunError {
+        let path = name.first != UInt8(ascii: "/") ? workingDirectory.map { $0 + [UInt8(ascii: "/")] + name } ?? name : name
+        if name.contains(UInt8(ascii: "/")), Self.exists(path) { return RunError(.notExecutable, program: name.text) }
+        return RunError(.programNotFound, program: name.text)
+    }
+
+    private static func exists(_ path: Bytes) -> Bool {
+        withCString(path) { pointer in
+            var info = stat()
+            return stat(pointer, &info) == 0
+        }
     }
 
     private static func isExecutableFile(_ path: Bytes) -> Bool {
@@ -108,7 +137,8 @@ final class JobSpawner {
             }
         }
         var configuration = SpawnConfiguration(executable: program, arguments: arguments)
-        configuration.strategy = .cloneWithoutWaiting
+        configuration.strategy = strategy
+        configuration.workingDirectory = workingDirectory
         configuration.environment = .prepared(base: baseEnvironment, owner: self, extra: extra)
         configuration.standardInput = .descriptor(input ?? devNull)
         if let output { configuration.standardOutput = .descriptor(output) }
@@ -121,7 +151,7 @@ final class JobSpawner {
         configuration.wantsPIDFD = true
         do {
             let child = try ProcessSpawner.spawn(configuration)
-            return Child(pid: child.pid, pidfd: child.pidfd, launch: child.launch!)
+            return Child(pid: child.pid, pidfd: child.pidfd, launch: child.launch)
         } catch {
             throw Failure(program: program, errno: error.errno)
         }

@@ -9,12 +9,16 @@ final class OutputBudget {
     let total: Int
     /// The directory for spill files.
     let directory: Bytes
+    /// Bytes one buffer keeps at most (the Swift API's output limit); past it bytes are counted
+    /// only. `nil`: everything is kept.
+    let cap: Int?
     private(set) var used = 0
 
-    init(perJob: Int = 1 << 20, total: Int = 16 << 20, directory: Bytes) {
+    init(perJob: Int = 1 << 20, total: Int = 16 << 20, directory: Bytes, cap: Int? = nil) {
         self.perJob = perJob
         self.total = total
         self.directory = directory
+        self.cap = cap
     }
 
     func take(_ bytes: Int) -> Bool {
@@ -48,10 +52,22 @@ final class OutputBuffer {
 
     deinit { release() }
 
-    /// Appends `bytes`.
+    /// Bytes kept: ``count`` less what the budget's cap left out (and what a failed spill lost).
+    var kept: Int { memory.count + spilled }
+
+    /// Whether bytes were received that are not kept (past the cap).
+    var isTruncated: Bool { count > kept }
+
+    /// Appends `bytes` (as far as the budget's cap allows).
     func append(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }
         count += bytes.count
+        var bytes = bytes
+        if let cap = budget.cap, kept + bytes.count > cap {
+            let room = max(cap - kept, 0)
+            guard room > 0 else { return }
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[0..<room])
+        }
         if spill < 0, memory.count + bytes.count <= budget.perJob, budget.take(bytes.count) {
             memory.append(contentsOf: bytes)
             reserved += bytes.count

@@ -35,21 +35,28 @@ final class RunScheduler {
     private var owners: [(job: Int, stream: Int)] = []
     /// Standard input, while the next job's record has not arrived and jobs are running.
     private var inputToWaitFor: Int32?
-    private var signalPipe: (read: Int32, write: Int32) = (-1, -1)
+    /// The host's control pipe (``RunHost/controlDescriptor``): signals, or a cancellation.
+    private var control: Int32 = -1
+    let host: RunHost
+    /// The broken standard output has been handled (the library's host has no handler).
+    private var brokenPipeHandled = false
     /// What one `read` of a job's pipe lands in.
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     /// Set when the kernel gives no pidfds: the loop then reaps by polling.
     var noPidfd = false
 
-    init(options: RunOptions, feed: JobFeed, template: CommandTemplate?, maxJobs: Int) throws(RunUsageError) {
+    init(options: RunOptions, feed: JobFeed, template: CommandTemplate?, host: RunHost) throws(RunUsageError) {
         self.options = options
         self.feed = feed
         self.template = template
-        spawner = JobSpawner(extraEnvironment: ["PARALLEL_PID": String(getpid())])
+        self.host = host
+        spawner = JobSpawner(
+            extraEnvironment: ["PARALLEL_PID": String(getpid())], environment: host.environment,
+            workingDirectory: host.workingDirectory, strategy: host.strategy)
         var directory = options.tmpdir ?? Array("/tmp".utf8)
         if options.tmpdir == nil, let tmp = getenv("TMPDIR") { directory = Array(String(cString: tmp).utf8) }
-        budget = OutputBudget(directory: directory)
-        output = try RunOutput(options: options, template: template, names: feed.names)
+        budget = OutputBudget(directory: directory, cap: host.outputLimit)
+        output = try RunOutput(options: options, template: template, names: feed.names, host: host)
         if options.progress.any, !options.dryRun {
             var style: ProgressBar.Style = []
             if options.progress.bar { style.insert(.bar) }
@@ -60,7 +67,7 @@ final class RunScheduler {
         } else {
             progress = nil
         }
-        machine = RunStateMachine(.init(options: options, maxJobs: maxJobs))
+        machine = RunStateMachine(.init(options: options, maxJobs: host.maxJobs))
         machine.inputTotal = feed.total
     }
 
@@ -71,8 +78,8 @@ final class RunScheduler {
     /// Runs every job and returns the exit status GNU parallel would give.
     func run() throws(RunUsageError) -> Int32 {
         if options.dryRun { return try dryRun() }
-        installSignalPipe()
-        defer { removeSignalPipe() }
+        control = host.willStartJobs?() ?? host.controlDescriptor
+        defer { host.didEndJobs?() }
         while true {
             try startJobs()
             if machine.isFinished { break }
@@ -142,7 +149,7 @@ final class RunScheduler {
     private func waitForEvents() {
         descriptors.removeAll(keepingCapacity: true)
         owners.removeAll(keepingCapacity: true)
-        descriptors.append(pollfd(fd: signalPipe.read, events: Int16(POLLIN), revents: 0))
+        descriptors.append(pollfd(fd: control, events: Int16(POLLIN), revents: 0))
         owners.append((-1, -1))
         if let inputToWaitFor {
             // Polled only to wake up: the next `startJobs` reads what arrived.
@@ -262,36 +269,23 @@ final class RunScheduler {
 
     // MARK: - Signals and stopping
 
-    private func installSignalPipe() {
-        signal(SIGPIPE, SIG_IGN)
-        var fds: [Int32] = [-1, -1]
-        guard (try? systemCall("pipe2", { pk_pipe_cloexec(&fds, 1) })) != nil else { return }
-        signalPipe = (fds[0], fds[1])
-        pk_install_signal_pipe(fds[1])
-    }
-
-    private func removeSignalPipe() {
-        pk_restore_default_signals()
-        if signalPipe.read >= 0 {
-            close(signalPipe.read)
-            close(signalPipe.write)
-        }
-    }
-
-    /// Tells the machine the signals the handler wrote to the signal pipe (non-blocking).
+    /// Tells the machine what the host wrote to its control pipe (non-blocking): the signals the
+    /// CLI's handler caught, or 0 for a cancellation.
     private func readSignals() {
-        guard signalPipe.read >= 0 else { return }
+        guard control >= 0 else { return }
         var byte: UInt8 = 0
-        while (try? systemCall("read", { read(signalPipe.read, &byte, 1) })) == 1 {
-            machine.signalReceived(Int32(byte))
+        while (try? systemCall("read", { read(control, &byte, 1) })) == 1 {
+            if byte == 0 { machine.cancel() } else { machine.signalReceived(Int32(byte)) }
         }
     }
 
-    /// Standard output is a closed pipe: stop the jobs, then end as GNU does, by SIGPIPE.
-    private func stopForBrokenPipe() -> Never {
+    /// Standard output is a closed pipe: stop the jobs, then let the host end the process (the
+    /// CLI ends as GNU does, by SIGPIPE); a host without a policy for it gets a failed write.
+    private func stopForBrokenPipe() {
+        guard !brokenPipeHandled else { return }
+        brokenPipeHandled = true
         for case let job? in jobs where job.pid > 0 && job.status == nil { _ = kill(-job.pid, SIGTERM) }
-        signal(SIGPIPE, SIG_DFL)
-        raise(SIGPIPE)
-        _exit(141)
+        if let brokenPipe = host.brokenPipe { brokenPipe() }
+        machine.writeFailed()
     }
 }

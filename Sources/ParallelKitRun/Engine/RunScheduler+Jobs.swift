@@ -10,6 +10,7 @@ extension RunScheduler {
     func launch(_ job: Job) {
         job.slot = machine.slot(of: job.id)
         job.live = machine.printsLive(job.id)
+        job.attempt = machine.attemptNumber(of: job.id)
         let command = command(for: job)
         output.printStarting(job)
 
@@ -38,11 +39,16 @@ extension RunScheduler {
         switch command {
         case .exec(let path, let argv): (program, arguments, direct) = (path, argv, true)
         case .shell(let text): (program, arguments, direct) = (spawner.shell, [spawner.shell, Array("-c".utf8), text], false)
+        case .unrunnable(let name):
+            (program, arguments, direct) = (name, [name], true)
+            job.launchError = spawner.whyNotRunnable(name)
         }
         job.startWall = MonotonicClock.wallSeconds()
         job.startTime = MonotonicClock.nanoseconds()
         var started = false
-        if let pipeFailure {
+        if job.launchError != nil {
+            // The Swift API's typed error (nothing to start): the job fails as status 127 would.
+        } else if let pipeFailure {
             // Out of descriptors: the job fails visibly rather than running ungrouped or without
             // its --pipe block (`-j` is capped by the descriptor limit, so this is a last resort).
             writer.message("cannot create a pipe for job \(job.spec.sequence): \(pipeFailure.reason)")
@@ -60,6 +66,7 @@ extension RunScheduler {
                 started = true
             } catch {
                 writer.message("cannot start \(error.program.text): \(SystemError.reason(error.errno))")
+                job.launchError = RunError(launching: error.program, errno: error.errno)
             }
         }
         for fd in [outputPipe[1], errorPipe[1], inputPipe[0]] where fd >= 0 { close(fd) }
@@ -81,13 +88,19 @@ extension RunScheduler {
     /// How this job runs: directly when the template allows, else under the shell.
     private func command(for job: Job) -> JobCommand {
         if let logged = job.spec.loggedCommand { return .shell(logged) }
+        if host.argumentVectors {
+            let name = job.spec.arguments.first ?? []
+            guard let path = spawner.resolve(name) else { return .unrunnable(name) }
+            return .exec(program: path, arguments: job.spec.arguments)
+        }
         guard let template else {
             return .shell(Array(job.spec.arguments.joined(separator: [0x20])))
         }
         if !template.needsShell {
             let argv = template.argv(output.context(job))
-            if let name = argv.first, !CommandTemplate.shellWords.contains(name), let path = spawner.resolve(name) {
-                return .exec(program: path, arguments: argv)
+            if let name = argv.first, !CommandTemplate.shellWords.contains(name) {
+                if let path = spawner.resolve(name) { return .exec(program: path, arguments: argv) }
+                if host.typedLaunchErrors { return .unrunnable(name) }
             }
         }
         return .shell(output.shownCommand(job))
@@ -169,6 +182,7 @@ extension RunScheduler {
             job.launch = nil
             if launch.execErrno != 0 {
                 writer.message("cannot start \(launch.program.text): \(SystemError.reason(launch.execErrno))")
+                job.launchError = RunError(launching: launch.program, errno: launch.execErrno)
             }
         }
         if job.pidfd >= 0 {

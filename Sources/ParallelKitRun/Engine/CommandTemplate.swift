@@ -9,7 +9,7 @@
 /// With several arguments per job (`-n`, `-N`), a word that holds `{}` (or `{.}`, `{/}` …) is
 /// repeated once per argument, as GNU's context replacement (`-X`) does: `-N2 echo x{}y ::: a b`
 /// runs `echo xay xby`.
-struct CommandTemplate: Sendable {
+package struct CommandTemplate: Sendable {
     /// What a replacement string stands for.
     enum Value: Sendable, Equatable {
         /// `{}` and its path forms: every argument of the job.
@@ -125,7 +125,7 @@ struct CommandTemplate: Sendable {
     }
 
     /// Whether `text` holds a replacement string (for `--results` templates).
-    static func hasReplacement(_ text: Bytes) throws(RunUsageError) -> Bool {
+    package static func hasReplacement(_ text: Bytes) throws(RunUsageError) -> Bool {
         try pieces(text, replaceString: Array("{}".utf8), header: false).contains {
             if case .replacement = $0 { true } else { false }
         }

@@ -16,6 +16,8 @@ final class JobFeed {
         case records(InputCombinations)
         case blocks(PipeSource)
         case logged([(Int, Bytes)], Int)
+        /// The Swift API's jobs: each one's arguments (values for a template, or an argv).
+        case provided(ProvidedJobs)
     }
 
     private var source: Source
@@ -29,7 +31,9 @@ final class JobFeed {
     /// Jobs skipped because the joblog says they are done.
     private(set) var skipped = 0
 
-    init(options: RunOptions, resume: JobLog.Entries?, jobSlots: Int) throws(RunUsageError) {
+    init(
+        options: RunOptions, resume: JobLog.Entries?, jobSlots: Int, provided: ProvidedJobs? = nil
+    ) throws(RunUsageError) {
         perJob = options.maxArguments
         skipEmpty = options.skipEmpty
         switch options.resume {
@@ -44,7 +48,10 @@ final class JobFeed {
         case .retryFailedFromLog:
             skip = { _ in false }
         }
-        if options.resume == .retryFailedFromLog {
+        if let provided {
+            source = .provided(provided)
+            total = provided.jobs.count
+        } else if options.resume == .retryFailedFromLog {
             let failed = (resume?.failed ?? [:]).sorted { $0.key < $1.key }
             source = .logged(failed, 0)
             total = failed.count
@@ -115,6 +122,10 @@ final class JobFeed {
             return .job(JobSpec(
                 sequence: entries[index].0, arguments: [], input: nil,
                 loggedCommand: entries[index].1))
+        case .provided(let provided):
+            guard let arguments = provided.next() else { return nil }
+            defer { nextSequence += 1 }
+            return .job(JobSpec(sequence: nextSequence, arguments: arguments, input: nil, loggedCommand: nil))
         case .blocks(let pipe):
             if !waiting, let fd = pipe.descriptorToWaitFor() { return .inputPending(fd) }
             guard let block = try pipe.next() else { return nil }
@@ -140,5 +151,19 @@ final class JobFeed {
                 sequence: nextSequence, arguments: arguments, input: nil,
                 loggedCommand: nil))
         }
+    }
+}
+
+/// The jobs a Swift caller gave (``CommandRunner``), handed out in order on the loop's thread.
+final class ProvidedJobs {
+    let jobs: [[Bytes]]
+    private var index = 0
+
+    init(_ jobs: [[Bytes]]) { self.jobs = jobs }
+
+    func next() -> [Bytes]? {
+        guard index < jobs.count else { return nil }
+        defer { index += 1 }
+        return jobs[index]
     }
 }

@@ -1,0 +1,33 @@
+import CParallelKit
+import ParallelKitSystem
+
+/// The pipe through which a ``JobResults`` iterator cancels its run: the runner's loop polls the
+/// read end (``RunHost/controlDescriptor``) and a 0 byte ends every running job's process group
+/// through the teardown sequence. Both ends live as long as this object, which the iterator and
+/// the runner's thread share, so a write never meets a closed pipe (no SIGPIPE in the host).
+final class RunControl: Sendable {
+    let read: Int32
+    private let writeEnd: Int32
+
+    /// - Throws: ``RunError`` (``RunError/Code/spawnFailed``) when no pipe can be made.
+    init() throws(RunError) {
+        var fds: [Int32] = [-1, -1]
+        do {
+            _ = try systemCall("pipe2") { pk_pipe_cloexec(&fds, 1) }
+        } catch {
+            throw RunError(.spawnFailed, errno: error.errno, message: "cannot create a pipe: \(error.reason)")
+        }
+        (read, writeEnd) = (fds[0], fds[1])
+    }
+
+    deinit {
+        close(read)
+        close(writeEnd)
+    }
+
+    /// Asks the run to stop (non-blocking; a full pipe already holds a request).
+    func cancel() {
+        var byte: UInt8 = 0
+        _ = try? systemCall("write") { write(writeEnd, &byte, 1) }
+    }
+}
