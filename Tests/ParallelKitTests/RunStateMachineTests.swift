@@ -4,77 +4,8 @@ import Testing
 @testable import ParallelKitCLI
 @testable import ParallelKitRun
 
-private typealias Action = RunStateMachine.Action
-private typealias HaltNote = RunStateMachine.HaltNote
-
-/// One millisecond in the machine's unit.
-private let ms: UInt64 = 1_000_000
-
-extension RunStateMachine {
-    fileprivate init(
-        jobs: Int, retries: Int = 1, retryDelay: Double = 0, halt: String? = nil, timeout: RunOptions.Timeout? = nil,
-        termseq: String? = nil, keepOrder: Bool = false, lineBuffered: Bool = false
-    ) {
-        self.init(Configuration(
-            maxJobs: jobs, retries: retries, retryDelay: retryDelay, halt: halt.flatMap(HaltPolicy.parse) ?? .never,
-            timeout: timeout, teardown: termseq.flatMap(Teardown.parse) ?? .gnuDefault, keepOrder: keepOrder,
-            lineBuffered: lineBuffered))
-    }
-
-    /// What a turn of the loop at `now` asks for.
-    fileprivate mutating func tick(at now: UInt64) -> [Action] {
-        var actions: [Action] = []
-        tick(at: now, into: &actions)
-        return actions
-    }
-
-    fileprivate mutating func end() -> [Action] {
-        var actions: [Action] = []
-        end(into: &actions)
-        return actions
-    }
-
-    /// Starts the next job from the input as the poll loop does, its process leading `group`.
-    fileprivate mutating func startNext(group: Int32, at time: UInt64) -> JobID {
-        #expect(nextStart(at: time) == .nextInput)
-        let id = add()
-        started(id, group: group, at: time)
-        return id
-    }
-
-    /// Three jobs with `-k` and `--retries 2`: `a` (group 100) runs, `b` waits 10 s to retry,
-    /// `c` has finished and waits for its turn.
-    fileprivate static func runningWaitingAndRetrying() -> (RunStateMachine, a: JobID, b: JobID, c: JobID) {
-        var machine = RunStateMachine(jobs: 3, retries: 2, retryDelay: 10, keepOrder: true)
-        let a = machine.startNext(group: 100, at: 0)
-        let b = machine.startNext(group: 101, at: 0)
-        let c = machine.startNext(group: 102, at: 0)
-        machine.complete(c, .exited(0), at: ms)
-        #expect(machine.tick(at: ms) == [.finished(c, failed: false)], "waits for its turn")
-        machine.complete(b, .exited(1), at: ms)
-        #expect(machine.tick(at: ms) == [.retry(b, at: 10_001 * ms)])
-        return (machine, a, b, c)
-    }
-
-    /// `--halt soon,fail=1` with two jobs: the first failed (no more starts), `b` (group 101)
-    /// runs; then the runner gets SIGHUP.
-    fileprivate static func haltedSoonThenHungUp() -> (RunStateMachine, b: JobID) {
-        var machine = RunStateMachine(jobs: 2, halt: "soon,fail=1")
-        let a = machine.startNext(group: 100, at: 0)
-        let b = machine.startNext(group: 101, at: 0)
-        machine.complete(a, .exited(1), at: ms)
-        _ = machine.tick(at: ms)
-        machine.signalReceived(SIGHUP)
-        return (machine, b)
-    }
-
-    /// The job's process exits and its pipes close.
-    fileprivate mutating func complete(_ id: JobID, _ status: TerminationStatus, at time: UInt64, groupAlive: Bool = false) {
-        exited(id, status, groupAlive: groupAlive, at: time)
-        outputClosed(id)
-    }
-}
-
+// RunStateMachine.swift and RunStateMachine+Transitions.swift without processes; the helpers
+// are in RunStateMachine+TestSupport.swift, the stops from outside in +TransitionsTests.
 @Suite("RunStateMachine: the runner's jobs without processes")
 struct RunStateMachineTests {
     @Test("a job that succeeds is counted and printed; the run exits 0")
@@ -402,61 +333,6 @@ struct RunStateMachineTests {
         machine.groupEnded(100)
         #expect(machine.isFinished)
         #expect(machine.end() == [.skip(b, note: HaltNote(outcome: "failed")), .exit(3)])
-    }
-
-    @Test("a signal to the runner: no more starts, retries cancelled, jobs signalled then --termseq, exit 128 + signal")
-    func signalToRunner() {
-        var (machine, a, b, c) = RunStateMachine.runningWaitingAndRetrying()
-        machine.signalReceived(SIGINT)
-        machine.signalReceived(SIGTERM)
-        #expect(machine.tick(at: 2 * ms) == [.forget(b), .discard(a), .signal(group: 100, signal: SIGINT)])
-        #expect(machine.nextStart(at: 2 * ms) == nil)
-        #expect(machine.tick(at: 2 * ms) == [.signal(group: 100, signal: SIGTERM)])
-        machine.complete(a, .signaled(SIGINT), at: 3 * ms)
-        #expect(machine.tick(at: 3 * ms) == [.forget(a)])
-        machine.groupEnded(100)
-        #expect(machine.isFinished)
-        #expect(machine.end() == [.print(c, killed: false, note: nil), .exit(128 + SIGINT)], "turns that never came print in order")
-    }
-
-    @Test("a signal after --halt soon has stopped the starts ends nothing more, but sets the exit status")
-    func signalAfterHaltSoon() {
-        var (machine, b) = RunStateMachine.haltedSoonThenHungUp()
-        #expect(machine.tick(at: 2 * ms) == [])
-        machine.complete(b, .exited(0), at: 3 * ms)
-        #expect(machine.tick(at: 3 * ms) == [.finished(b, failed: false), .print(b, killed: false, note: nil)])
-        #expect(machine.end() == [.exit(128 + SIGHUP)])
-    }
-
-    @Test("a failed write: no more starts at once; the next tick cancels retries and ends the running jobs; waiting turns are skipped; exit 255")
-    func writeFailure() {
-        var (machine, a, b, c) = RunStateMachine.runningWaitingAndRetrying()
-        #expect(!machine.hasWorkNow)
-        machine.writeFailed()
-        #expect(machine.nextStart(at: 20_000 * ms) == nil, "no job starts, not even a retry that is due")
-        #expect(machine.hasWorkNow, "the loop does not wait before the next tick")
-        // As --halt now: dropped, then GNU's --termseq (TERM first) at once.
-        #expect(machine.tick(at: 2 * ms) == [.forget(b), .discard(a), .signal(group: 100, signal: SIGTERM)])
-        #expect(!machine.hasWorkNow)
-        machine.writeFailed()
-        #expect(machine.tick(at: 3 * ms) == [], "a second failure ends nothing again")
-        machine.complete(a, .signaled(SIGTERM), at: 4 * ms)
-        #expect(machine.tick(at: 4 * ms) == [.forget(a)])
-        machine.groupEnded(100)
-        #expect(machine.isFinished)
-        #expect(machine.end() == [.skip(c, note: nil), .exit(255)], "a finished job whose turn never came is not printed")
-    }
-
-    @Test("a failed write after --halt soon still ends the running jobs, and its 255 wins over a signal's status")
-    func writeFailureAfterHaltSoon() {
-        var (machine, b) = RunStateMachine.haltedSoonThenHungUp()
-        machine.writeFailed()
-        #expect(machine.tick(at: 2 * ms) == [.discard(b), .signal(group: 101, signal: SIGTERM)])
-        machine.complete(b, .signaled(SIGTERM), at: 3 * ms)
-        #expect(machine.tick(at: 3 * ms) == [.forget(b)])
-        machine.groupEnded(101)
-        #expect(machine.isFinished)
-        #expect(machine.end() == [.exit(255)])
     }
 
     @Test("--timeout N%: a deadline once three jobs have succeeded, N% of their median runtime")
