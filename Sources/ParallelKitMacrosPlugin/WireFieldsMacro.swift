@@ -47,7 +47,9 @@ public struct WireFieldsMacro: ExtensionMacro {
     private static func storedProperties(of structure: StructDeclSyntax) throws(WireFieldsDiagnostic) -> [WireFieldsExpansion.Field] {
         var fields: [WireFieldsExpansion.Field] = []
         for member in structure.memberBlock.members {
-            if let function = member.decl.as(FunctionDeclSyntax.self), function.name.text == "encode" {
+            if let function = member.decl.as(FunctionDeclSyntax.self), function.name.text == "encode",
+                function.signature.parameterClause.parameters.first?.firstName.text == "to"
+            {
                 throw .customCoding("encode(to:)", Syntax(function))
             }
             if let initializer = member.decl.as(InitializerDeclSyntax.self),

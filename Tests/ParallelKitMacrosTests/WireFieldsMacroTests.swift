@@ -4,7 +4,7 @@ import Testing
 // What `@WireFields` expands to, and what it refuses (WireFieldsMacro.swift).
 @Suite("WireFieldsMacro")
 struct WireFieldsMacroTests {
-    @Test("one write and one read per stored property, in order; optionals IfPresent; computed and static skipped")
+    @Test("one write and one read per stored property, in order; optionals IfPresent; computed, static and methods skipped")
     func storedProperties() {
         assertExpansion(
             """
@@ -15,6 +15,7 @@ struct WireFieldsMacroTests {
                 var minimum, maximum: Int
                 var note: String? { didSet {} }
                 var width: Int { maximum - minimum }
+                func encode(_ value: Int) -> Int { value }
             }
             """,
             expandedSource: """
@@ -24,6 +25,7 @@ struct WireFieldsMacroTests {
                     var minimum, maximum: Int
                     var note: String? { didSet {} }
                     var width: Int { maximum - minimum }
+                    func encode(_ value: Int) -> Int { value }
                 }
 
                 extension RangeCount: ParallelKit.WireFields {
