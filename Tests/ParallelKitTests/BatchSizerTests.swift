@@ -33,6 +33,22 @@ struct BatchSizerTests {
         #expect(bounded.nextSize(remaining: 4) == 4)
     }
 
+    @Test("a map's adaptive batch is never larger than the inputs in flight, once any are")
+    func boundedByInFlight() {
+        var sizer = BatchSizer(chunking: .adaptive, workers: 2)
+        sizer.record(seconds: 1e-6, count: 1)
+        sizer.record(seconds: 16e-6, count: 16)  // would grow to 256
+        #expect(sizer.nextSize(remaining: 1_000_000, inFlight: 0) == 256, "nothing in flight: the measured size")
+        #expect(sizer.nextSize(remaining: 1_000_000, inFlight: 3) == 3, "the workers have 3 inputs: send no more than that")
+        #expect(sizer.nextSize(remaining: 1_000_000, inFlight: 10_000) == 256, "the measured size when smaller")
+        #expect(sizer.nextSize(remaining: 8, inFlight: 3) == 2, "and the balance still leaves every worker a batch")
+
+        let fixed = BatchSizer(chunking: .fixed(50), workers: 2)
+        #expect(fixed.nextSize(remaining: 1_000, inFlight: 3) == 50, "Python's chunksize is kept as given")
+        let bounded = BatchSizer(chunking: .adaptive(minimum: 10, maximum: 40), workers: 2)
+        #expect(bounded.nextSize(remaining: 1_000, inFlight: 3) == 10, "never below the minimum")
+    }
+
     @Test("queued at once, adaptive cuts about four batches per worker, as Python's map_async")
     func queuedAtOnce() {
         #expect(BatchSizer.queuedAtOnce(count: 1000, workers: 2, chunking: .adaptive) == 125)

@@ -230,20 +230,23 @@ extension ProcessPool {
         }
         var next = encoded.last?.range.upperBound ?? 0
         var inFlight = encoded.count
+        var inputsInFlight = next
         var firstError: BackendError?
         while (next < inputs.count && firstError == nil) || inFlight > 0 {
             while firstError == nil, inFlight < BatchSizer.batchesInFlightPerWorker * workerCount, next < inputs.count {
-                let size = sizer.nextSize(remaining: inputs.count - next)
+                let size = sizer.nextSize(remaining: inputs.count - next, inFlight: inputsInFlight)
                 let start = next
                 submitBatch(task, inputs[start..<(start + size)], firstIndex: start, cancellation: cancellation)
                     .onCompletion { inbox.push((start, $0)) }
                 next += size
                 inFlight += 1
+                inputsInFlight += size
             }
             let (start, outcome) = await inbox.next()
             inFlight -= 1
             switch outcome {
             case .success(let batch):
+                inputsInFlight -= batch.outputs.count  // after a failure, nothing more is sent
                 sizer.record(seconds: batch.seconds, count: batch.outputs.count)
                 pieces.append((start, batch.outputs))
             case .failure(let error):
