@@ -140,6 +140,36 @@ struct WireFieldsTests {
         #expect(try WireCoder.decode([Reading].self, from: WireCoder.encode([shuffled, shuffled])) == [expected, expected])
     }
 
+    @Test("arrays of another element type or of tagged values are read by key, as Codable reads them")
+    func otherArrays() throws {
+        struct Narrow: Codable {
+            var id = 1, station = "Kew", celsius = 2.5, calibrated = true
+            var samples: [Float] = [1.5]
+            var counts: [Int32] = [3]
+            var note: String? = nil
+            var spot = Spot(x: 1, y: 2)
+            var mark: Mark? = nil
+        }
+        struct Tagged: Codable {
+            var id = 1, station = "Kew", celsius = 2.5, calibrated = true
+            var samples: [Double?] = [1.5]
+            var counts: [Int?] = [3]
+            var spot = Spot(x: 1, y: 2)
+        }
+        // Codable refuses a packed [Float] for [Double] and converts tagged values: so does
+        // the field-by-field read, which gives way to `init(from:)` on both.
+        for (bytes, reads) in [(try WireCoder.encode(Narrow()), false), (try WireCoder.encode(Tagged()), true)] {
+            let fast = Result { try WireCoder.decode(Reading.self, from: bytes) }
+            let plain = Result { try WireCoder.decode(PlainReading.self, from: bytes) }
+            #expect((try? fast.get()).map(PlainReading.init) == (try? plain.get()))
+            if reads {
+                #expect(try fast.get().samples == [1.5] && fast.get().counts == [3])
+            } else {
+                #expect(throws: DecodingError.self) { try fast.get() }
+            }
+        }
+    }
+
     @Test("a missing field is keyNotFound naming it, as Codable reports it")
     func missingField() throws {
         struct Partial: Codable { var id: Int; var station: String }

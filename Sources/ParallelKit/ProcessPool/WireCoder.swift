@@ -90,18 +90,15 @@ struct PackedCodec: Sendable {
         arrayType = ObjectIdentifier([Element].self)
         stride = MemoryLayout<Element>.stride
         write = { array, kind, buffer in
-            let array = array.load(as: [Element].self)
-            buffer.append(WireTag.packed.rawValue)
-            buffer.append(kind)
-            buffer.appendUInt32(UInt32(array.count))
-            array.withUnsafeBytes { buffer.append(contentsOf: $0) }
+            buffer.appendPacked(array.load(as: [Element].self), kind: kind)
         }
         read = { reader, path, target throws(DecodingError) in
             target.initializeMemory(as: [Element].self, to: try Self.read(Element.self, from: reader, path: path))
         }
     }
 
-    private static func read<Element: BitwiseCopyable>(
+    /// The elements of a packed block, read from just after its kind byte.
+    static func read<Element: BitwiseCopyable>(
         _: Element.Type, from reader: WireReader, path: WirePath
     ) throws(DecodingError) -> [Element] {
         let count = Int(try reader.uint32(path))
@@ -133,6 +130,9 @@ struct PackedCodec: Sendable {
         PackedCodec(Bool.self),
     ]
 
+    /// The kind bytes of `[Int]` and `[Double]` (their places in ``all``).
+    static let intKind: UInt8 = 0
+    static let doubleKind: UInt8 = 11
     private static let intArray = PackedCodec(Int.self)
     private static let doubleArray = PackedCodec(Double.self)
     /// `[Int]` and `[Double]`, looked up once: naming `[Int].self` in code that is not
@@ -158,8 +158,8 @@ struct PackedCodec: Sendable {
     static func of<T>(_ type: T.Type) -> (kind: UInt8, codec: PackedCodec)? {
         // The common ones without touching the table.
         let id = ObjectIdentifier(T.self)
-        if id == intArrayType { return (0, intArray) }
-        if id == doubleArrayType { return (11, doubleArray) }
+        if id == intArrayType { return (intKind, intArray) }
+        if id == doubleArrayType { return (doubleKind, doubleArray) }
         for (kind, codec) in all.enumerated() where codec.arrayType == id { return (UInt8(kind), codec) }
         return nil
     }

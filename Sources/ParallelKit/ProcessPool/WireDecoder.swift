@@ -44,6 +44,14 @@ extension WireReader {
         return withUnsafeMutableBytes(of: &word) { $0.baseAddress!.bindMemory(to: T.self, capacity: 1).move() }
     }
 
+    /// The packed `[Element]` of `kind` at the offset (its tag included).
+    @inline(__always) func packedElements<Element: BitwiseCopyable>(
+        _: Element.Type, kind: UInt8, _ path: WirePath
+    ) throws(DecodingError) -> [Element] {
+        guard try tag(path) == .packed, try byte(path) == kind else { throw corrupt(path, "expected a packed array of \(Element.self)") }
+        return try PackedCodec.read(Element.self, from: self, path: path)
+    }
+
     /// The `Int` at the offset when it is tagged `int`, as `WireEncoder` writes every `Int`;
     /// `nil` (the offset unmoved) for anything else.
     @inline(__always) func taggedInt() -> Int? {

@@ -123,6 +123,13 @@ final class WireWriter {
             raw.storeBytes(of: (count &+ 1).littleEndian, toByteOffset: offset, as: UInt32.self)
         }
     }
+    /// Writes `array` as a packed block: tag, `kind` byte, count, the raw elements.
+    @inline(__always) func appendPacked<Element: BitwiseCopyable>(_ array: [Element], kind: UInt8) {
+        append(WireTag.packed.rawValue)
+        append(kind)
+        appendUInt32(UInt32(array.count))
+        array.withUnsafeBytes { append(contentsOf: $0) }
+    }
     @inline(__always) func appendString(_ string: String) {
         var string = string
         string.withUTF8 { utf8 in

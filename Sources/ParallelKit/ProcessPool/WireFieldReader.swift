@@ -61,6 +61,18 @@ public struct WireFieldReader: ~Copyable {
         return try reader.taggedString(path)
     }
 
+    /// Reads the `[Int]` under `key`.
+    public mutating func read(_ type: [Int].Type, forKey key: StaticString) throws(DecodingError) -> [Int] {
+        try self.key(key)
+        return try reader.packedElements(Int.self, kind: PackedCodec.intKind, path)
+    }
+
+    /// Reads the `[Double]` under `key`.
+    public mutating func read(_ type: [Double].Type, forKey key: StaticString) throws(DecodingError) -> [Double] {
+        try self.key(key)
+        return try reader.packedElements(Double.self, kind: PackedCodec.doubleKind, path)
+    }
+
     /// Reads the `T` under `key`: in place when it is a number, string, Bool or array of
     /// numbers, else through its `init(from:)`.
     public mutating func read<T: Decodable>(_ type: T.Type, forKey key: StaticString) throws(DecodingError) -> T {

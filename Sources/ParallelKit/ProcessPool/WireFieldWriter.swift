@@ -43,6 +43,18 @@ public struct WireFieldWriter: ~Copyable {
         buffer.appendString(value)
     }
 
+    /// Writes `value` under `key`, as a packed block.
+    public mutating func write(_ value: [Int], forKey key: StaticString) throws(EncodingError) {
+        self.key(key)
+        buffer.appendPacked(value, kind: PackedCodec.intKind)
+    }
+
+    /// Writes `value` under `key`, as a packed block.
+    public mutating func write(_ value: [Double], forKey key: StaticString) throws(EncodingError) {
+        self.key(key)
+        buffer.appendPacked(value, kind: PackedCodec.doubleKind)
+    }
+
     /// Writes `value` under `key`: in place when it is a number, string, Bool or array of
     /// numbers, else as its `encode(to:)` writes it.
     public mutating func write<T: Encodable>(_ value: T, forKey key: StaticString) throws(EncodingError) {
