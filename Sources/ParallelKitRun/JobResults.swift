@@ -39,8 +39,8 @@ public struct JobResults: AsyncSequence, Sendable {
 
         init(plan: RunPlan) { run = ActiveRun(plan) }
 
-        /// The most results that ever waited for this iterator at once (tests: at most `maxBuffered`).
-        var highWaterMark: Int { run.channel.highWaterMark }
+        /// The run's results on their way to this iterator (tests read its high-water mark).
+        var channel: ResultChannel { run.channel }
 
         public mutating func next() async throws(RunError) -> JobResult? { try await run.next() }
 
