@@ -28,8 +28,9 @@ public struct CommandRunner: Sendable {
     public var configuration: RunConfiguration
     /// How jobs start: `posix_spawn`, safe whatever this process's other threads do. The clone
     /// that does not wait for the exec (the CLI's) is set here only by tests
-    /// (`JobSpawnerTests`, the threaded-host stress test).
-    var spawnStrategy = SpawnConfiguration.Strategy.posixSpawn
+    /// (`JobSpawnerTests`, the threaded-host stress test) and by the bench's `run-library`
+    /// `clone` row, which measures what the library gives up.
+    package var spawnStrategy = SpawnConfiguration.Strategy.posixSpawn
 
     /// A runner with `configuration` (GNU parallel's defaults when none is given).
     public init(_ configuration: RunConfiguration = RunConfiguration()) {
