@@ -8,8 +8,9 @@
 #                       (1.0.2 spawns each PATH candidate in turn: one failed spawn per entry
 #                       before /usr/bin, per job)
 #   xargs               `xargs -P2 -n1 true < 2000 lines`
-#   library             the runner as a library: `parallelkit bench --json --workload run-library`,
-#                       when that workload exists (skipped, and said so, otherwise)
+#   library:posix-spawn the runner as a library: `parallelkit bench --json --repetitions 1
+#                       --workload run-library` (CommandRunner.map over 2,000 x [path of true],
+#                       workers 2, every status checked), one row per variant the workload prints
 # Target: library <= parallelkit-run, library <= swift-subprocess, library <= xargs.
 # --no-by-name leaves out the by-name row (the slowest, by far, where PATH is long).
 #
@@ -59,12 +60,11 @@ else
     pk="$root/.build/static-exe/release/parallelkit"
 fi
 
-# TODO(issue 15, run-library): the library row. `runlib` is moving the runner into a library
-# target; once `parallelkit bench` has a `run-library` workload (2,000 x `true`, -j2, through the
-# library's API), this hook times it. Until then the row is skipped.
+# The library row needs a parallelkit with the `run-library` workload (an older PARALLELKIT
+# has none: the row is then skipped, and said so).
 library=0
 if "$pk" bench --list 2>/dev/null | grep -q '^run-library:'; then library=1; fi
-[ $library = 1 ] || echo "no run-library workload in 'parallelkit bench --list': the library row is skipped" >&2
+[ $library = 1 ] || echo "no run-library workload in '$pk bench --list': the library row is skipped" >&2
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -90,8 +90,8 @@ def timed(command, stdin_path=None):
     return seconds, done.stdout.decode()
 
 def library_row():
-    # TODO(issue 15, run-library): adjust once the workload's variants are known; every row it
-    # prints becomes one row here, named library:<variant>, timed by the bench itself.
+    # Every row the workload prints (one per variant: posix-spawn) becomes library:<variant>,
+    # timed by the bench itself; its job count is the workload's own (2,000 without --quick).
     _, text = timed([pk, "bench", "--json", "--repetitions", "1", "--workload", "run-library"])
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     for row in rows:

@@ -46,12 +46,14 @@ enum BenchError: Error, CustomStringConvertible {
     case wrongResult(variant: String)
     case probeFailed(String)
     case poolFailed(String)
+    case runFailed(String)
 
     var description: String {
         switch self {
         case .wrongResult(let variant): return "variant \(variant) produced a result different from the serial one"
         case .probeFailed(let why): return "memory probe failed: \(why)"
         case .poolFailed(let why): return "thread pool benchmark failed: \(why)"
+        case .runFailed(let why): return "command runner benchmark failed: \(why)"
         }
     }
 }

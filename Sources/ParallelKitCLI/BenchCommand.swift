@@ -77,6 +77,8 @@ struct BenchCommand: AsyncParsableCommand {
         (SharedMemoryBench.largeArray, SharedMemoryBench.largeArraySummary, { quick, workers in SharedMemoryBench.largeArrayCases(quick: quick, workers: workers) }),
         (SharedMemoryBench.lock, SharedMemoryBench.lockSummary, { quick, _ in SharedMemoryBench.lockCases(quick: quick) }),
         (MemoryProbe.workload, MemoryProbe.summary, { _, _ in [] }),
+        (RunLibraryBench.workload, RunLibraryBench.summary, { quick, _ in RunLibraryBench.cases(quick: quick) }),
+        (RunLibraryBench.memory, RunLibraryBench.memorySummary, { quick, _ in RunLibraryBench.memoryCases(quick: quick) }),
     ]
 
     func run() async throws {

@@ -14,8 +14,8 @@ import ParallelKitSystem
 /// ```
 ///
 /// The names follow ParallelKit's: ``map(arguments:)`` returns every result in input order,
-/// ``stream(arguments:)`` yields them in input order as they are ready (GNU's `-k`), and
-/// ``streamUnordered(arguments:)`` as jobs finish. The `template:values:` forms take a command
+/// ``stream(arguments:maxBuffered:)`` yields them in input order as they are ready (GNU's `-k`), and
+/// ``streamUnordered(arguments:maxBuffered:)`` as jobs finish. The `template:values:` forms take a command
 /// with GNU's replacement strings (`{}`, `{.}`, `{/}`, `{//}`, `{/.}`, `{#}`, `{%}`, `{1}` …) and
 /// run it once per value, as `parallelkit run TEMPLATE ::: VALUES` does: without shell syntax the
 /// program is started directly; with it (`|`, `>`, `$`, quotes …) the command runs under
@@ -28,8 +28,9 @@ public struct CommandRunner: Sendable {
     public var configuration: RunConfiguration
     /// How jobs start: `posix_spawn`, safe whatever this process's other threads do. The clone
     /// that does not wait for the exec (the CLI's) is set here only by tests
-    /// (`JobSpawnerTests`, the threaded-host stress test).
-    var spawnStrategy = SpawnConfiguration.Strategy.posixSpawn
+    /// (`JobSpawnerTests`, the threaded-host stress test) and by the bench's `run-library`
+    /// `clone` row, which measures what the library gives up.
+    package var spawnStrategy = SpawnConfiguration.Strategy.posixSpawn
 
     /// A runner with `configuration` (GNU parallel's defaults when none is given).
     public init(_ configuration: RunConfiguration = RunConfiguration()) {
@@ -50,17 +51,32 @@ public struct CommandRunner: Sendable {
     ///   an unusable configuration, or ``RunError/Code/cancelled`` when the task was cancelled
     ///   (after every job's process group has ended).
     public func map(arguments jobs: some Sequence<[String]>) async throws(RunError) -> [JobResult] {
-        try await collect(stream(arguments: jobs))
+        try await collect(JobResults(plan: plan(jobs: Self.bytes(jobs), template: nil, ordered: true, maxBuffered: nil)))
     }
 
     /// The results of every argument vector, in input order, as they are ready.
-    public func stream(arguments jobs: some Sequence<[String]>) -> JobResults {
-        JobResults(plan: plan(jobs: Self.bytes(jobs), template: nil, ordered: true))
+    ///
+    /// - Parameter maxBuffered: the most jobs started and not yet read (running, or done and
+    ///   waiting for the reader or for their turn); default 2 × ``RunConfiguration/workers``.
+    ///   Past it no job starts until the reader takes a result, so memory stays bounded by
+    ///   `maxBuffered` results whatever the number of jobs. Below the worker count it also caps
+    ///   how many jobs run at once.
+    ///
+    /// ```swift
+    /// // 10,000 jobs of 1 KiB each; at most 8 results held at any time.
+    /// let jobs = Array(repeating: ["head", "-c", "1024", "/dev/zero"], count: 10_000)
+    /// for try await result in CommandRunner(RunConfiguration(workers: .count(2))).stream(arguments: jobs, maxBuffered: 8) {
+    ///     precondition(result.standardOutput.count == 1024)
+    /// }
+    /// ```
+    public func stream(arguments jobs: some Sequence<[String]>, maxBuffered: Int? = nil) -> JobResults {
+        JobResults(plan: plan(jobs: Self.bytes(jobs), template: nil, ordered: true, maxBuffered: bound(maxBuffered)))
     }
 
-    /// The results of every argument vector, as the jobs finish.
-    public func streamUnordered(arguments jobs: some Sequence<[String]>) -> JobResults {
-        JobResults(plan: plan(jobs: Self.bytes(jobs), template: nil, ordered: false))
+    /// The results of every argument vector, as the jobs finish; `maxBuffered` as in
+    /// ``stream(arguments:maxBuffered:)``.
+    public func streamUnordered(arguments jobs: some Sequence<[String]>, maxBuffered: Int? = nil) -> JobResults {
+        JobResults(plan: plan(jobs: Self.bytes(jobs), template: nil, ordered: false, maxBuffered: bound(maxBuffered)))
     }
 
     // MARK: - Templates
@@ -74,41 +90,48 @@ public struct CommandRunner: Sendable {
     /// - Throws: as ``map(arguments:)``; also ``RunError/Code/invalidConfiguration`` for a
     ///   template GNU parallel would refuse.
     public func map(template: String, values: some Sequence<String>) async throws(RunError) -> [JobResult] {
-        try await collect(stream(template: template, values: values))
+        try await map(template: template, values: values.lazy.map { [$0] })
     }
 
     /// Runs `template` once per list of values (`{1}`, `{2}` … are its values, `{}` all of
     /// them) and returns the results in input order.
     public func map(template: String, values: some Sequence<[String]>) async throws(RunError) -> [JobResult] {
-        try await collect(stream(template: template, values: values))
+        try await collect(JobResults(plan: plan(jobs: Self.bytes(values), template: template, ordered: true, maxBuffered: nil)))
     }
 
-    /// The results of `template` for every value, in input order, as they are ready.
-    public func stream(template: String, values: some Sequence<String>) -> JobResults {
-        stream(template: template, values: values.lazy.map { [$0] })
+    /// The results of `template` for every value, in input order, as they are ready; `maxBuffered`
+    /// as in ``stream(arguments:maxBuffered:)``.
+    public func stream(template: String, values: some Sequence<String>, maxBuffered: Int? = nil) -> JobResults {
+        stream(template: template, values: values.lazy.map { [$0] }, maxBuffered: maxBuffered)
     }
 
     /// The results of `template` for every list of values, in input order, as they are ready.
-    public func stream(template: String, values: some Sequence<[String]>) -> JobResults {
-        JobResults(plan: plan(jobs: Self.bytes(values), template: template, ordered: true))
+    public func stream(template: String, values: some Sequence<[String]>, maxBuffered: Int? = nil) -> JobResults {
+        JobResults(plan: plan(jobs: Self.bytes(values), template: template, ordered: true, maxBuffered: bound(maxBuffered)))
     }
 
     /// The results of `template` for every value, as the jobs finish.
-    public func streamUnordered(template: String, values: some Sequence<String>) -> JobResults {
-        streamUnordered(template: template, values: values.lazy.map { [$0] })
+    public func streamUnordered(template: String, values: some Sequence<String>, maxBuffered: Int? = nil) -> JobResults {
+        streamUnordered(template: template, values: values.lazy.map { [$0] }, maxBuffered: maxBuffered)
     }
 
     /// The results of `template` for every list of values, as the jobs finish.
-    public func streamUnordered(template: String, values: some Sequence<[String]>) -> JobResults {
-        JobResults(plan: plan(jobs: Self.bytes(values), template: template, ordered: false))
+    public func streamUnordered(template: String, values: some Sequence<[String]>, maxBuffered: Int? = nil) -> JobResults {
+        JobResults(plan: plan(jobs: Self.bytes(values), template: template, ordered: false, maxBuffered: bound(maxBuffered)))
     }
 
     // MARK: - Helpers
 
-    private func plan(jobs: [[Bytes]], template: String?, ordered: Bool) -> RunPlan {
-        var plan = RunPlan(configuration, jobs: jobs, template: template, ordered: ordered)
+    private func plan(jobs: [[Bytes]], template: String?, ordered: Bool, maxBuffered: Int?) -> RunPlan {
+        var plan = RunPlan(configuration, jobs: jobs, template: template, ordered: ordered, maxBuffered: maxBuffered)
         plan.strategy = spawnStrategy
         return plan
+    }
+
+    /// A stream's bound: the caller's (1 or more; a programmer error otherwise), else 2 × workers.
+    private func bound(_ maxBuffered: Int?) -> Int {
+        if let maxBuffered { precondition(maxBuffered >= 1, "maxBuffered: \(maxBuffered): the bound must be 1 or more") }
+        return maxBuffered ?? 2 * configuration.workers.count
     }
 
     private func collect(_ results: JobResults) async throws(RunError) -> [JobResult] {

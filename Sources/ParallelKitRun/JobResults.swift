@@ -2,12 +2,14 @@ import ParallelKit
 import Synchronization
 import ParallelKitSystem
 
-/// The results of one run, as jobs finish: in input order from ``CommandRunner/stream(arguments:)``,
-/// in completion order from ``CommandRunner/streamUnordered(arguments:)``.
+/// The results of one run, as jobs finish: in input order from ``CommandRunner/stream(arguments:maxBuffered:)``,
+/// in completion order from ``CommandRunner/streamUnordered(arguments:maxBuffered:)``.
 ///
 /// The run starts when iteration starts, on a thread of its own (a `poll` loop over every job's
-/// pipes and pidfd), and a second iterator starts a second run. Results wait in memory until
-/// they are read. A job that cannot be started (``RunError/Code/programNotFound``,
+/// pipes and pidfd), and a second iterator starts a second run. At most `maxBuffered` jobs
+/// (by default twice the workers) are started and not yet read: while the reader is that far
+/// behind, no further job starts (running ones go on, and their results wait), so a reader that
+/// drops each result runs any number of jobs in bounded memory. A job that cannot be started (``RunError/Code/programNotFound``,
 /// ``RunError/Code/notExecutable``) is thrown from `next()`; the run is then ended as a
 /// cancelled one.
 ///
@@ -37,6 +39,9 @@ public struct JobResults: AsyncSequence, Sendable {
 
         init(plan: RunPlan) { run = ActiveRun(plan) }
 
+        /// The run's results on their way to this iterator (tests read its high-water mark).
+        var channel: ResultChannel { run.channel }
+
         public mutating func next() async throws(RunError) -> JobResult? { try await run.next() }
 
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(RunError) -> JobResult? {
@@ -49,13 +54,17 @@ public struct JobResults: AsyncSequence, Sendable {
 /// consuming task is cancelled or the iterator is dropped.
 final class ActiveRun: Sendable {
     private let plan: RunPlan
-    private let channel = ResultChannel()
+    let channel: ResultChannel
     private let control: Result<RunControl, RunError>
     private let state = Mutex((started: false, done: false))
 
     init(_ plan: RunPlan) {
         self.plan = plan
-        control = Result { () throws(RunError) in try RunControl() }
+        let control = Result { () throws(RunError) in try RunControl() }
+        self.control = control
+        channel = ResultChannel(limit: plan.maxBuffered) {
+            if case .success(let control) = control { control.wake() }
+        }
     }
 
     deinit {

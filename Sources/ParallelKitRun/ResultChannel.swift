@@ -1,8 +1,15 @@
 import Synchronization
 
 /// What the runner's thread hands a ``JobResults`` iterator: results as jobs finish (in the
-/// order the run delivers them), a job's typed failure, and the end. Unbounded: the runner never
-/// waits for its reader (a waiting runner would miss timeouts and stall jobs on full pipes).
+/// order the run delivers them), a job's typed failure, and the end.
+///
+/// Bounded by `limit` (a stream's `maxBuffered`): the runner asks ``admits(undelivered:)``
+/// before it starts a job from the input, and starts none while the results it holds and those
+/// not yet taken would exceed the limit; so at most `limit` results ever wait here. The runner
+/// never waits *for the reader* in any other way (a blocked runner would miss timeouts and stall
+/// jobs on full pipes): it goes on polling its jobs and its control pipe, and the reader's
+/// ``take()`` wakes it (`wake`, a byte on that pipe) once room is made. `nil`: unbounded (`map`,
+/// which keeps every result anyway).
 final class ResultChannel: Sendable {
     enum Event: Sendable {
         case result(JobResult)
@@ -19,16 +26,43 @@ final class ResultChannel: Sendable {
         var events: [Event] = []
         var head = 0
         var ended = false
+        /// The runner was refused a start and waits for room.
+        var runnerWaits = false
+        /// The most events that ever waited at once.
+        var highWaterMark = 0
         var waiter: CheckedContinuation<Void, Never>?
         var endWaiters: [CheckedContinuation<Void, Never>] = []
+
+        var pending: Int { events.count - head }
     }
 
     private let state = Mutex(State())
+    let limit: Int?
+    private let wake: @Sendable () -> Void
+
+    init(limit: Int? = nil, wake: @escaping @Sendable () -> Void = {}) {
+        if let limit { precondition(limit >= 1, "maxBuffered: \(limit): the bound must be 1 or more") }
+        self.limit = limit
+        self.wake = wake
+    }
+
+    /// Called by the runner's thread before it starts a job from the input, with the jobs it has
+    /// started and not yet pushed: whether one more fits under the limit. A refusal is remembered,
+    /// and the ``take()`` that makes room wakes the runner.
+    func admits(undelivered: Int) -> Bool {
+        guard let limit else { return true }
+        return state.withLock { state in
+            let fits = state.pending + undelivered < limit
+            state.runnerWaits = !fits
+            return fits
+        }
+    }
 
     /// Called by the runner's thread.
     func push(_ event: Event) {
         let waiter = state.withLock { state in
             state.events.append(event)
+            state.highWaterMark = max(state.highWaterMark, state.pending)
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -50,16 +84,19 @@ final class ResultChannel: Sendable {
     }
 
     func take() -> Taken {
-        state.withLock { state in
-            guard state.head < state.events.count else { return state.ended ? .ended : .empty }
+        let (taken, wakeRunner) = state.withLock { state -> (Taken, Bool) in
+            guard state.head < state.events.count else { return (state.ended ? .ended : .empty, false) }
             let event = state.events[state.head]
             state.head += 1
             if state.head >= 1024, state.head * 2 >= state.events.count {
                 state.events.removeFirst(state.head)
                 state.head = 0
             }
-            return .event(event)
+            defer { state.runnerWaits = false }
+            return (.event(event), state.runnerWaits && !state.ended)
         }
+        if wakeRunner { wake() }
+        return taken
     }
 
     /// Returns when an event has come or the run is over (one waiter at a time).
@@ -87,4 +124,7 @@ final class ResultChannel: Sendable {
     }
 
     var hasEnded: Bool { state.withLock { $0.ended } }
+
+    /// The most results that ever waited for the reader at once (at most ``limit``).
+    var highWaterMark: Int { state.withLock { $0.highWaterMark } }
 }

@@ -14,9 +14,9 @@ import ParallelKitSystem
 /// let runner = CommandRunner(configuration)
 /// ```
 ///
-/// Results come in input order from ``CommandRunner/stream(arguments:)`` and
+/// Results come in input order from ``CommandRunner/stream(arguments:maxBuffered:)`` and
 /// ``CommandRunner/map(arguments:)`` (GNU's `-k`), in completion order from
-/// ``CommandRunner/streamUnordered(arguments:)``: the order is the call's, not the
+/// ``CommandRunner/streamUnordered(arguments:maxBuffered:)``: the order is the call's, not the
 /// configuration's.
 public struct RunConfiguration: Sendable {
     /// Jobs running at once (`-j`).

@@ -25,9 +25,16 @@ final class RunControl: Sendable {
         close(writeEnd)
     }
 
-    /// Asks the run to stop (non-blocking; a full pipe already holds a request).
-    func cancel() {
-        var byte: UInt8 = 0
+    /// Asks the run to stop (non-blocking; a full pipe already holds a request: only a cancel
+    /// and at most one wake are ever unread).
+    func cancel() { send(0) }
+
+    /// Wakes the runner's loop, which then asks again whether a job may start (the reader has
+    /// made room in a bounded stream).
+    func wake() { send(RunHost.wakeByte) }
+
+    private func send(_ value: UInt8) {
+        var byte = value
         _ = try? systemCall("write") { write(writeEnd, &byte, 1) }
     }
 }

@@ -12,9 +12,12 @@ struct RunPlan: Sendable {
     var environment: [Bytes]?
     var workingDirectory: Bytes?
     var strategy = SpawnConfiguration.Strategy.posixSpawn
+    /// The most jobs started and not yet read (a stream's bound); `nil`: unbounded (`map`).
+    var maxBuffered: Int?
 
-    init(_ configuration: RunConfiguration, jobs: [[Bytes]], template: String?, ordered: Bool) {
+    init(_ configuration: RunConfiguration, jobs: [[Bytes]], template: String?, ordered: Bool, maxBuffered: Int?) {
         self.jobs = jobs
+        self.maxBuffered = maxBuffered
         argumentVectors = template == nil
         maxJobs = configuration.workers.count
         output = configuration.output
@@ -41,8 +44,9 @@ struct RunPlan: Sendable {
         }
     }
 
-    /// The host the runner's thread runs with: the jobs, where results go, no messages, the
-    /// `posix_spawn` strategy (this process has other threads), the cancellation pipe.
+    /// The host the runner's thread runs with: the jobs, where results go (and, for a bounded
+    /// stream, when a job may start), no messages, the `posix_spawn` strategy (this process has
+    /// other threads), the cancellation pipe.
     func host(control: RunControl, channel: ResultChannel) -> RunHost {
         var host = RunHost(maxJobs: maxJobs)
         host.controlDescriptor = control.read
@@ -53,6 +57,7 @@ struct RunPlan: Sendable {
         host.strategy = strategy
         host.environment = environment
         host.workingDirectory = workingDirectory
+        if channel.limit != nil { host.admitsJob = { channel.admits(undelivered: $0) } }
         var collects = false
         switch output {
         case .collect(let limit):

@@ -93,6 +93,22 @@ struct BenchCommandTests {
         #expect(rows.allSatisfy { ($0["peak_rss_bytes"] as? Double ?? 0) > 8_000_000 })
     }
 
+    @Test("the runner's library rows: run-library's two spawn strategies, run-memory's stream and map")
+    func runLibraryRows() async throws {
+        let run = try await runCLI([
+            "bench", "--quick", "--json", "--repetitions", "1", "--workload", "run-library", "--workload", "run-memory",
+        ])
+        #expect(run.status == 0, "stderr: \(run.error)")
+        let rows = try benchRows(run.output)
+        #expect(rows.map { "\($0["workload"] ?? "")/\($0["variant"] ?? "")" } == [
+            "run-library/posix-spawn", "run-library/clone", "run-memory/stream", "run-memory/map",
+        ])
+        #expect(rows.allSatisfy { ($0["workers"] as? Int) == 2 && ($0["seconds"] as? Double ?? 0) > 0 })
+        // Peak RSS growth is reported for both (how large is the bench's to show, not a test's).
+        let peaks = rows.suffix(2).map { $0["peak_rss_bytes"] as? Double ?? -1 }
+        #expect(peaks.allSatisfy { $0 >= 0 })
+    }
+
     @Test("bad arguments are refused with a clear message and a non-zero exit")
     func badArguments() async throws {
         let unknown = try await runCLI(["bench", "--workload", "nope"])

@@ -9,8 +9,9 @@ package struct RunHost {
     /// Jobs at once (`-j`, resolved by the host against cores and descriptors).
     package var maxJobs: Int
     /// The read end of a non-blocking pipe the loop polls: each byte is a signal number that
-    /// stops the run as that signal does (the CLI's signal pipe), or 0, which cancels it (every
-    /// running job's group gets the teardown sequence). -1: none.
+    /// stops the run as that signal does (the CLI's signal pipe), 0, which cancels it (every
+    /// running job's group gets the teardown sequence), or ``RunHost/wakeByte``, which only wakes
+    /// the loop (``admitsJob`` may say yes again). -1: none.
     package var controlDescriptor: Int32 = -1
     /// Called once before the first job starts (not for `--dry-run`); returns the control
     /// descriptor to poll instead of ``controlDescriptor`` (the CLI installs its signal pipe here,
@@ -49,6 +50,15 @@ package struct RunHost {
     var environment: [Bytes]?
     /// The jobs' working directory; `nil`: the runner's.
     var workingDirectory: Bytes?
+    /// Asked before each job from the input starts, with the jobs started and not yet delivered
+    /// (running, waiting to retry or for their turn): `false` starts none now (a stream's reader
+    /// is `maxBuffered` results behind). Retries are not asked. The host writes ``wakeByte`` to the
+    /// control pipe once the answer may have changed; the loop meanwhile goes on reaping,
+    /// reading and timing out the jobs it runs. `nil`: every job is admitted.
+    var admitsJob: ((_ undelivered: Int) -> Bool)?
+
+    /// The control byte that wakes the loop and means nothing else (no signal has this number).
+    static let wakeByte: UInt8 = 255
 
     package init(maxJobs: Int) { self.maxJobs = maxJobs }
 }

@@ -44,6 +44,8 @@ final class RunScheduler {
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     /// Set when the kernel gives no pidfds: the loop then reaps by polling.
     var noPidfd = false
+    /// Jobs from the input not yet printed, skipped or forgotten (what ``RunHost/admitsJob`` is told).
+    private var undelivered = 0
 
     init(options: RunOptions, feed: JobFeed, template: CommandTemplate?, host: RunHost) throws(RunUsageError) {
         self.options = options
@@ -115,7 +117,7 @@ final class RunScheduler {
     private func startJobs() throws(RunUsageError) {
         inputToWaitFor = nil
         let now = MonotonicClock.nanoseconds()
-        while true {
+        starting: while true {
             noteWriteFailure()  // a failed `-v` line starts no more jobs
             guard let start = machine.nextStart(at: now) else { break }
             switch start {
@@ -125,12 +127,15 @@ final class RunScheduler {
                 jobs[id] = job
                 launch(job)
             case .nextInput:
+                // `.nextInput` changes nothing in the machine: the host may hold it back.
+                if let admitsJob = host.admitsJob, !admitsJob(undelivered) { break starting }
                 // Wait for input only when nothing else needs the runner meanwhile.
                 let next = try feed.next(waiting: machine.isIdle)
                 machine.inputTotal = feed.total
                 switch next {
                 case .job(let spec):
                     let id = machine.add()
+                    undelivered += 1
                     let job = Job(id: id, spec: spec, budget: budget)
                     if id < jobs.count { jobs[id] = job } else { jobs.append(job) }
                     launch(job)
@@ -254,14 +259,17 @@ final class RunScheduler {
         case .print(let id, let killed, let note):
             output.print(jobs[id]!, killed: killed, note: note)
             jobs[id] = nil
+            undelivered -= 1
         case .skip(let id, let note):
             output.skip(jobs[id]!, note: note)
             jobs[id] = nil
+            undelivered -= 1
         case .forget(let id):
             let job = jobs[id]!
             job.closeDescriptors()
             job.releaseOutput()
             jobs[id] = nil
+            undelivered -= 1
         case .exit:
             break
         }
@@ -270,12 +278,17 @@ final class RunScheduler {
     // MARK: - Signals and stopping
 
     /// Tells the machine what the host wrote to its control pipe (non-blocking): the signals the
-    /// CLI's handler caught, or 0 for a cancellation.
+    /// CLI's handler caught, 0 for a cancellation, or the wake byte (nothing to tell: the next
+    /// turn asks ``RunHost/admitsJob`` again).
     private func readSignals() {
         guard control >= 0 else { return }
         var byte: UInt8 = 0
         while (try? systemCall("read", { read(control, &byte, 1) })) == 1 {
-            if byte == 0 { machine.cancel() } else { machine.signalReceived(Int32(byte)) }
+            switch byte {
+            case 0: machine.cancel()
+            case RunHost.wakeByte: break
+            default: machine.signalReceived(Int32(byte))
+            }
         }
     }
 
