@@ -8,11 +8,11 @@
 #                       (1.0.2 spawns each PATH candidate in turn: one failed spawn per entry
 #                       before /usr/bin, per job)
 #   xargs               `xargs -P2 -n1 true < 2000 lines`
-#   library:posix-spawn the runner as a library: `parallelkit bench --json --repetitions 1
+#   library:clone       the runner as a library: `parallelkit bench --json --repetitions 1
 #                       --workload run-library` (CommandRunner.map over 2,000 x [path of true],
 #                       workers 2, every status checked), one row per variant the workload prints
 # Target: library <= parallelkit-run, library <= swift-subprocess, library <= xargs, judged on
-# library:posix-spawn, the spawn the library ships; library:clone (the CLI's spawn) is reported beside it.
+# library:clone, the spawn the library ships (the CLI's); library:posix-spawn is reported beside it.
 # --no-by-name leaves out the by-name row (the slowest, by far, where PATH is long).
 #
 # The rows run alternately, one of each per round, every round in a fresh process; each row's
@@ -91,7 +91,7 @@ def timed(command, stdin_path=None):
     return seconds, done.stdout.decode()
 
 def library_row():
-    # Every row the workload prints (one per variant: posix-spawn) becomes library:<variant>,
+    # Every row the workload prints (one per variant: clone, posix-spawn) becomes library:<variant>,
     # timed by the bench itself; its job count is the workload's own (2,000 without --quick).
     _, text = timed([pk, "bench", "--json", "--repetitions", "1", "--workload", "run-library"])
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
@@ -146,10 +146,10 @@ for row in rows:
 lib = [r for r in rows if r["variant"].startswith("library")]
 if lib:
     per_job = lambda r: r["seconds"] / r["items"] * 1e3
-    # The target is the library as it ships (posix_spawn); other variants are reported beside it.
+    # The target is the library as it ships (the clone); other variants are reported beside it.
     for row in lib:
         mine = per_job(row)
-        shipped = " (as shipped)" if row["variant"] == "library:posix-spawn" else " (not the default)"
+        shipped = " (as shipped)" if row["variant"] == "library:clone" else " (not the default)"
         for peer_row in ["parallelkit-run", "swift-subprocess", "xargs"]:
             other = next(per_job(r) for r in rows if r["variant"] == peer_row)
             print(f"{row['variant']}{shipped} <= {peer_row}: {'met' if mine <= other else 'MISSED'} ({mine:.3f} vs {other:.3f} ms per job)")

@@ -45,8 +45,8 @@ struct RunPlan: Sendable {
     }
 
     /// The host the runner's thread runs with: the jobs, where results go (and, for a bounded
-    /// stream, when a job may start), no messages, the `posix_spawn` strategy (this process has
-    /// other threads), the cancellation pipe.
+    /// stream, when a job may start), no messages, the runner's spawn strategy, the
+    /// cancellation pipe.
     func host(control: RunControl, channel: ResultChannel) -> RunHost {
         var host = RunHost(maxJobs: maxJobs)
         host.controlDescriptor = control.read

@@ -101,7 +101,7 @@ struct BenchCommandTests {
         #expect(run.status == 0, "stderr: \(run.error)")
         let rows = try benchRows(run.output)
         #expect(rows.map { "\($0["workload"] ?? "")/\($0["variant"] ?? "")" } == [
-            "run-library/posix-spawn", "run-library/clone", "run-memory/stream", "run-memory/map",
+            "run-library/clone", "run-library/posix-spawn", "run-memory/stream", "run-memory/map",
         ])
         #expect(rows.allSatisfy { ($0["workers"] as? Int) == 2 && ($0["seconds"] as? Double ?? 0) > 0 })
         // Peak RSS growth is reported for both (how large is the bench's to show, not a test's).
