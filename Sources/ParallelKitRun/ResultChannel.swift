@@ -23,7 +23,9 @@ final class ResultChannel: Sendable {
     }
 
     private struct State {
-        var events: [Event] = []
+        /// Taken events are set to `nil` at once, so that a result's output is freed as soon as
+        /// its reader has it, not when the array is next compacted.
+        var events: [Event?] = []
         var head = 0
         var ended = false
         /// The runner was refused a start and waits for room.
@@ -58,6 +60,9 @@ final class ResultChannel: Sendable {
         }
     }
 
+    /// Events still held, taken or not (a test's view of what is freed).
+    var heldEvents: Int { state.withLock { state in state.events.count { $0 != nil } } }
+
     /// Called by the runner's thread.
     func push(_ event: Event) {
         let waiter = state.withLock { state in
@@ -86,7 +91,8 @@ final class ResultChannel: Sendable {
     func take() -> Taken {
         let (taken, wakeRunner) = state.withLock { state -> (Taken, Bool) in
             guard state.head < state.events.count else { return (state.ended ? .ended : .empty, false) }
-            let event = state.events[state.head]
+            let event = state.events[state.head]!
+            state.events[state.head] = nil
             state.head += 1
             if state.head >= 1024, state.head * 2 >= state.events.count {
                 state.events.removeFirst(state.head)

@@ -41,6 +41,17 @@ struct ResultChannelTests {
         #expect(ResultChannel().admits(undelivered: 1 << 40))
     }
 
+    @Test("a taken result is let go at once, not kept until the buffer is compacted")
+    func takenResultsFreed() {
+        let channel = ResultChannel()
+        for sequence in 1...5 { channel.push(Self.result(sequence)) }
+        #expect(channel.heldEvents == 5)
+        for _ in 1...3 {
+            guard case .event = channel.take() else { Issue.record("no event"); return }
+        }
+        #expect(channel.heldEvents == 2, "only the two not yet taken")
+    }
+
     @Test("10,000 jobs of 1 KiB read slowly: never more than maxBuffered results wait, in input order")
     func boundedStream() async throws {
         let bound = 4
