@@ -9,7 +9,7 @@
 #                       before /usr/bin, per job)
 #   xargs               `xargs -P2 -n1 true < 2000 lines`
 #   library:clone       the runner as a library: `parallelkit bench --json --repetitions 1
-#                       --workload run-library` (CommandRunner.map over 2,000 x [path of true],
+#                       --workload run-library` (CommandRunner.map over 2,000 x ["true"],
 #                       workers 2, every status checked), one row per variant the workload prints
 # Target: library <= parallelkit-run, library <= swift-subprocess, library <= xargs, judged on
 # library:clone, the spawn the library ships (the CLI's); library:posix-spawn is reported beside it.
