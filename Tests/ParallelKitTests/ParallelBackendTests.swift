@@ -1,4 +1,5 @@
 import ParallelKitTestTasks
+import Synchronization
 import Testing
 
 @testable import ParallelKit
@@ -18,5 +19,40 @@ extension ProcessPoolSuites.ParallelBackendTests {
             guard let error = error as? BackendError else { return false }
             return error.code == .taskFailed && error.taskIndex == 2 && error.taskError?.message == "odd input 5"
         }
+    }
+}
+
+/// Records every event, in arrival order.
+private final class RecordingSink: ProgressSink {
+    private let events = Mutex<[ProgressEvent]>([])
+    func report(_ event: ProgressEvent) { events.withLock { $0.append(event) } }
+    var recorded: [ProgressEvent] { events.withLock { $0 } }
+}
+
+extension ProcessPoolSuites.ParallelBackendTests {
+    @Test("a process pool reports progress per batch, in items, and the counts add up")
+    func progressPerBatch() async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        let sink = RecordingSink()
+        let inputs = Array(0..<2000)
+        let outputs = try await pool.map(SquareTask.self, inputs, chunking: .fixed(100), progress: sink)
+        #expect(outputs == inputs.map { $0 * $0 })
+        let events = sink.recorded
+        #expect(events.first == .total(2000))
+        let finished = events.compactMap { if case .finished(let n) = $0 { n } else { nil } }
+        #expect(finished == Array(repeating: 100, count: 20), "one .finished per batch of 100 items")
+        let started = events.reduce(0) { if case .started(let n) = $1 { $0 + n } else { $0 } }
+        #expect(started == 2000)
+
+        let counter = ProgressCounter()
+        let odd = [Int](repeating: 2, count: 500) + [3] + [Int](repeating: 2, count: 500)
+        await #expect(throws: BackendError.self) {
+            try await pool.map(EvenOnlyTask.self, odd, chunking: .fixed(50), progress: counter)
+        }
+        let counts = counter.counts
+        #expect(counts.total == 1001)
+        #expect(counts.ended == 1001, "finished + failed + skipped = total: \(counts)")
+        #expect(counts.failed >= 50)
     }
 }

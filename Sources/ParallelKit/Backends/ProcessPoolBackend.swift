@@ -1,9 +1,9 @@
 /// A ``ProcessPool`` is a backend: calls run in its worker processes, in batches, isolated from
 /// this program and from each other's crashes.
 ///
-/// Progress is reported per call, not per batch: every input counts as started when the call
-/// begins, and as finished when it returns — or, on a failure, the inputs of the failing batch
-/// as failed and the rest as skipped.
+/// Progress is reported per batch, in items, as ``ProcessPool/map(_:_:chunking:progress:)``
+/// counts it: started when a batch is sent, finished or failed when it completes, and the
+/// inputs that never ran as skipped when the call ends.
 ///
 /// ```swift
 /// let counts = try await rows.parallelMap(CountInRange.self, on: .processes(pool))
@@ -16,17 +16,8 @@ extension ProcessPool: ParallelBackend {
     public func map<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: [Task.Input], progress: (any ProgressSink)?
     ) async throws(BackendError) -> [Task.Output] {
-        let tally = ProgressTally(progress, total: inputs.count)
-        defer { tally.close() }
-        tally.started(inputs.count)
-        do throws(BackendError) {
-            let outputs = try await map(task, inputs)
-            tally.finished(outputs.count)
-            return outputs
-        } catch {
-            if let tasks = error.tasks, error.code != .cancelled { tally.failed(tasks.count) }
-            throw error
-        }
+        // `chunking:` named, so that this calls the pool's map, not this conformance again.
+        try await map(task, inputs, chunking: .adaptive, progress: progress)
     }
 }
 

@@ -17,7 +17,7 @@ extension ProcessPool {
     ///   closed, or the calling task was cancelled.
     public func apply<Task: WorkerTask>(_ task: Task.Type, _ input: Task.Input) async throws(BackendError) -> Task.Output {
         let job = Self.encodedBatches(task, [input], batchSize: 1)?[0]
-        if let job, let outputs = try await runFromCallingThread(task, [job]) { return outputs[0] }
+        if let job, let outputs = try await runFromCallingThread(task, [job], tally: nil) { return outputs[0] }
         let cancellation = CancellationFlag()
         // Queued already encoded; an input that could not be encoded gets its error from submitBatch.
         let batch = job.map { submitEncoded($0, of: task, cancellation: cancellation) }
@@ -60,7 +60,7 @@ extension ProcessPool {
     /// longer tasks are awaited on one thread of their own. Returns the outputs in input order,
     /// or `nil` when the batches must be queued instead.
     private func runFromCallingThread<Task: WorkerTask>(
-        _ task: Task.Type, _ jobs: [BatchJob]
+        _ task: Task.Type, _ jobs: [BatchJob], tally: ProgressTally?
     ) async throws(BackendError) -> [Task.Output]? {
         if _Concurrency.Task.isCancelled { throw .cancelled }  // as the queued path: nothing is dispatched
         guard jobs.allSatisfy({ $0.payload.count <= Self.callingThreadPayloadLimit }) else { return nil }
@@ -69,12 +69,16 @@ extension ProcessPool {
         case nil:
             return nil
         case .finished(let finished):
+            tally?.started(jobs.last?.range.upperBound ?? 0)
             answers = finished
         case .handedOver(let future):
+            tally?.started(jobs.last?.range.upperBound ?? 0)
             do {
                 answers = try await future.value
             } catch {
-                throw error.processPoolError
+                let error = error.processPoolError
+                if let tasks = error.tasks, error.code != .cancelled { tally?.failed(tasks.count) }
+                throw error
             }
         }
         var outputs: [Task.Output] = []
@@ -84,6 +88,7 @@ extension ProcessPool {
             let answer = answers[index]
             answers[index] = []
             outputs.append(contentsOf: try Self.decode(consume answer, of: Task.self, range: job.range))
+            tally?.finished(job.range.count)
         }
         return outputs
     }
@@ -141,13 +146,27 @@ extension ProcessPool {
     /// let squares = try await pool.map(Square.self, Array(0..<10_000_000))
     /// ```
     ///
+    /// With a `progress` sink, items are counted per batch as batches go: `.started(n)` when a
+    /// batch of `n` inputs is sent, `.finished(n)` or `.failed(n)` when it completes, and the
+    /// inputs that never ran as `.skipped` when the call ends (finished + failed + skipped is
+    /// the input count, on success, failure and cancellation alike).
+    ///
+    /// ```swift
+    /// let bar = ProgressBar(style: [.bar, .eta], total: 1_000)
+    /// let squares = try await pool.map(Square.self, Array(0..<1_000), progress: bar)
+    /// ```
+    ///
     /// - Throws: the first failure (by completion); running batches finish first and batches not
     ///   started are dropped. Cancelling the calling task drops the batches not started and throws
     ///   ``BackendError/cancelled``.
     public func map<Task: WorkerTask>(
-        _ task: Task.Type, _ inputs: some Collection<Task.Input>, chunking: Chunking = .adaptive
+        _ task: Task.Type, _ inputs: some Collection<Task.Input>, chunking: Chunking = .adaptive,
+        progress: (any ProgressSink)? = nil
     ) async throws(BackendError) -> [Task.Output] {
         let inputs = Array(inputs)
+        // No sink, no tally: the plain call pays for nothing.
+        let tally = progress.map { ProgressTally($0, total: inputs.count) }
+        defer { tally?.close() }
         let batchSize = chunking.minimum
         // Batches that fit the workers at once are encoded here; if they cannot be sent from
         // the calling thread, they are queued as they are, not encoded again.
@@ -155,13 +174,14 @@ extension ProcessPool {
         if !inputs.isEmpty, (inputs.count + batchSize - 1) / batchSize <= workerCount,
             let jobs = Self.encodedBatches(task, inputs, batchSize: batchSize)
         {
-            if let outputs = try await runFromCallingThread(task, jobs) { return outputs }
+            if let outputs = try await runFromCallingThread(task, jobs, tally: tally) { return outputs }
             encoded = jobs
         }
         let cancellation = CancellationFlag()
         do {
             return try await withTaskCancellationHandler {
-                try await mapBatches(task, inputs, chunking: chunking, encoded: encoded, cancellation: cancellation)
+                try await mapBatches(
+                    task, inputs, chunking: chunking, encoded: encoded, tally: tally, cancellation: cancellation)
             } onCancel: {
                 cancellation.cancel()
             }
@@ -218,15 +238,19 @@ extension ProcessPool {
     }
 
     private func mapBatches<Task: WorkerTask>(
-        _ task: Task.Type, _ inputs: [Task.Input], chunking: Chunking, encoded: [BatchJob], cancellation: CancellationFlag
+        _ task: Task.Type, _ inputs: [Task.Input], chunking: Chunking, encoded: [BatchJob], tally: ProgressTally?,
+        cancellation: CancellationFlag
     ) async throws(BackendError) -> [Task.Output] {
-        typealias Completion = (start: Int, outcome: Future<BatchOutcome<Task.Output>, BackendError>.Outcome)
+        typealias Completion = (start: Int, count: Int, outcome: Future<BatchOutcome<Task.Output>, BackendError>.Outcome)
         let inbox = CompletionInbox<Completion>()
         var sizer = BatchSizer(chunking: chunking, workers: workerCount)
         var pieces: [(start: Int, outputs: [Task.Output])] = []
         // `encoded` covers the first inputs, in order, at most one batch per worker.
         for job in encoded {
-            submitEncoded(job, of: task, cancellation: cancellation).onCompletion { inbox.push((job.range.lowerBound, $0)) }
+            tally?.started(job.range.count)
+            submitEncoded(job, of: task, cancellation: cancellation).onCompletion {
+                inbox.push((job.range.lowerBound, job.range.count, $0))
+            }
         }
         var next = encoded.last?.range.upperBound ?? 0
         var inFlight = encoded.count
@@ -236,20 +260,24 @@ extension ProcessPool {
             while firstError == nil, inFlight < BatchSizer.batchesInFlightPerWorker * workerCount, next < inputs.count {
                 let size = sizer.nextSize(remaining: inputs.count - next, inFlight: inputsInFlight)
                 let start = next
+                tally?.started(size)
                 submitBatch(task, inputs[start..<(start + size)], firstIndex: start, cancellation: cancellation)
-                    .onCompletion { inbox.push((start, $0)) }
+                    .onCompletion { inbox.push((start, size, $0)) }
                 next += size
                 inFlight += 1
                 inputsInFlight += size
             }
-            let (start, outcome) = await inbox.next()
+            let (start, count, outcome) = await inbox.next()
             inFlight -= 1
             switch outcome {
             case .success(let batch):
                 inputsInFlight -= batch.outputs.count  // after a failure, nothing more is sent
                 sizer.record(seconds: batch.seconds, count: batch.outputs.count)
                 pieces.append((start, batch.outputs))
+                tally?.finished(count)
             case .failure(let error):
+                // A batch dropped unstarted (cancelled) is left for the tally's close: skipped.
+                if error.processPoolError.code != .cancelled { tally?.failed(count) }
                 if firstError == nil {
                     firstError = error.processPoolError
                     cancellation.cancel()
