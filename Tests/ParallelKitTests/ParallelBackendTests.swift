@@ -46,13 +46,21 @@ extension ProcessPoolSuites.ParallelBackendTests {
         #expect(started == 2000)
 
         let counter = ProgressCounter()
-        let odd = [Int](repeating: 2, count: 500) + [3] + [Int](repeating: 2, count: 500)
+        let odd = [Int](repeating: 2, count: 520) + [3] + [Int](repeating: 2, count: 480)
         await #expect(throws: BackendError.self) {
             try await pool.map(EvenOnlyTask.self, odd, chunking: .fixed(50), progress: counter)
         }
         let counts = counter.counts
         #expect(counts.total == 1001)
         #expect(counts.ended == 1001, "finished + failed + skipped = total: \(counts)")
-        #expect(counts.failed >= 50)
+        #expect(counts.failed == 1, "only the task that threw failed: \(counts)")
+        #expect(counts.finished >= 20, "the 20 items its batch ran before it finished: \(counts)")
+
+        // One batch, sent from the calling thread: the two items before the throw finished.
+        let direct = ProgressCounter()
+        await #expect(throws: BackendError.self) {
+            try await pool.map(EvenOnlyTask.self, [2, 2, 3, 2], chunking: .fixed(4), progress: direct)
+        }
+        #expect(direct.counts.finished == 2 && direct.counts.failed == 1 && direct.counts.skipped == 1, "\(direct.counts)")
     }
 }

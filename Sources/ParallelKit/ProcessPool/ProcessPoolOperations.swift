@@ -65,29 +65,42 @@ extension ProcessPool {
         if _Concurrency.Task.isCancelled { throw .cancelled }  // as the queued path: nothing is dispatched
         guard jobs.allSatisfy({ $0.payload.count <= Self.callingThreadPayloadLimit }) else { return nil }
         var answers: [[UInt8]]
-        switch try supervisor.runOnCallingThread(jobs) {
-        case nil:
-            return nil
-        case .finished(let finished):
-            tally?.started(jobs.last?.range.upperBound ?? 0)
-            answers = finished
-        case .handedOver(let future):
-            tally?.started(jobs.last?.range.upperBound ?? 0)
-            do {
-                answers = try await future.value
-            } catch {
-                let error = error.processPoolError
-                if let tasks = error.tasks, error.code != .cancelled { tally?.failed(tasks.count) }
-                throw error
+        let sent = jobs.last?.range.upperBound ?? 0
+        var started = false
+        do throws(BackendError) {
+            switch try supervisor.runOnCallingThread(jobs) {
+            case nil:
+                return nil
+            case .finished(let finished):
+                answers = finished
+            case .handedOver(let future):
+                tally?.started(sent)
+                started = true
+                do {
+                    answers = try await future.value
+                } catch {
+                    throw error.processPoolError
+                }
             }
+        } catch {
+            if !started { tally?.started(sent) }
+            let failedJob = jobs.first { $0.range.contains(error.taskIndex ?? -1) }
+            tally?.batchFailed(error, batchStart: failedJob?.range.lowerBound ?? 0)
+            throw error
         }
+        if !started { tally?.started(sent) }
         var outputs: [Task.Output] = []
         outputs.reserveCapacity(jobs.last?.range.upperBound ?? 0)
         for (index, job) in jobs.enumerated() {
             // Taken out of `answers`, so that the decoder holds the only reference to it.
             let answer = answers[index]
             answers[index] = []
-            outputs.append(contentsOf: try Self.decode(consume answer, of: Task.self, range: job.range))
+            do throws(BackendError) {
+                outputs.append(contentsOf: try Self.decode(consume answer, of: Task.self, range: job.range))
+            } catch {
+                tally?.batchFailed(error, batchStart: job.range.lowerBound)
+                throw error
+            }
             tally?.finished(job.range.count)
         }
         return outputs
@@ -147,9 +160,11 @@ extension ProcessPool {
     /// ```
     ///
     /// With a `progress` sink, items are counted per batch as batches go: `.started(n)` when a
-    /// batch of `n` inputs is sent, `.finished(n)` or `.failed(n)` when it completes, and the
-    /// inputs that never ran as `.skipped` when the call ends (finished + failed + skipped is
-    /// the input count, on success, failure and cancellation alike).
+    /// batch of `n` inputs is sent, `.finished(n)` when it completes, and the inputs that never
+    /// ran as `.skipped` when the call ends (finished + failed + skipped is the input count, on
+    /// success, failure and cancellation alike). A task that throws counts as failed and the
+    /// items its batch ran before it as finished; a worker that dies or times out fails every
+    /// item of its batch.
     ///
     /// ```swift
     /// let bar = ProgressBar(style: [.bar, .eta], total: 1_000)
@@ -276,8 +291,7 @@ extension ProcessPool {
                 pieces.append((start, batch.outputs))
                 tally?.finished(count)
             case .failure(let error):
-                // A batch dropped unstarted (cancelled) is left for the tally's close: skipped.
-                if error.processPoolError.code != .cancelled { tally?.failed(count) }
+                tally?.batchFailed(error.processPoolError, batchStart: start)
                 if firstError == nil {
                     firstError = error.processPoolError
                     cancellation.cancel()

@@ -5,14 +5,15 @@ import Synchronization
 /// place that makes finished + failed + skipped add up to the total on every backend.
 final class ProgressTally: Sendable {
     private let sink: (any ProgressSink)?
-    private let total: Int
+    private let total: Int?
     private let ended = Atomic(0)
 
-    /// Reports `.total(total)` to `sink`; with no sink every method does nothing.
-    init(_ sink: (any ProgressSink)?, total: Int) {
+    /// Reports `.total(total)` to `sink` when the total is known (a stream's may not be); with
+    /// no sink every method does nothing.
+    init(_ sink: (any ProgressSink)?, total: Int?) {
         self.sink = sink
         self.total = total
-        sink?.report(.total(total))
+        if let total { sink?.report(.total(total)) }
     }
 
     func started(_ count: Int = 1) { sink?.report(.started(count)) }
@@ -21,9 +22,10 @@ final class ProgressTally: Sendable {
 
     func failed(_ count: Int = 1) { end(.failed(count), count) }
 
-    /// Reports every item without an outcome yet as skipped. Call once, when the call ends.
+    /// Reports every item of a known total without an outcome yet as skipped. Call once, when
+    /// the call ends.
     func close() {
-        guard let sink else { return }
+        guard let sink, let total else { return }
         let left = total - ended.load(ordering: .acquiring)
         if left > 0 { sink.report(.skipped(left)) }
     }
@@ -32,5 +34,22 @@ final class ProgressTally: Sendable {
         guard let sink, count > 0 else { return }
         ended.add(count, ordering: .releasing)
         sink.report(event)
+    }
+}
+
+extension ProgressTally {
+    /// Counts the batch starting at input `batchStart` that ended with `error`, as a process
+    /// pool's worker ran it: in order, stopping at the first task that threw. So for a thrown
+    /// task the items before it finished and it failed (the rest of the batch is left for
+    /// ``close()``: skipped); for a worker that died or timed out every item it held failed
+    /// (their outcome is unknown); a batch dropped unstarted is left for ``close()``.
+    func batchFailed(_ error: BackendError, batchStart: Int) {
+        guard error.code != .cancelled, error.code != .closed, let tasks = error.tasks else { return }
+        if error.code == .taskFailed {
+            finished(tasks.lowerBound - batchStart)
+            failed(1)
+        } else {
+            failed(tasks.count)
+        }
     }
 }
