@@ -104,4 +104,7 @@ enum ProcessPoolSuites {
 
     /// ParallelBackend.swift: `parallelMap(_:on:)` runs one `WorkerTask` on threads or on processes.
     @Suite("ParallelBackend") struct ParallelBackendTests {}
+
+    /// Parallel/: the front door, `Parallel(jobs:backend:)`, over every backend.
+    @Suite("Parallel") struct ParallelFrontDoorTests {}
 }

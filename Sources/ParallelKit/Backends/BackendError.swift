@@ -52,6 +52,15 @@ public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let closed = Code("closed")
         /// The calling task was cancelled before this work ran.
         public static let cancelled = Code("cancelled")
+        /// The backend cannot do what was asked (run a closure in another process, stop a
+        /// running closure at a timeout); ``BackendError/detail`` says what to do instead.
+        public static let unsupported = Code("unsupported")
+        /// Options that contradict each other (`require: .sharedMemory` with processes);
+        /// ``BackendError/detail`` names them.
+        public static let conflictingOptions = Code("conflictingOptions")
+        /// No backend of that name is linked into this program; ``BackendError/detail`` says
+        /// which product to add and which call registers it.
+        public static let backendNotLinked = Code("backendNotLinked")
 
         public var description: String { name }
     }
@@ -113,7 +122,9 @@ public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible 
             return "the \(detail ?? "message") of task \(tasks) is \(messageBytes ?? 0) bytes, over the limit of "
                 + "\(maxMessageBytes ?? 0) bytes (maxMessageBytes:)" + (pid.map { " in worker \($0)" } ?? "")
         case .buildIDUnreadable: return "no build ID: \(detail ?? "")"
-        case .workerNotServing, .taskNotRegistered, .executableNotFound: return detail ?? "\(code)"
+        case .workerNotServing, .taskNotRegistered, .executableNotFound, .unsupported, .conflictingOptions,
+            .backendNotLinked:
+            return detail ?? "\(code)"
         case .closed: return "the process pool was closed"
         case .cancelled: return "cancelled"
         default: return "\(code) \(detail ?? "")"
@@ -217,6 +228,16 @@ extension BackendError {
                 + "program: `swift build` builds every executable product, `swift build --product \(product)` this one"
         }
         return BackendError(.executableNotFound, detail: detail)
+    }
+
+    /// The backend cannot do `what`; `instead` says what to do.
+    public static func unsupported(_ what: String, instead: String) -> BackendError {
+        BackendError(.unsupported, detail: "\(what): \(instead)")
+    }
+
+    /// `options` contradict each other, for `reason`.
+    public static func conflictingOptions(_ options: String, _ reason: String) -> BackendError {
+        BackendError(.conflictingOptions, detail: "\(options) contradict each other: \(reason)")
     }
 
     /// The backend was closed before this work ran.

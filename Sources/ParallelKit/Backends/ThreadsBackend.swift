@@ -11,9 +11,12 @@ import Synchronization
 public struct ThreadsBackend: ClosureBackend {
     /// The most calls at once.
     public var workers: Workers
+    /// How closures' inputs are cut into chunks (``Chunking``).
+    public var chunking: Chunking
 
-    public init(workers: Workers = .all) {
+    public init(workers: Workers = .all, chunking: Chunking = .adaptive) {
         self.workers = workers
+        self.chunking = chunking
     }
 
     public var capabilities: BackendCapabilities { [.runsClosures, .sharesMemory, .supportsCancellation] }
@@ -34,10 +37,10 @@ public struct ThreadsBackend: ClosureBackend {
         let tally = ProgressTally(progress, total: inputs.count)
         defer { tally.close() }
         let cancelled = CancelledFlag()
-        let workers = self.workers
+        let (workers, chunking) = (self.workers, self.chunking)
         let outcome = await withTaskCancellationHandler {
             Result { () throws(IndexedFailure) in
-                try inputs.indices.parallelMap(workers: workers) { (index) throws(IndexedFailure) in
+                try inputs.indices.parallelMap(workers: workers, chunking: chunking) { (index) throws(IndexedFailure) in
                     if cancelled.value.load(ordering: .relaxed) { throw IndexedFailure(index: index, error: nil) }
                     tally.started()
                     do {

@@ -1,0 +1,117 @@
+extension Parallel {
+    /// Runs `body` on every input and returns the results in input order, on a backend that runs
+    /// in this process — joblib's `Parallel(n_jobs)(delayed(f)(x) for x in xs)`.
+    ///
+    /// ```swift
+    /// let squares = try await Parallel(jobs: 4).map(0..<10) { $0 * $0 }    // [0, 1, 4, … 81]
+    /// ```
+    ///
+    /// - Throws: ``BackendError``: ``BackendError/Code/taskFailed`` with the index and error of
+    ///   the first item that threw; ``BackendError/Code/unsupported`` on processes (a closure
+    ///   cannot cross into another process: pass a ``WorkerTask`` or a `@WorkerFunction`'s
+    ///   `$handle`); the option errors of ``Parallel``.
+    public func map<Input: Sendable, Output: Sendable>(
+        _ inputs: some Collection<Input>, _ body: @escaping @Sendable (Input) throws -> Output
+    ) async throws(BackendError) -> [Output] {
+        let inputs = Array(inputs)
+        let plan = try plan()
+        return try await reporting(total: inputs.count) { sink throws(BackendError) in
+            switch plan {
+            case .serial: return try await SerialBackend().map(inputs, progress: sink, body)
+            case .threads(let jobs):
+                return try await ThreadsBackend(workers: jobs, chunking: chunking).map(inputs, progress: sink, body)
+            case .threadPool(let pool, let jobs):
+                return try await (pool ?? ThreadPool(workers: jobs)).map(inputs, progress: sink, body)
+            case .processes, .pool: throw Self.closureOnProcesses
+            case .named(let entry, let jobs):
+                guard let backend = try await entry.make(jobs) as? any ClosureBackend else {
+                    throw .unsupported(
+                        "a closure on backend \(self.backend.map(String.init(describing:)) ?? "")",
+                        instead: "this backend runs only WorkerTask types: pass one, or a @WorkerFunction's $handle")
+                }
+                return try await backend.map(inputs, progress: sink, body)
+            }
+        }
+    }
+
+    /// Runs `task` on every input and returns the outputs in input order, on any backend: the
+    /// form for processes (`Parallel(backend: .processes).map($square, numbers)`).
+    ///
+    /// ```swift
+    /// @WorkerFunction func functionToTest(i: Int, j: Int) -> Int { … }
+    /// let pairs = (0..<30).flatMap { i in (0..<10).map { j in functionToTest_WorkerTask.Input(i, j) } }
+    /// let values = try await Parallel(backend: .processes).map($functionToTest, pairs)
+    /// ```
+    ///
+    /// - Throws: ``BackendError``: the first failure — a task that threw
+    ///   (``BackendError/Code/taskFailed``), a worker that died or ran past `timeout`; the option
+    ///   errors of ``Parallel``.
+    public func map<Task: WorkerTask>(
+        _ task: Task.Type, _ inputs: some Collection<Task.Input>
+    ) async throws(BackendError) -> [Task.Output] {
+        let inputs = Array(inputs)
+        let plan = try plan()
+        return try await reporting(total: inputs.count) { sink throws(BackendError) in
+            switch plan {
+            case .serial: return try await SerialBackend().map(task, inputs, progress: sink)
+            case .threads(let jobs): return try await ThreadsBackend(workers: jobs).map(task, inputs, progress: sink)
+            case .threadPool(let pool, let jobs):
+                return try await (pool ?? ThreadPool(workers: jobs)).map(task, inputs, progress: sink)
+            case .processes(let worker, let jobs, let timeout):
+                return try await Self.withWorkerProcesses(worker, jobs, timeout: timeout) { pool throws(BackendError) in
+                    try await pool.map(task, inputs, chunking: timeout == nil ? chunking : .fixed(1), progress: sink)
+                }
+            case .pool(let pool): return try await pool.map(task, inputs, chunking: chunking, progress: sink)
+            case .named(let entry, let jobs): return try await entry.make(jobs).map(task, inputs, progress: sink)
+            }
+        }
+    }
+
+    static let closureOnProcesses = BackendError.unsupported(
+        "a closure on worker processes",
+        instead: "a closure cannot cross a process boundary: mark a global or static function @WorkerFunction "
+            + "(import ParallelKitMacros) and pass its $handle, as Parallel(backend: .processes).map($square, numbers), "
+            + "or pass a WorkerTask type; for work in this process, use backend: .threads")
+
+    /// Runs `body` with the call's sink: the user's, or a bar made for the call and finished when
+    /// it ends, however it ends.
+    func reporting<Result>(
+        total: Int?, _ body: ((any ProgressSink)?) async throws(BackendError) -> Result
+    ) async throws(BackendError) -> Result {
+        switch progress {
+        case nil: return try await body(nil)
+        case .sink(let sink): return try await body(sink)
+        case .bar:
+            let bar = ProgressBar(style: [.bar, .eta], total: total)
+            defer { bar.finish() }
+            return try await body(bar)
+        }
+    }
+
+    /// Starts `jobs` worker processes (of `worker`, or of this executable) for one call, runs
+    /// `body`, and leaves no worker behind: closed and joined on success, terminated and joined
+    /// on failure.
+    static func withWorkerProcesses<Result>(
+        _ worker: WorkerExecutable?, _ jobs: Workers, timeout: Duration?,
+        _ body: (ProcessPool) async throws(BackendError) -> Result
+    ) async throws(BackendError) -> Result {
+        let pool = try await startPool(worker, jobs, timeout: timeout)
+        do {
+            let result = try await body(pool)
+            pool.close()
+            await pool.join()
+            return result
+        } catch {
+            pool.terminate()
+            await pool.join()
+            throw error
+        }
+    }
+
+    static func startPool(_ worker: WorkerExecutable?, _ jobs: Workers, timeout: Duration?) async throws(BackendError)
+        -> ProcessPool
+    {
+        if let worker { return try await ProcessPool(workers: jobs, worker: worker, taskTimeout: timeout) }
+        return try await ProcessPool(workers: jobs, taskTimeout: timeout)
+    }
+}
