@@ -76,6 +76,8 @@ struct BenchCommand: AsyncParsableCommand {
         (SharedMemoryBench.sharedSum, SharedMemoryBench.sharedSumSummary, { quick, workers in SharedMemoryBench.sharedSumCases(quick: quick, workers: workers) }),
         (SharedMemoryBench.largeArray, SharedMemoryBench.largeArraySummary, { quick, workers in SharedMemoryBench.largeArrayCases(quick: quick, workers: workers) }),
         (SharedMemoryBench.lock, SharedMemoryBench.lockSummary, { quick, _ in SharedMemoryBench.lockCases(quick: quick) }),
+        (FrontDoorBench.workload, FrontDoorBench.summary, { FrontDoorBench.cases(quick: $0, workers: $1) }),
+        (ProgressBench.workload, ProgressBench.summary, { ProgressBench.cases(quick: $0, workers: $1) }),
         (MemoryProbe.workload, MemoryProbe.summary, { _, _ in [] }),
         (RunLibraryBench.workload, RunLibraryBench.summary, { quick, _ in RunLibraryBench.cases(quick: quick) }),
         (RunLibraryBench.memory, RunLibraryBench.memorySummary, { quick, _ in RunLibraryBench.memoryCases(quick: quick) }),

@@ -2,7 +2,7 @@ extension Sequence where Element: Sendable {
     /// Returns the results of an async `transform` on every element, in input order, running
     /// at most `workers` calls at once as child tasks.
     ///
-    /// The async counterpart of ``Swift/Collection/parallelMap(workers:chunking:_:)``
+    /// The async counterpart of ``Swift/Collection/parallelMap(workers:chunking:progress:_:)``
     /// for work that awaits (network calls, async file I/O, `ThreadPool` futures): it never
     /// blocks a thread of the cooperative pool, and never has more than `workers` elements in
     /// flight — the rest of the sequence is read only as calls finish.

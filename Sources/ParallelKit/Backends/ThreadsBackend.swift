@@ -2,7 +2,7 @@ import Synchronization
 
 /// This process's threads: registered tasks as child tasks on Swift's cooperative pool, at most
 /// `workers` at once (their `run` may await), and closures on the collection engine's parked
-/// threads (``Swift/Collection/parallelMap(workers:chunking:_:)``).
+/// threads (``Swift/Collection/parallelMap(workers:chunking:progress:_:)``).
 ///
 /// ```swift
 /// let counts = try await rows.parallelMap(CountInRange.self, on: .threads)
@@ -31,24 +31,23 @@ public struct ThreadsBackend: ClosureBackend {
         }
     }
 
+    /// Inlined into the caller, so that `body` is specialized into the chunk loop as it is in
+    /// ``Swift/Collection/parallelMap(workers:chunking:progress:_:)``; progress is counted per
+    /// chunk, never per element.
+    @inlinable
     public func map<Input: Sendable, Output: Sendable>(
         _ inputs: [Input], progress: (any ProgressSink)?, _ body: @escaping @Sendable (Input) throws -> Output
     ) async throws(BackendError) -> [Output] {
-        let tally = ProgressTally(progress, total: inputs.count)
-        defer { tally.close() }
         let cancelled = CancelledFlag()
         let (workers, chunking) = (self.workers, self.chunking)
         let outcome = await withTaskCancellationHandler {
             Result { () throws(IndexedFailure) in
-                try inputs.indices.parallelMap(workers: workers, chunking: chunking) { (index) throws(IndexedFailure) in
+                try inputs.indices.parallelMap(workers: workers, chunking: chunking, progress: progress) {
+                    (index) throws(IndexedFailure) in
                     if cancelled.value.load(ordering: .relaxed) { throw IndexedFailure(index: index, error: nil) }
-                    tally.started()
                     do {
-                        let output = try body(inputs[index])
-                        tally.finished()
-                        return output
+                        return try body(inputs[index])
                     } catch {
-                        tally.failed()
                         throw IndexedFailure(index: index, error: error)
                     }
                 }
@@ -58,22 +57,35 @@ public struct ThreadsBackend: ClosureBackend {
         }
         switch outcome {
         case .success(let outputs): return outputs
-        case .failure(let failure):
-            guard let error = failure.error else { throw .cancelled }
-            throw .taskFailed(RemoteTaskError(error), task: failure.index)
+        case .failure(let failure): throw failure.backendError
         }
     }
 }
 
 /// Set when the calling task is cancelled; read by every element (one relaxed load).
-private final class CancelledFlag: Sendable {
-    let value = Atomic(false)
+@usableFromInline
+final class CancelledFlag: Sendable {
+    @usableFromInline let value = Atomic(false)
+
+    @inlinable init() {}
 }
 
 /// Which element's closure threw, and what (`nil`: it did not run, the call was cancelled).
-private struct IndexedFailure: Error {
-    var index: Int
-    var error: (any Error)?
+@usableFromInline
+struct IndexedFailure: Error {
+    @usableFromInline var index: Int
+    @usableFromInline var error: (any Error)?
+
+    @inlinable init(index: Int, error: (any Error)?) {
+        self.index = index
+        self.error = error
+    }
+
+    /// What the call throws: the closure's error as a failed task, or `.cancelled`.
+    @usableFromInline var backendError: BackendError {
+        guard let error else { return .cancelled }
+        return .taskFailed(RemoteTaskError(error), task: index)
+    }
 }
 
 extension ParallelBackend where Self == ThreadsBackend {

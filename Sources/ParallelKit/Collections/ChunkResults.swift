@@ -57,10 +57,12 @@ extension Collection where Self: Sendable {
     func gatherInOrder<T: Sendable, Failure: Error>(
         workers: Workers,
         chunking: Chunking,
+        progress: (any ProgressSink)?,
         _ gather: (Element, inout [T]) throws(Failure) -> Void
     ) throws(Failure) -> [T] {
         let results = ChunkResults<T>()
-        try forEachChunk(workers: workers, chunking: chunking, sharing: results) { (elements, results, range) throws(Failure) -> Bool in
+        let tally = progress.map { ProgressTally($0, total: count) }
+        try forEachChunk(workers: workers, chunking: chunking, progress: tally, sharing: results) { (elements, results, range) throws(Failure) -> Bool in
             var values: [T] = []
             _ = try elements.forEach(atOffsets: range) { (_, element) throws(Failure) -> Bool in
                 try gather(element, &values)

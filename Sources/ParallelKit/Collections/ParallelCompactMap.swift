@@ -8,6 +8,8 @@ extension Collection where Self: Sendable {
     /// - Parameters:
     ///   - workers: how many threads take part, the caller included. `1` is a plain loop.
     ///   - chunking: how the input is cut; `.adaptive` unless measured otherwise.
+    ///   - progress: where the elements done are counted, one report per chunk (``ProgressSink``);
+    ///     `nil`, the default, counts nothing and costs nothing.
     ///   - transform: called once per element, on several threads at once.
     /// - Returns: the non-`nil` results in the order of their elements.
     /// - Throws: the first error `transform` threw, after every running chunk has stopped.
@@ -15,10 +17,10 @@ extension Collection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelCompactMap<T: Sendable, Failure: Error>(
-        workers: Workers = .all, chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)? = nil,
         _ transform: @Sendable (Element) throws(Failure) -> T?
     ) throws(Failure) -> [T] {
-        try gatherInOrder(workers: workers, chunking: chunking) { (element, values) throws(Failure) in
+        try gatherInOrder(workers: workers, chunking: chunking, progress: progress) { (element, values) throws(Failure) in
             if let value = try transform(element) { values.append(value) }
         }
     }

@@ -12,6 +12,8 @@ extension Collection where Self: Sendable {
     /// - Parameters:
     ///   - workers: how many threads take part, the caller included. `1` is a plain loop in order.
     ///   - chunking: how the input is cut; `.adaptive` unless measured otherwise.
+    ///   - progress: where the elements done are counted, one report per chunk (``ProgressSink``);
+    ///     `nil`, the default, counts nothing and costs nothing.
     ///   - body: called once per element.
     /// - Throws: the first error `body` threw, after every running chunk has stopped; elements
     ///   not reached by then are skipped.
@@ -19,10 +21,11 @@ extension Collection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelForEach<Failure: Error>(
-        workers: Workers = .all, chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)? = nil,
         _ body: @Sendable (Element) throws(Failure) -> Void
     ) throws(Failure) {
-        try forEachChunk(workers: workers, chunking: chunking, sharing: ()) { (elements, _, range) throws(Failure) -> Bool in
+        let tally = progress.map { ProgressTally($0, total: count) }
+        try forEachChunk(workers: workers, chunking: chunking, progress: tally, sharing: ()) { (elements, _, range) throws(Failure) -> Bool in
             try elements.forEach(atOffsets: range) { (_, element) throws(Failure) -> Bool in
                 try body(element)
                 return true

@@ -18,6 +18,8 @@ extension Collection where Self: Sendable {
     /// - Parameters:
     ///   - workers: how many threads take part, the caller included. `1` is a plain loop.
     ///   - chunking: how the input is cut; `.adaptive` unless measured otherwise.
+    ///   - progress: where the elements done are counted, one report per chunk (``ProgressSink``);
+    ///     `nil`, the default, counts nothing and costs nothing.
     ///   - transform: called once per element, on several threads at once.
     /// - Returns: `transform`'s results in the order of the input.
     /// - Throws: the first error `transform` threw. It is rethrown after every running chunk
@@ -27,10 +29,11 @@ extension Collection where Self: Sendable {
     ///   prefer ``Swift/Sequence/concurrentMap(workers:_:)`` for awaiting work.
     @inlinable @inline(__always)
     public func parallelMap<T: Sendable, Failure: Error>(
-        workers: Workers = .all, chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)? = nil,
         _ transform: @Sendable (Element) throws(Failure) -> T
     ) throws(Failure) -> [T] {
         let total = count
+        let tally = progress.map { ProgressTally($0, total: total) }
         var failure: Failure?
         let result = [T](unsafeUninitializedCapacity: total) { buffer, initializedCount in
             guard let output = buffer.baseAddress else { return }
@@ -38,7 +41,9 @@ extension Collection where Self: Sendable {
             // Only an operation that can fail needs to know which chunks finished.
             let finished = Failure.self == Never.self ? nil : FinishedRanges()
             do throws(Failure) {
-                try forEachChunk(workers: workers, chunking: chunking, sharing: (buffer: output, finished: finished)) {
+                try forEachChunk(
+                    workers: workers, chunking: chunking, progress: tally, sharing: (buffer: output, finished: finished)
+                ) {
                     (elements, output, range) throws(Failure) -> Bool in
                     var written = range.lowerBound
                     do throws(Failure) {

@@ -15,6 +15,8 @@ extension Collection where Self: Sendable {
     /// - Parameters:
     ///   - workers: how many threads take part, the caller included. `1` is a plain loop.
     ///   - chunking: how the input is cut; `.adaptive` unless measured otherwise.
+    ///   - progress: where the elements done are counted, one report per chunk (``ProgressSink``);
+    ///     `nil`, the default, counts nothing and costs nothing.
     ///   - identity: the value that `combine` leaves unchanged.
     ///   - transform: maps one element; called on several threads at once.
     ///   - combine: an associative operation on mapped values.
@@ -24,13 +26,14 @@ extension Collection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelReduce<T: Sendable, Failure: Error>(
-        workers: Workers = .all, chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)? = nil,
         _ identity: T,
         mapping transform: @Sendable (Element) throws(Failure) -> T,
         _ combine: @Sendable (T, T) throws(Failure) -> T
     ) throws(Failure) -> T {
         let partials = PartialResults<T>()
-        try forEachChunk(workers: workers, chunking: chunking, sharing: (identity: identity, partials: partials)) {
+        let tally = progress.map { ProgressTally($0, total: count) }
+        try forEachChunk(workers: workers, chunking: chunking, progress: tally, sharing: (identity: identity, partials: partials)) {
             (elements, state, range) throws(Failure) -> Bool in
             var accumulated = state.identity
             _ = try elements.forEach(atOffsets: range) { (_, element) throws(Failure) -> Bool in
@@ -53,15 +56,15 @@ extension Collection where Self: Sendable {
     /// let total = numbers.parallelReduce(0, +)
     /// ```
     ///
-    /// See ``parallelReduce(workers:chunking:_:mapping:_:)`` for the rules on `identity` and `combine`.
+    /// See ``parallelReduce(workers:chunking:progress:_:mapping:_:)`` for the rules on `identity` and `combine`.
     @inlinable @inline(__always)
     public func parallelReduce<Failure: Error>(
-        workers: Workers = .all, chunking: Chunking = .adaptive,
+        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)? = nil,
         _ identity: Element,
         _ combine: @Sendable (Element, Element) throws(Failure) -> Element
     ) throws(Failure) -> Element where Element: Sendable {
         try parallelReduce(
-            workers: workers, chunking: chunking, identity,
+            workers: workers, chunking: chunking, progress: progress, identity,
             mapping: { (element: Element) throws(Failure) -> Element in element }, combine)
     }
 }

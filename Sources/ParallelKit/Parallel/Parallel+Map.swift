@@ -10,10 +10,36 @@ extension Parallel {
     ///   the first item that threw; ``BackendError/Code/unsupported`` on processes (a closure
     ///   cannot cross into another process: pass a ``WorkerTask`` or a `@WorkerFunction`'s
     ///   `$handle`); the option errors of ``Parallel``.
+    ///
+    /// On threads the call is inlined into the caller, so that `body` is specialized into the
+    /// chunk loop as in ``Swift/Collection/parallelMap(workers:chunking:progress:_:)``.
+    @inlinable
     public func map<Input: Sendable, Output: Sendable>(
         _ inputs: some Collection<Input>, _ body: @escaping @Sendable (Input) throws -> Output
     ) async throws(BackendError) -> [Output] {
         let inputs = Array(inputs)
+        if let (jobs, sink) = try threadsCall() {
+            return try await ThreadsBackend(workers: jobs, chunking: chunking).map(inputs, progress: sink, body)
+        }
+        return try await mapOutOfLine(inputs, body)
+    }
+
+    /// The jobs and sink of a call that runs on threads with no bar to draw, else `nil`.
+    @usableFromInline
+    func threadsCall() throws(BackendError) -> (Workers, (any ProgressSink)?)? {
+        guard case .threads(let jobs) = try plan() else { return nil }
+        switch progress {
+        case nil: return (jobs, nil)
+        case .sink(let sink): return (jobs, sink)
+        case .bar: return nil
+        }
+    }
+
+    /// ``map(_:_:)`` on every backend but a bare threads call.
+    @usableFromInline
+    func mapOutOfLine<Input: Sendable, Output: Sendable>(
+        _ inputs: [Input], _ body: @escaping @Sendable (Input) throws -> Output
+    ) async throws(BackendError) -> [Output] {
         let plan = try plan()
         return try await reporting(total: inputs.count) { sink throws(BackendError) in
             switch plan {

@@ -3,6 +3,7 @@ import Synchronization
 /// A backend's side of one call's progress: forwards events to the caller's sink and counts
 /// outcomes, so that ``close()`` can report the items that never ran as skipped — the one
 /// place that makes finished + failed + skipped add up to the total on every backend.
+@usableFromInline
 final class ProgressTally: Sendable {
     private let sink: (any ProgressSink)?
     private let total: Int?
@@ -10,20 +11,25 @@ final class ProgressTally: Sendable {
 
     /// Reports `.total(total)` to `sink` when the total is known (a stream's may not be); with
     /// no sink every method does nothing.
+    @usableFromInline
     init(_ sink: (any ProgressSink)?, total: Int?) {
         self.sink = sink
         self.total = total
         if let total { sink?.report(.total(total)) }
     }
 
+    @usableFromInline
     func started(_ count: Int = 1) { sink?.report(.started(count)) }
 
+    @usableFromInline
     func finished(_ count: Int = 1) { end(.finished(count), count) }
 
+    @usableFromInline
     func failed(_ count: Int = 1) { end(.failed(count), count) }
 
     /// Reports every item of a known total without an outcome yet as skipped. Call once, when
     /// the call ends.
+    @usableFromInline
     func close() {
         guard let sink, let total else { return }
         let left = total - ended.load(ordering: .acquiring)
