@@ -22,6 +22,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Use small inputs (for CI and tests).")
     var quick = false
 
+    @Flag(help: "Also run the long workloads (\(BenchCommand.longWorkloads.sorted().joined(separator: ", "))), a minute or more each.")
+    var full = false
+
     @Option(name: .customLong("workload"), help: "Run only this workload (repeatable). See --list.")
     var workloads: [String] = []
 
@@ -40,6 +43,9 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("unknown workload \(unknown.joined(separator: ", ")); known: \(known)")
         }
     }
+
+    /// Workloads that take a minute or more at full size: run by `--full`, `--quick` or by name.
+    static let longWorkloads: Set<String> = [FrontDoorBench.workload, JoblibBench.workload]
 
     /// Every workload: its name, what it measures, and how to build its cases.
     static let catalog: [(name: String, summary: String, make: @Sendable (Bool, Workers) -> [BenchCase])] = [
@@ -78,6 +84,7 @@ struct BenchCommand: AsyncParsableCommand {
         (SharedMemoryBench.lock, SharedMemoryBench.lockSummary, { quick, _ in SharedMemoryBench.lockCases(quick: quick) }),
         (FrontDoorBench.workload, FrontDoorBench.summary, { FrontDoorBench.cases(quick: $0, workers: $1) }),
         (ProgressBench.workload, ProgressBench.summary, { ProgressBench.cases(quick: $0, workers: $1) }),
+        (JoblibBench.workload, JoblibBench.summary, { JoblibBench.cases(quick: $0, workers: $1) }),
         (MemoryProbe.workload, MemoryProbe.summary, { _, _ in [] }),
         (RunLibraryBench.workload, RunLibraryBench.summary, { quick, _ in RunLibraryBench.cases(quick: quick) }),
         (RunLibraryBench.memory, RunLibraryBench.memorySummary, { quick, _ in RunLibraryBench.memoryCases(quick: quick) }),
@@ -88,7 +95,9 @@ struct BenchCommand: AsyncParsableCommand {
             for entry in Self.catalog { print("\(entry.name): \(entry.summary)") }
             return
         }
-        let chosen = Self.catalog.filter { workloads.isEmpty || workloads.contains($0.name) }
+        let chosen = Self.catalog.filter { entry in
+            workloads.isEmpty ? full || quick || !Self.longWorkloads.contains(entry.name) : workloads.contains(entry.name)
+        }
         let parallelWorkers: Workers = workers.map { .count($0) } ?? .all
         let report = BenchReport(json: json)
         report.printHeader()

@@ -3,7 +3,7 @@ import ParallelKit
 /// Tasks `parallelkit bench` runs in worker processes.
 let benchWorkerTasks: [any WorkerTask.Type] = [
     NoOpTask.self, SquareMapTask.self, CountInRangeMapTask.self, CPUTask.self, SharedSumNaiveTask.self,
-    SharedSumLocalTask.self, ArrayDigestTask.self, InputDigestTask.self, StarmapCountTask.self,
+    SharedSumLocalTask.self, ArrayDigestTask.self, InputDigestTask.self, StarmapCountTask.self, FunctionToTestTask.self,
 ]
 
 /// Returns its input: the cost of a round trip and nothing else.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import ParallelKitCLI
+
 @Suite("parallelkit bench")
 struct BenchCommandTests {
     @Test("--json prints one object per row with the documented keys")
@@ -35,6 +37,36 @@ struct BenchCommandTests {
         #expect(lines.contains { $0.contains("process-pool") })
         #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("squares") })
         #expect(lines.contains { $0.contains("parallelMap") })
+    }
+
+    @Test("the front door's rows: Parallel beside its backend, with and without a sink, and seed 003's joblib program")
+    func frontDoorRows() async throws {
+        let run = try await runCLI([
+            "bench", "--quick", "--json", "--repetitions", "1", "--workload", "frontdoor-overhead",
+            "--workload", "progress-overhead", "--workload", "joblib-30x10",
+        ])
+        #expect(run.status == 0, "stderr: \(run.error)")
+        let rows = try benchRows(run.output)
+        let variants = Set(rows.map { "\($0["workload"]!)/\($0["variant"]!)" })
+        for expected in [
+            "frontdoor-overhead/cheap-map/direct", "frontdoor-overhead/cheap-map/parallel",
+            "frontdoor-overhead/count-in-range/direct", "frontdoor-overhead/count-in-range/parallel",
+            "frontdoor-overhead/sleep-16/direct", "frontdoor-overhead/sleep-16/parallel",
+            "progress-overhead/no-sink", "progress-overhead/counter",
+            "joblib-30x10/serial", "joblib-30x10/parallel-processes", "joblib-30x10/parallel-threadpool",
+        ] {
+            #expect(variants.contains(expected), "missing \(expected)")
+        }
+        // Each overhead row is measured against the direct call of its own workload.
+        for row in rows where (row["variant"] as? String)?.hasSuffix("/direct") == true {
+            #expect(row["speedup"] as? Double == 1.0)
+        }
+    }
+
+    @Test("the long workloads run only with --full, --quick or by name")
+    func longWorkloadsNeedFull() {
+        #expect(BenchCommand.longWorkloads == ["frontdoor-overhead", "joblib-30x10"])
+        #expect(BenchCommand.longWorkloads.isSubset(of: Set(BenchCommand.catalog.map(\.name))))
     }
 
     @Test("the thread pool workloads report their variants, latency rows without items_per_second")
