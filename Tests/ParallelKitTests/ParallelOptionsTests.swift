@@ -79,6 +79,25 @@ extension ProcessPoolSuites.ParallelFrontDoorTests {
         #expect(childProcesses().isEmpty, "nothing was started for a rejected call")
     }
 
+    @Test("jobs is joblib's n_jobs as Workers: .all, .allBut(n), a count; 0 or a negative count stops the program")
+    func jobs() async throws {
+        #expect(Parallel().jobs.count == Workers.all.count)
+        #expect(Parallel(jobs: .allBut(1)).jobs.count == max(1, Workers.all.count - 1))
+        #expect(Parallel(jobs: 3).jobs.count == 3)
+        #expect(try await Parallel(jobs: 3).map(0..<6) { $0 * 2 } == [0, 2, 4, 6, 8, 10])
+        let zero = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Parallel(jobs: 0)
+        }
+        let message = String(decoding: zero?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("Workers(0)"), "the message names the value: \(message)")
+        await #expect(processExitsWith: .failure) {
+            _ = Parallel(jobs: .count(-2))
+        }
+        await #expect(processExitsWith: .failure) {
+            _ = Parallel(jobs: .allBut(-1))
+        }
+    }
+
     @Test("a registered backend is found by name; a missing one says how to link it")
     func namedBackends() async throws {
         await #expect {
