@@ -121,17 +121,7 @@ extension Parallel {
         _ worker: WorkerExecutable?, _ jobs: Workers, timeout: Duration?,
         _ body: (ProcessPool) async throws(BackendError) -> Result
     ) async throws(BackendError) -> Result {
-        let pool = try await startPool(worker, jobs, timeout: timeout)
-        do {
-            let result = try await body(pool)
-            pool.close()
-            await pool.join()
-            return result
-        } catch {
-            pool.terminate()
-            await pool.join()
-            throw error
-        }
+        try await startPool(worker, jobs, timeout: timeout).shuttingDown(after: body)
     }
 
     static func startPool(_ worker: WorkerExecutable?, _ jobs: Workers, timeout: Duration?) async throws(BackendError)

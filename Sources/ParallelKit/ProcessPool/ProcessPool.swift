@@ -246,6 +246,24 @@ public final class ProcessPool: Sendable {
         supervisor.killAll()
     }
 
+    /// Runs `body` with this pool and leaves no worker behind: on return the pool is closed and
+    /// joined, on a thrown error terminated and joined. The one ending of ``withProcessPool`` and
+    /// of the pools ``Parallel`` makes for a call.
+    func shuttingDown<Result, Failure: Error>(
+        isolation: isolated (any Actor)? = #isolation, after body: (ProcessPool) async throws(Failure) -> Result
+    ) async throws(Failure) -> Result {
+        do {
+            let result = try await body(self)
+            close()
+            await join()
+            return result
+        } catch {
+            terminate()
+            await join()
+            throw error
+        }
+    }
+
     /// The process IDs of the workers alive now.
     public var workerPIDs: [Int32] { supervisor.livePIDs }
 

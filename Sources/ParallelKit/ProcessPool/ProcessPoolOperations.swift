@@ -342,7 +342,7 @@ extension FutureError where Failure == BackendError {
 }
 
 /// Starts a pool, runs `body` with it, and always cleans up: on return the pool is closed and
-/// joined; on a thrown error or cancellation it is terminated. No worker outlives the call.
+/// joined; on a thrown error or cancellation it is terminated and joined. No worker outlives the call.
 /// `body` runs in the caller's isolation (`isolation`), so it may use the caller's values: from
 /// a `@main` type's `main`, which is on the main actor, as from anywhere else.
 ///
@@ -366,15 +366,7 @@ public func withProcessPool<Result>(
     let pool = try await ProcessPool(
         workers: workers, executable: executable, initializer: initializer, maxTasksPerWorker: maxTasksPerWorker,
         taskTimeout: taskTimeout, retries: retries, maxMessageBytes: maxMessageBytes, accepting: accepting)
-    do {
-        let result = try await body(pool)
-        pool.close()
-        await pool.join()
-        return result
-    } catch {
-        pool.terminate()
-        throw error
-    }
+    return try await pool.shuttingDown(isolation: isolation, after: body)
 }
 
 /// ``withProcessPool(workers:executable:initializer:maxTasksPerWorker:taskTimeout:retries:maxMessageBytes:accepting:isolation:_:)``
