@@ -113,6 +113,74 @@ extension ProcessPoolSuites.ParallelFrontDoorTests {
         #expect(known.counts.ended == 100, "left early: the rest are skipped: \(known.counts)")
     }
 
+    @Test("a stream runs at most jobs items at once, whatever maxBuffered holds", arguments: [Parallel.Backend.threads, .threadPool])
+    func streamConcurrency(backend: Parallel.Backend) async throws {
+        let running = RunCount()
+        let most = RunCount()
+        var taken = 0
+        for try await _ in Parallel(jobs: 2, backend: backend).streamUnordered(Array(0..<40), maxBuffered: 16, { n in
+            let now = running.value.add(1, ordering: .relaxed).newValue
+            var seen = most.value.load(ordering: .relaxed)
+            while now > seen, !most.value.compareExchange(expected: seen, desired: now, ordering: .relaxed).exchanged {
+                seen = most.value.load(ordering: .relaxed)
+            }
+            usleep(2_000)
+            running.value.subtract(1, ordering: .relaxed)
+            return n
+        }) {
+            taken += 1
+        }
+        #expect(taken == 40)
+        let peak = most.value.load(ordering: .relaxed)
+        #expect(peak <= 2, "\(peak) items ran at once with jobs: 2")
+    }
+
+    @Test("a stream's counts add up as soon as it throws, before its iterator is released", arguments: everyBackend)
+    func streamErrorCounts(backend: Parallel.Backend) async throws {
+        let counter = ProgressCounter()
+        var iterator = Parallel(jobs: 2, backend: backend, chunking: .fixed(1), progress: .sink(counter))
+            .stream(EvenOnlyTask.self, [2, 4, 6, 7, 8, 10], maxBuffered: 2).makeAsyncIterator()
+        var values: [Int] = []
+        await #expect(throws: BackendError.self) {
+            while let value = try await iterator.next() { values.append(value) }
+        }
+        #expect(values == [1, 2, 3])
+        #expect(counter.counts.total == 6)
+        #expect(counter.counts.failed == 1)
+        #expect(counter.counts.ended == 6, "finished + failed + skipped = 6 already: \(counter.counts)")
+        #expect(try await iterator.next() == nil, "an ended stream stays ended")
+    }
+
+    @Test("cancelling a threads map skips what did not run: nothing counts as failed")
+    func cancelledThreadsMap() async throws {
+        let counter = ProgressCounter()
+        let call = Task {
+            try await Parallel(jobs: 2, backend: .threads, chunking: .fixed(1), progress: .sink(counter)).map(Array(0..<60)) {
+                usleep(20_000)
+                return $0
+            }
+        }
+        OSThread.start(name: "pk-canceller", joinable: false) {
+            usleep(100_000)
+            call.cancel()
+        }
+        let result = await call.result
+        #expect(throws: BackendError.cancelled) { try result.get() }
+        let counts = counter.counts
+        #expect(counts.failed == 0, "\(counts)")
+        #expect(counts.skipped > 0 && counts.ended == 60, "\(counts)")
+    }
+
+    @Test("a rejected stream counts nothing: nothing ran")
+    func rejectedStreamCountsNothing() async throws {
+        let counter = ProgressCounter()
+        let stream = Parallel(backend: .processes(worker: testWorker), progress: .sink(counter)).stream([1, 2]) { $0 }
+        await #expect(throws: BackendError.self) {
+            for try await _ in stream {}
+        }
+        #expect(counter.counts == ProgressCounter.Counts())
+    }
+
     @Test("jobs: 1 is a plain loop in the caller, in order, that still reports — even on processes")
     func oneJobIsALoop() async throws {
         let order = Mutex<[Int]>([])

@@ -56,6 +56,11 @@ extension ProcessPoolSuites.ParallelFrontDoorTests {
         #expect(isPlan(try Parallel(jobs: 2, backend: .threadPool, prefer: .processes).plan(), "threadPool"),
                 "prefer is only a hint")
         #expect(isPlan(try Parallel(jobs: 1, backend: .processes).plan(), "serial"))
+        #expect(throws: BackendError.self, "a closure on processes is rejected on any core count") {
+            try Parallel(jobs: 1, backend: .processes).plan(closure: true)
+        }
+        #expect(isPlan(try Parallel(backend: .threadPool, prefer: .processes, require: .sharedMemory).plan(), "threadPool"),
+                "prefer is ignored when a backend is named")
         #expect(isPlan(try Parallel(jobs: 1, backend: .processes, timeout: .seconds(1)).plan(), "processes"))
         #expect(throws: BackendError.self) { try Parallel(prefer: .processes, require: .sharedMemory).plan() }
         let ran = RanFlag()

@@ -40,9 +40,10 @@ public struct ThreadsBackend: ClosureBackend {
     ) async throws(BackendError) -> [Output] {
         let cancelled = CancelledFlag()
         let (workers, chunking) = (self.workers, self.chunking)
+        let sink = progress.map { SkippedOnceCancelled(sink: $0, cancelled: cancelled) }
         let outcome = await withTaskCancellationHandler {
             Result { () throws(IndexedFailure) in
-                try inputs.indices.parallelMap(workers: workers, chunking: chunking, progress: progress) {
+                try inputs.indices.parallelMap(workers: workers, chunking: chunking, progress: sink) {
                     (index) throws(IndexedFailure) in
                     if cancelled.value.load(ordering: .relaxed) { throw IndexedFailure(index: index, error: nil) }
                     do {
@@ -68,6 +69,27 @@ final class CancelledFlag: Sendable {
     @usableFromInline let value = Atomic(false)
 
     @inlinable init() {}
+}
+
+/// Reports the elements that stopped because the call was cancelled as skipped, not failed: the
+/// chunk walk counts the element that noticed the cancellation as one that threw.
+@usableFromInline
+struct SkippedOnceCancelled: ProgressSink {
+    @usableFromInline let sink: any ProgressSink
+    @usableFromInline let cancelled: CancelledFlag
+
+    @inlinable init(sink: any ProgressSink, cancelled: CancelledFlag) {
+        self.sink = sink
+        self.cancelled = cancelled
+    }
+
+    @usableFromInline func report(_ event: ProgressEvent) {
+        if case .failed(let count) = event, cancelled.value.load(ordering: .relaxed) {
+            sink.report(.skipped(count))
+        } else {
+            sink.report(event)
+        }
+    }
 }
 
 /// Which element's closure threw, and what (`nil`: it did not run, the call was cancelled).

@@ -27,7 +27,7 @@ extension Parallel {
     /// The jobs and sink of a call that runs on threads with no bar to draw, else `nil`.
     @usableFromInline
     func threadsCall() throws(BackendError) -> (Workers, (any ProgressSink)?)? {
-        guard case .threads(let jobs) = try plan() else { return nil }
+        guard case .threads(let jobs) = try plan(closure: true) else { return nil }
         switch progress {
         case nil: return (jobs, nil)
         case .sink(let sink): return (jobs, sink)
@@ -40,7 +40,7 @@ extension Parallel {
     func mapOutOfLine<Input: Sendable, Output: Sendable>(
         _ inputs: [Input], _ body: @escaping @Sendable (Input) throws -> Output
     ) async throws(BackendError) -> [Output] {
-        let plan = try plan()
+        let plan = try plan(closure: true)
         return try await reporting(total: inputs.count) { sink throws(BackendError) in
             switch plan {
             case .serial: return try await SerialBackend().map(inputs, progress: sink, body)
@@ -48,12 +48,11 @@ extension Parallel {
                 return try await ThreadsBackend(workers: jobs, chunking: chunking).map(inputs, progress: sink, body)
             case .threadPool(let pool, let jobs):
                 return try await (pool ?? ThreadPool(workers: jobs)).map(inputs, progress: sink, body)
-            case .processes, .pool: throw Self.closureOnProcesses
+            case .processes, .pool: throw Self.closureRejected(on: .processes)  // plan(closure:) rejects these
             case .named(let entry, let jobs):
+                // The entry said it runs closures (plan(closure:) checked); its backend must too.
                 guard let backend = try await entry.make(jobs) as? any ClosureBackend else {
-                    throw .unsupported(
-                        "a closure on backend \(self.backend.map(String.init(describing:)) ?? "")",
-                        instead: "this backend runs only WorkerTask types: pass one, or a @WorkerFunction's $handle")
+                    throw Self.closureRejected(on: self.backend ?? .threads)
                 }
                 return try await backend.map(inputs, progress: sink, body)
             }
@@ -92,12 +91,6 @@ extension Parallel {
             }
         }
     }
-
-    static let closureOnProcesses = BackendError.unsupported(
-        "a closure on worker processes",
-        instead: "a closure cannot cross a process boundary: mark a global or static function @WorkerFunction "
-            + "(import ParallelKitMacros) and pass its $handle, as Parallel(backend: .processes).map($square, numbers), "
-            + "or pass a WorkerTask type; for work in this process, use backend: .threads")
 
     /// Runs `body` with the call's sink: the user's, or a bar made for the call and finished when
     /// it ends, however it ends.

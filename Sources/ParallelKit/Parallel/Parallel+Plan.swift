@@ -43,6 +43,7 @@ extension Parallel {
         /// The backend registered as `name` (``BackendRegistry``).
         public static func named(_ name: String) -> Backend { Backend(kind: .named(name)) }
 
+        /// How the backend is written in code: `.threads`, `.processes(pool)`, `.named("mpi")`.
         public var description: String {
             switch kind {
             case .serial: return ".serial"
@@ -74,19 +75,32 @@ extension Parallel {
         .isolatesCrashes, .supportsTimeouts, .supportsCancellation, .supportsRetries,
     ]
 
-    /// Checks the options against each other and against the backend, before anything runs.
-    func plan() throws(BackendError) -> Plan {
-        if require == .sharedMemory, prefer == .processes {
+    /// Checks the options against each other and against the backend, before anything runs;
+    /// `closure` says whether the call runs a closure (which only in-process backends can).
+    func plan(closure: Bool = false) throws(BackendError) -> Plan {
+        if backend == nil, require == .sharedMemory, prefer == .processes {
             throw .conflictingOptions(
                 "prefer: .processes and require: .sharedMemory",
                 "worker processes do not share this process's memory; drop one of them")
         }
         let chosen = backend ?? (require == nil && prefer == .processes ? .processes : .threads)
         let capabilities: BackendCapabilities
+        var entry: BackendRegistry.Entry?
         switch chosen.kind {
         case .serial, .threads, .threadPool: capabilities = Self.inProcess
         case .processes, .pool: capabilities = Self.inProcesses
-        case .named(let name): capabilities = try BackendRegistry.entry(name).capabilities
+        case .named(let name):
+            let found = try BackendRegistry.entry(name)
+            (entry, capabilities) = (found, found.capabilities)
+            if timeout != nil {
+                throw .unsupported(
+                    "timeout: with backend \(chosen)",
+                    instead: "a registered backend gets only jobs from Parallel: give the limit to the backend "
+                        + "its maker returns")
+            }
+        }
+        if closure, !capabilities.contains(.runsClosures) {
+            throw Self.closureRejected(on: chosen)
         }
         if require == .sharedMemory, !capabilities.contains(.sharesMemory) {
             throw .conflictingOptions(
@@ -113,7 +127,23 @@ extension Parallel {
                         + "or use backend: .processes")
             }
             return .pool(pool)
-        case .named(let name): return .named(try BackendRegistry.entry(name), jobs)
+        case .named(let name):
+            if let entry { return .named(entry, jobs) }
+            return .named(try BackendRegistry.entry(name), jobs)
         }
+    }
+
+    /// Why a closure cannot run on `backend`, and what to pass instead.
+    static func closureRejected(on backend: Backend) -> BackendError {
+        if case .named = backend.kind {
+            return .unsupported(
+                "a closure on backend \(backend)",
+                instead: "this backend runs only WorkerTask types: pass one, or a @WorkerFunction's $handle")
+        }
+        return .unsupported(
+            "a closure on worker processes",
+            instead: "a closure cannot cross a process boundary: mark a global or static function @WorkerFunction "
+                + "(import ParallelKitMacros) and pass its $handle, as Parallel(backend: .processes).map($square, numbers), "
+                + "or pass a WorkerTask type; for work in this process, use backend: .threads")
     }
 }

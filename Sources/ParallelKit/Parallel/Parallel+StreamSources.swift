@@ -23,14 +23,17 @@ extension Parallel {
         let window = ResultWindow<SequenceInput<Inputs.Iterator>, Output, BackendError>(
             limit: maxBuffered ?? 2 * jobs.count, maxEntries: .max, input: SequenceInput(base: inputs.makeIterator()),
             inCompletionOrder: unordered
-        ) { input, index in
+        ) { [limiter = StartLimiter(limit: jobs.count)] input, index in
             let future = Future<Output, BackendError>()
-            Task(executorPreference: executor) {
-                guard future.start() else { return }  // dropped by the window before it started
-                do {
-                    future.finish(.success(try await run(input)))
-                } catch {
-                    future.finish(.failure(.failed(.taskFailed(RemoteTaskError(error), task: index))))
+            limiter.start {
+                Task(executorPreference: executor) {
+                    defer { limiter.ended() }
+                    guard future.start() else { return }  // dropped by the window before it started
+                    do {
+                        future.finish(.success(try await run(input)))
+                    } catch {
+                        future.finish(.failure(.failed(.taskFailed(RemoteTaskError(error), task: index))))
+                    }
                 }
             }
             return future
@@ -54,13 +57,19 @@ extension Parallel {
     ) -> ParallelStream<Indexed<Output>>.Next {
         var iterator = inputs.makeIterator()
         var index = 0
+        var ended = false
         return { () async throws(BackendError) in
-            if Task.isCancelled { throw .cancelled }
+            guard !ended else { return nil }
+            if Task.isCancelled {
+                ended = true
+                throw .cancelled
+            }
             guard let input = iterator.next() else { return nil }
             defer { index += 1 }
             do {
                 return (index, try await run(input))
             } catch {
+                ended = true
                 throw .taskFailed(RemoteTaskError(error), task: index)
             }
         }
@@ -76,7 +85,9 @@ extension Parallel {
         var pending: [Output] = []
         var position = 0
         var start = 0
+        var ended = false
         return { () async throws(BackendError) in
+            guard !ended else { return nil }
             if position == pending.count {
                 start += pending.count
                 var window: [Inputs.Element] = []
@@ -85,6 +96,7 @@ extension Parallel {
                 do throws(BackendError) {
                     (pending, position) = (try await map(window), 0)
                 } catch {
+                    ended = true
                     var error = error
                     error.tasks = error.tasks.map { ($0.lowerBound + start)..<($0.upperBound + start) }
                     throw error
@@ -97,7 +109,8 @@ extension Parallel {
 }
 
 /// A stream's process pool: started at the first element, shut down (closed and joined) at the
-/// end, terminated on an error or when the loop is left early — for pools made for the stream;
+/// end, terminated and joined on an error, terminated when the loop is left early (its workers
+/// are killed at once and reaped by a join in the background) — for pools made for the stream;
 /// a pool the caller passed is only used.
 final class PoolForStream: Sendable {
     private let pool: Mutex<ProcessPool?> = Mutex(nil)
@@ -106,7 +119,9 @@ final class PoolForStream: Sendable {
     private init(owned: Bool) { self.owned = owned }
 
     deinit {
-        if owned { pool.withLock { $0 }?.terminate() }
+        guard owned, let pool = pool.withLock({ $0 }) else { return }
+        pool.terminate()
+        Task.detached { await pool.join() }
     }
 
     static func next<Element>(
@@ -119,12 +134,16 @@ final class PoolForStream: Sendable {
         return { () async throws(BackendError) -> Element? in
             if ended { return nil }
             do throws(BackendError) {
-                if current == nil {
+                let next: ParallelStream<Element>.Next
+                if let current {
+                    next = current
+                } else {
                     let pool = try await start()
                     holder.pool.withLock { $0 = pool }
-                    current = stream(pool)
+                    next = stream(pool)
+                    current = next
                 }
-                if let element = try await current!() { return element }
+                if let element = try await next() { return element }
                 ended = true
                 await holder.shutDown(failed: false)
                 return nil

@@ -50,19 +50,18 @@ extension Parallel {
         _ inputs: Inputs, maxBuffered: Int?, unordered: Bool, _ body: @escaping @Sendable (Inputs.Element) throws -> Output
     ) -> ParallelStream<Indexed<Output>> where Inputs.Element: Sendable {
         counted(inputs) { () throws(BackendError) -> ParallelStream<Indexed<Output>>.Next in
-            let plan = try plan()
+            let plan = try plan(closure: true)
             if let next = inProcess(plan, inputs, maxBuffered, unordered, { try body($0) }) { return next }
-            switch plan {
-            case .named(let entry, let jobs):
-                return windows(inputs, size: maxBuffered ?? 2 * jobs.count) { (window) throws(BackendError) in
-                    guard let backend = try await entry.make(jobs) as? any ClosureBackend else {
-                        throw .unsupported(
-                            "a closure on this registered backend",
-                            instead: "it runs only WorkerTask types: pass one, or a @WorkerFunction's $handle")
-                    }
-                    return try await backend.map(window, progress: nil, body)
+            guard case .named(let entry, let jobs) = plan else { throw Self.closureRejected(on: .processes) }
+            var made: (any ClosureBackend)?  // one backend for the whole stream, made at its first window
+            let rejected = Self.closureRejected(on: backend ?? .threads)
+            return windows(inputs, size: maxBuffered ?? 2 * jobs.count) { (window) throws(BackendError) in
+                if made == nil {
+                    guard let backend = try await entry.make(jobs) as? any ClosureBackend else { throw rejected }
+                    made = backend
                 }
-            default: throw Self.closureOnProcesses
+                guard let backend = made else { throw rejected }
+                return try await backend.map(window, progress: nil, body)
             }
         }
     }
@@ -84,8 +83,16 @@ extension Parallel {
                     start: { () async throws(BackendError) in pool }, owned: false,
                     stream: { Self.poolStream(task, inputs, on: $0, chunking, maxBuffered, unordered) })
             case .named(let entry, let jobs):
+                var made: (any ParallelBackend)?  // one backend for the whole stream, made at its first window
                 return windows(inputs, size: maxBuffered ?? 2 * jobs.count) { (window) throws(BackendError) in
-                    try await entry.make(jobs).map(task, window, progress: nil)
+                    let backend: any ParallelBackend
+                    if let made {
+                        backend = made
+                    } else {
+                        backend = try await entry.make(jobs)
+                        made = backend
+                    }
+                    return try await backend.map(task, window, progress: nil)
                 }
             default: preconditionFailure("in-process plans are handled above")
             }
@@ -93,18 +100,19 @@ extension Parallel {
     }
 
     /// The stream made by `makeNext` when iteration starts, counted for the call's progress; an
-    /// option error ends it at its first element.
+    /// option error ends it at its first element, before anything ran or was counted. The total
+    /// is known for inputs with random access (counting a lazy collection would run its closures).
     private func counted<Inputs: Sequence, Element>(
         _ inputs: Inputs, _ makeNext: @escaping () throws(BackendError) -> ParallelStream<Element>.Next
     ) -> ParallelStream<Element> {
-        let total = (inputs as? any Collection)?.count
+        let total = (inputs as? any RandomAccessCollection)?.count
         let reporting = progress
         return ParallelStream {
-            let progress = StreamProgress(reporting, total: total)
             do throws(BackendError) {
-                return progress.counting(try makeNext())
+                let next = try makeNext()
+                return StreamProgress(reporting, total: total).counting(next)
             } catch {
-                return progress.counting { () throws(BackendError) in throw error }
+                return { () throws(BackendError) in throw error }
             }
         }
     }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The results of ``Parallel/stream(_:maxBuffered:_:)`` and its relatives, whichever backend
 /// runs them: an `AsyncSequence` that throws ``BackendError``.
 ///
@@ -17,16 +19,22 @@ public struct ParallelStream<Element>: AsyncSequence {
     /// Makes the function that yields the next element, once per iteration.
     let makeNext: () -> Next
 
+    /// Takes the stream's elements, one call at a time; after `nil` or a thrown error the stream
+    /// has ended.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let nextElement: Next
 
+        /// The next result, `nil` at the end; throws the first ``BackendError``.
         public mutating func next() async throws(BackendError) -> Element? { try await nextElement() }
 
+        /// The next result, as ``next()``.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(BackendError) -> Element? {
             try await nextElement()
         }
     }
 
+    /// Starts the work: each iteration runs the inputs again.
+    /// Starts the work: each iteration runs the inputs anew.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(nextElement: makeNext()) }
 
     /// The same stream, each element transformed by `transform` (which cannot fail).
@@ -41,10 +49,12 @@ public struct ParallelStream<Element>: AsyncSequence {
 /// A stream's side of progress: items are counted as they reach the loop, so the counts are
 /// right whatever the backend and whether or not the input's length is known. When the stream
 /// ends — at its end, on an error, or when the loop is left — the items of a known total that
-/// never reached it are skipped, and a bar made for the stream is finished.
+/// never reached it are skipped, and a bar made for the stream is finished: at once for an end
+/// or an error, when the iterator is released for a loop left early.
 final class StreamProgress: Sendable {
     private let tally: ProgressTally?
     private let bar: ProgressBar?
+    private let ended = Atomic(false)
 
     init(_ reporting: Parallel.ProgressReporting?, total: Int?) {
         switch reporting {
@@ -56,7 +66,11 @@ final class StreamProgress: Sendable {
         }
     }
 
-    deinit {
+    deinit { end() }
+
+    /// Reports the skipped items and finishes the bar, once.
+    func end() {
+        guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }
         tally?.close()
         bar?.finish()
     }
@@ -78,11 +92,15 @@ final class StreamProgress: Sendable {
     func counting<Element>(_ next: @escaping ParallelStream<Element>.Next) -> ParallelStream<Element>.Next {
         { () async throws(BackendError) -> Element? in
             do throws(BackendError) {
-                let element = try await next()
-                if element != nil { self.delivered() }
+                guard let element = try await next() else {
+                    self.end()
+                    return nil
+                }
+                self.delivered()
                 return element
             } catch {
                 self.failed(error)
+                self.end()
                 throw error
             }
         }
