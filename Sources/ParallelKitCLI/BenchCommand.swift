@@ -78,6 +78,7 @@ struct BenchCommand: AsyncParsableCommand {
         (SharedMemoryBench.lock, SharedMemoryBench.lockSummary, { quick, _ in SharedMemoryBench.lockCases(quick: quick) }),
         (MemoryProbe.workload, MemoryProbe.summary, { _, _ in [] }),
         (RunLibraryBench.workload, RunLibraryBench.summary, { quick, _ in RunLibraryBench.cases(quick: quick) }),
+        (ProgressBench.workload, ProgressBench.summary, { quick, _ in ProgressBench.cases(quick: quick) }),
         (RunLibraryBench.memory, RunLibraryBench.memorySummary, { quick, _ in RunLibraryBench.memoryCases(quick: quick) }),
     ]
 
