@@ -4,7 +4,8 @@ import ParallelKitSystem
 /// What one progress event costs a backend's thread: `report(.finished(1))` through
 /// `any ProgressSink`, as the backends call it, on a `ProgressCounter` (a lock) and on a
 /// `ProgressBar` — one that does not draw (standard error is not a terminal) and one that draws
-/// (`.always`, to /dev/null: a clock read and a throttle check per event, a frame every 100 ms).
+/// (`.always`, to /dev/null: a coarse clock read and a throttle check per event, a frame every
+/// 100 ms).
 enum ProgressBench {
     static let workload = "progress-events"
     static let summary = "ns per report(.finished(1)): ProgressCounter against ProgressBar, drawing or not"

@@ -157,7 +157,7 @@ public final class ProgressBar: Sendable {
         self.clock = clock
         self.label = Mutex(label)
         if let total { self.total.store(max(0, total), ordering: .relaxed) }
-        let start = clock?() ?? Int(truncatingIfNeeded: MonotonicClock.nanoseconds())
+        let start = clock?() ?? Int(truncatingIfNeeded: MonotonicClock.coarseNanoseconds())
         self.start = start
         notBefore = start &+ Int(clamping: MonotonicClock.nanoseconds(delay))
         throttle = ProgressThrottle(
@@ -300,7 +300,7 @@ public final class ProgressBar: Sendable {
     private var currentLabel: String? { label.withLock { $0 } }
 
     private func now() -> Int {
-        clock?() ?? Int(truncatingIfNeeded: MonotonicClock.nanoseconds())
+        clock?() ?? Int(truncatingIfNeeded: MonotonicClock.coarseNanoseconds())
     }
 
     private func snapshot(at now: Int) -> Snapshot {
