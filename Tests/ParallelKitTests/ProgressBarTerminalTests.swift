@@ -5,7 +5,7 @@ import Testing
 /// Runs `command` on a real pseudo-terminal (Python's `pty`, with output post-processing and
 /// echo off, so that the bytes are exactly what the program wrote) and returns what it wrote
 /// there; with `interruptAfter`, types Ctrl-C (the terminal's `VINTR`, so the kernel sends the
-/// `SIGINT`) that many seconds after the start.
+/// `SIGINT`) that many seconds after the program first wrote.
 private func runOnTerminal(_ command: [String], interruptAfter: Double? = nil) async throws -> TerminalRun {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pk-pty-\(UUID())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -52,9 +52,9 @@ private let ptyScript = """
         attrs[3] &= ~termios.ECHO
         termios.tcsetattr(0, termios.TCSANOW, attrs)
         os.execv(command[0], command)
-    out = bytearray(); sent = False
+    out = bytearray(); sent = False; deadline = None
     while True:
-        timeout = None if after < 0 or sent else max(0.0, start + after - time.monotonic())
+        timeout = None if deadline is None or sent else max(0.0, deadline - time.monotonic())
         ready, _, _ = select.select([fd], [], [], timeout)
         if not ready:
             os.write(fd, b"\\x03"); sent = True; continue
@@ -63,6 +63,7 @@ private let ptyScript = """
         except OSError:
             break
         if not data: break
+        if deadline is None and after >= 0: deadline = time.monotonic() + after
         out += data
     _, status = os.waitpid(pid, 0)
     elapsed = time.monotonic() - start
