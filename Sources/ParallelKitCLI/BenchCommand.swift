@@ -101,7 +101,8 @@ struct BenchCommand: AsyncParsableCommand {
             if entry.name == MemoryProbe.workload {
                 rows = try MemoryProbe.rows(quick: quick, repetitions: repetitions, workers: parallelWorkers)
             } else {
-                rows = try await Self.measure(entry.make(quick, parallelWorkers), repetitions: repetitions, progress: progress)
+                let cases = entry.make(quick, parallelWorkers)
+                rows = try await Self.measure(cases, repetitions: repetitions, progress: progress)
             }
             progress.clear()
             for row in rows { report.print(row) }
@@ -112,7 +113,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// Runs every case `repetitions` times, interleaved, and turns medians into rows.
     /// With `progress`, each run first names itself there: workload, variant and repetition.
-    static func measure(_ cases: [BenchCase], repetitions: Int, progress: ProgressBar? = nil) async throws -> [BenchRow] {
+    static func measure(
+        _ cases: [BenchCase], repetitions: Int, progress: ProgressBar? = nil
+    ) async throws -> [BenchRow] {
         var times = [[Double]](repeating: [], count: cases.count)
         for repetition in 0..<repetitions {
             for (index, benchCase) in cases.enumerated() {

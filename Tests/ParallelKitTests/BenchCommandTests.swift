@@ -111,7 +111,9 @@ struct BenchCommandTests {
 
     @Test("the progress-events workload times report(.finished(1)) on a counter and on bars, and checks the counts")
     func progressEvents() async throws {
-        let run = try await runCLI(["bench", "--quick", "--json", "--repetitions", "1", "--workload", "progress-events"])
+        let run = try await runCLI([
+            "bench", "--quick", "--json", "--repetitions", "1", "--workload", "progress-events",
+        ])
         #expect(run.status == 0)
         #expect(run.error.isEmpty)  // standard error is a file: no progress line
         let rows = try benchRows(run.output)

@@ -142,8 +142,11 @@ struct ProgressBarDrawingTests {
     @Test("two concurrent bars on one descriptor write whole frames: the newer draws, then the older")
     func concurrentBars() {
         let output = capturedOutput { fd in
-            let outer = ProgressBar(style: .counts, label: "outer", output: fd, refreshInterval: .zero, drawing: .always)
-            let inner = ProgressBar(style: .counts, label: "inner", output: fd, refreshInterval: .zero, drawing: .always)
+            func bar(_ label: String) -> ProgressBar {
+                ProgressBar(style: .counts, label: label, output: fd, refreshInterval: .zero, drawing: .always)
+            }
+            let outer = bar("outer")
+            let inner = bar("inner")
             DispatchQueue.concurrentPerform(iterations: 8) { thread in
                 for _ in 0..<500 {
                     let bar = thread % 2 == 0 ? outer : inner
