@@ -87,6 +87,7 @@ struct BenchCommand: AsyncParsableCommand {
         (JoblibBench.workload, JoblibBench.summary, { JoblibBench.cases(quick: $0, workers: $1) }),
         (MemoryProbe.workload, MemoryProbe.summary, { _, _ in [] }),
         (RunLibraryBench.workload, RunLibraryBench.summary, { quick, _ in RunLibraryBench.cases(quick: quick) }),
+        (ProgressEventsBench.workload, ProgressEventsBench.summary, { quick, _ in ProgressEventsBench.cases(quick: quick) }),
         (RunLibraryBench.memory, RunLibraryBench.memorySummary, { quick, _ in RunLibraryBench.memoryCases(quick: quick) }),
     ]
 
@@ -101,23 +102,36 @@ struct BenchCommand: AsyncParsableCommand {
         let parallelWorkers: Workers = workers.map { .count($0) } ?? .all
         let report = BenchReport(json: json)
         report.printHeader()
+        // Which workload and variant runs, and how many workloads are done: on standard error,
+        // only when it is a terminal and only once the bench has run for a second, erased before
+        // each workload's rows and at the end, so that the table and --json stay clean.
+        let progress = ProgressBar(style: .bar, total: chosen.count, delay: .seconds(1))
         for entry in chosen {
+            progress.setLabel(entry.name)
+            let rows: [BenchRow]
             if entry.name == MemoryProbe.workload {
-                for row in try MemoryProbe.rows(quick: quick, repetitions: repetitions, workers: parallelWorkers) {
-                    report.print(row)
-                }
-                continue
+                rows = try MemoryProbe.rows(quick: quick, repetitions: repetitions, workers: parallelWorkers)
+            } else {
+                let cases = entry.make(quick, parallelWorkers)
+                rows = try await Self.measure(cases, repetitions: repetitions, progress: progress)
             }
-            let cases = entry.make(quick, parallelWorkers)
-            for row in try await Self.measure(cases, repetitions: repetitions) { report.print(row) }
+            progress.clear()
+            for row in rows { report.print(row) }
+            progress.finished()
         }
+        progress.finish(erasingLine: true)
     }
 
     /// Runs every case `repetitions` times, interleaved, and turns medians into rows.
-    static func measure(_ cases: [BenchCase], repetitions: Int) async throws -> [BenchRow] {
+    /// With `progress`, each run first names itself there: workload, variant and repetition.
+    static func measure(
+        _ cases: [BenchCase], repetitions: Int, progress: ProgressBar? = nil
+    ) async throws -> [BenchRow] {
         var times = [[Double]](repeating: [], count: cases.count)
-        for _ in 0..<repetitions {
+        for repetition in 0..<repetitions {
             for (index, benchCase) in cases.enumerated() {
+                let label = benchCase.label
+                progress?.setLabel("\(label.workload) \(label.variant) (run \(repetition + 1)/\(repetitions))")
                 let start = ContinuousClock.now
                 let ownMeasure = try await benchCase.run()
                 times[index].append(ownMeasure ?? seconds(ContinuousClock.now - start))

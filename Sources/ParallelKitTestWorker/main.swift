@@ -2,7 +2,8 @@
 // it instead becomes a parent that runs a pool of itself, prints its workers' pids, and waits
 // to be killed (to test that workers die with their parent); with `drill-large-result`,
 // `orphan-shell`, `orphan-socket` or `crash-initializer` it runs a drill of Benchmarks/; with
-// `hold-shared`, a program holding every shared-memory type.
+// `hold-shared`, a program holding every shared-memory type; with `progress-drill`, progress bars
+// on standard error (ProgressDrill.swift).
 //
 // Two arguments make a worker pretend to be something else, for the handshake tests. They are
 // arguments (`ProcessPool(arguments:)`), not environment variables, so that they reach only the
@@ -36,6 +37,8 @@ switch mode {
 case "orphan-shell": exit(await orphanDrill(.shellBackground, runs: runs))
 case "orphan-socket": exit(await orphanDrill(.holdingSocket, runs: runs))
 case "crash-initializer": exit(await crashInitializerDrill(runs: runs))
+case "progress-drill":
+    exit(try await ProgressDrill.run(Array(arguments.dropFirst())))
 case "drill-large-result":
     try await LargeResultDrill.run(Array(arguments.dropFirst()))
     exit(0)

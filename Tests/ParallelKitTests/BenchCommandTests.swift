@@ -141,6 +141,19 @@ struct BenchCommandTests {
         #expect(peaks.allSatisfy { $0 >= 0 })
     }
 
+    @Test("the progress-events workload times report(.finished(1)) on a counter and on bars, and checks the counts")
+    func progressEvents() async throws {
+        let run = try await runCLI([
+            "bench", "--quick", "--json", "--repetitions", "1", "--workload", "progress-events",
+        ])
+        #expect(run.status == 0)
+        #expect(run.error.isEmpty)  // standard error is a file: no progress line
+        let rows = try benchRows(run.output)
+        #expect(rows.map { $0["variant"] as? String ?? "" } == [
+            "counter", "bar", "bar-drawing", "counter-2-threads", "bar-drawing-2-threads",
+        ])
+    }
+
     @Test("bad arguments are refused with a clear message and a non-zero exit")
     func badArguments() async throws {
         let unknown = try await runCLI(["bench", "--workload", "nope"])

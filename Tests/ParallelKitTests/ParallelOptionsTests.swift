@@ -27,7 +27,7 @@ extension ProcessPoolSuites.ParallelFrontDoorTests {
             (error as? BackendError)?.code == .timedOut && (error as? BackendError)?.taskIndex == 1
         }
         #expect(delivered.sorted() == [0, 2], "the others came before the timeout")
-        #expect(childProcesses().isEmpty)
+        #expect(testWorkersAlive().isEmpty)
 
         for backend in [Parallel.Backend.serial, .threads, .threadPool] {
             await #expect {
@@ -81,7 +81,7 @@ extension ProcessPoolSuites.ParallelFrontDoorTests {
         }
         let didRun = ran.value.load(ordering: .relaxed)
         #expect(!didRun)
-        #expect(childProcesses().isEmpty, "nothing was started for a rejected call")
+        #expect(testWorkersAlive().isEmpty, "nothing was started for a rejected call")
     }
 
     @Test("jobs is joblib's n_jobs as Workers: .all, .allBut(n), a count; 0 or a negative count stops the program")
@@ -134,10 +134,10 @@ extension ProcessPoolSuites.ParallelFrontDoorTests {
         let front = Parallel(jobs: 2, backend: .processes(worker: testWorker))
         for try await value in front.stream(SquareTask.self, Array(0..<10_000), maxBuffered: 8) where value > 100 { break }
         try await Task.sleep(for: .milliseconds(100))
-        var left = childProcesses()
+        var left = testWorkersAlive()
         for _ in 0..<50 where !left.isEmpty {
             try await Task.sleep(for: .milliseconds(100))
-            left = childProcesses()
+            left = testWorkersAlive()
         }
         #expect(left.isEmpty, "worker processes left: \(left)")
     }

@@ -39,7 +39,7 @@ struct ProgressBarTests {
     func concurrentUpdates() throws {
         var fds: [Int32] = [-1, -1]
         #expect(pipe(&fds) == 0)
-        let bar = ProgressBar(style: .counts, total: 8000, output: fds[1], refreshInterval: .zero)
+        let bar = ProgressBar(style: .counts, total: 8000, output: fds[1], drawing: .always)
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
             for index in 0..<1000 {
                 bar.started()

@@ -158,6 +158,12 @@ struct SystemCallTests {
         #expect(MonotonicClock.nanoseconds(.milliseconds(3)) == 3_000_000)
         #expect(MonotonicClock.nanoseconds(.seconds(-1)) == 0)
         #expect(MonotonicClock.deadline(after: .seconds(Int64.max)) == .max)
+        // The coarse clock is the same clock at the last tick: never ahead of it, and behind it
+        // by a tick at most (generous: a loaded machine may be slow between the two reads).
+        let coarse = MonotonicClock.coarseNanoseconds()
+        let precise = MonotonicClock.nanoseconds()
+        #expect(coarse <= precise && precise - coarse < 100_000_000)
+        #expect(MonotonicClock.coarseNanoseconds() >= coarse)
     }
 }
 

@@ -102,8 +102,14 @@ extension Parallel {
         case .sink(let sink): return try await body(sink)
         case .bar:
             let bar = ProgressBar(style: [.bar, .eta], total: total)
-            defer { bar.finish() }
-            return try await body(bar)
+            do {
+                let result = try await body(bar)
+                bar.finish()
+                return result
+            } catch {
+                bar.finish(failed: error.code != .cancelled)
+                throw error
+            }
         }
     }
 

@@ -68,11 +68,11 @@ final class StreamProgress: Sendable {
 
     deinit { end() }
 
-    /// Reports the skipped items and finishes the bar, once.
-    func end() {
+    /// Reports the skipped items and finishes the bar (saying so when the stream `failed`), once.
+    func end(failed: Bool = false) {
         guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }
         tally?.close()
-        bar?.finish()
+        bar?.finish(failed: failed)
     }
 
     /// Counts one item that reached the loop.
@@ -100,7 +100,7 @@ final class StreamProgress: Sendable {
                 return element
             } catch {
                 self.failed(error)
-                self.end()
+                self.end(failed: error.code != .cancelled && error.code != .closed)
                 throw error
             }
         }

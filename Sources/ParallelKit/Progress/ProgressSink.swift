@@ -34,8 +34,9 @@ public protocol ProgressSink: Sendable {
 }
 
 extension ProgressBar: ProgressSink {
-    /// Counts the event: failed items count as finished and failed, skipped ones as finished,
-    /// so that the bar reaches its end when a call stops early.
+    /// Counts the event — failed items count as finished and failed, skipped ones as finished,
+    /// so that the bar reaches its end when a call stops early — and redraws the line when
+    /// `refreshInterval` has passed since the last frame (on a terminal; see ``ProgressBar``).
     public func report(_ event: ProgressEvent) {
         switch event {
         case .total(let total): setTotal(total)

@@ -65,7 +65,9 @@ final class RunScheduler {
             if options.progress.eta { style.insert(.eta) }
             if options.progress.progress { style.insert(.counts) }
             let known = options.resume == .none ? feed.total : nil
-            progress = ProgressBar(style: style, total: options.totalJobsHint ?? known)
+            // Always drawn, terminal or not, as GNU parallel writes --bar, --eta and --progress
+            // to standard error wherever it goes.
+            progress = ProgressBar(style: style, total: options.totalJobsHint ?? known, drawing: .always)
         } else {
             progress = nil
         }
