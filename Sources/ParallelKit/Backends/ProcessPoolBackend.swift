@@ -1,7 +1,7 @@
 /// A ``ProcessPool`` is a backend: calls run in its worker processes, in batches, isolated from
 /// this program and from each other's crashes.
 ///
-/// Progress is reported per batch, in items, as ``ProcessPool/map(_:_:chunking:progress:)``
+/// Progress is reported per batch, in items, as ``ProcessPool/map(_:_:chunking:sharing:progress:)``
 /// counts it: started when a batch is sent, finished or failed when it completes, and the
 /// inputs that never ran as skipped when the call ends.
 ///
