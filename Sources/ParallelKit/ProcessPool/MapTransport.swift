@@ -34,6 +34,7 @@ struct MapTransport<Task: WorkerTask>: Sendable {
                 kind: SharedBatch.kind("inputs", of: Task.Input.self), count: count,
                 payloadBytes: count * MemoryLayout<Task.Input>.stride, readOnlyLater: true)
         {
+            segment.populate(offset: 0, bytes: count * MemoryLayout<Task.Input>.stride, writable: true)
             let target = segment.payload.bindMemory(to: Task.Input.self, capacity: count)
             values.withUnsafeBufferPointer { target.initialize(from: $0.baseAddress!, count: count) }
             segment.makeReadOnly()
@@ -79,6 +80,7 @@ struct MapTransport<Task: WorkerTask>: Sendable {
     /// The `count` outputs the workers wrote into the segment, copied into an array at once.
     func sharedOutputs(count: Int) -> [Task.Output] {
         guard count > 0, let segment = segments?.outputs else { return [] }
+        segment.populate(offset: 0, bytes: count * MemoryLayout<Task.Output>.stride, writable: false)
         let source = segment.payload.assumingMemoryBound(to: Task.Output.self)
         return withExtendedLifetime(segment) {
             [Task.Output](unsafeUninitializedCapacity: count) { buffer, initialized in

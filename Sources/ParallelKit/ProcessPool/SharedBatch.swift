@@ -73,6 +73,9 @@ enum SharedBatch {
         let sharedInputs = inputs.map {
             UnsafeBufferPointer(start: $0.payload.assumingMemoryBound(to: Task.Input.self) + range.lowerBound, count: range.count)
         }
+        let stride = MemoryLayout<Task.Output>.stride
+        // One call faults in the batch's output pages, instead of one fault per page written.
+        outputs?.populate(offset: range.lowerBound * stride, bytes: range.count * stride, writable: true)
         let target = outputs.map { $0.payload.bindMemory(to: Task.Output.self, capacity: $0.count) + range.lowerBound }
         if let sharedInputs, let target {
             // Both shared: the task reads from one mapping and writes into the other; no copy.
