@@ -173,12 +173,12 @@ extension ProcessPool {
         sharing: Sharing = .automatic, progress: (any ProgressSink)? = nil
     ) async throws(BackendError) -> [Task.Output] {
         let inputs = Array(inputs)
-        if _Concurrency.Task.isCancelled { throw .cancelled }  // before a segment is written
-        let transport = MapTransport<Task>(inputs, sharing: sharing)
-        defer { transport.release() }
         // No sink, no tally: the plain call pays for nothing.
         let tally = progress.map { ProgressTally($0, total: inputs.count) }
         defer { tally?.close() }
+        if _Concurrency.Task.isCancelled { throw .cancelled }  // before a segment is written
+        let transport = MapTransport<Task>(inputs, sharing: sharing)
+        defer { transport.release() }
         let batchSize = chunking.minimum
         // Batches that fit the workers at once are encoded here; if they cannot be sent from
         // the calling thread, they are queued as they are, not encoded again.
