@@ -65,6 +65,7 @@ struct BenchCommand: AsyncParsableCommand {
                 }
             }
         ),
+        (AutoSharedBench.workload, AutoSharedBench.summary, { AutoSharedBench.cases(quick: $0, workers: $1) }),
         (StarmapBench.structRows, StarmapBench.structRowsSummary, { StarmapBench.structCases(quick: $0, workers: $1) }),
         (StarmapBench.arrayRows, StarmapBench.arrayRowsSummary, { StarmapBench.arrayCases(quick: $0, workers: $1) }),
         (CheapMap.name, CheapMap.summary, { MapVariants.cases(CheapMap.self, quick: $0, workers: $1) }),

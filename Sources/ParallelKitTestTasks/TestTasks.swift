@@ -157,4 +157,5 @@ public let allTestTasks: [any WorkerTask.Type] = [
     DieHoldingLockTask.self, FillSharedArrayTask.self, ProduceTask.self, ConsumeTask.self, DieWhileWritingTask.self,
     SumInputTask.self, WriteInputTask.self, LargeResultTask.self, HugeHeaderTask.self, LeaveChildAndExitTask.self,
     FatalInitializerTask.self, ProcessGroupTask.self, HoldSharedTask.self, NestedPoolTask.self,
+    WeighTask.self, DescribeTask.self, MappedSegmentsTask.self,
 ]

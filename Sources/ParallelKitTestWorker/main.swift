@@ -2,8 +2,8 @@
 // it instead becomes a parent that runs a pool of itself, prints its workers' pids, and waits
 // to be killed (to test that workers die with their parent); with `drill-large-result`,
 // `orphan-shell`, `orphan-socket` or `crash-initializer` it runs a drill of Benchmarks/; with
-// `hold-shared`, a program holding every shared-memory type; with `progress-drill`, progress bars
-// on standard error (ProgressDrill.swift).
+// `hold-shared`, a program holding every shared-memory type; with `map-shared`, one in the middle
+// of a shared map; with `progress-drill`, progress bars on standard error (ProgressDrill.swift).
 //
 // Two arguments make a worker pretend to be something else, for the handshake tests. They are
 // arguments (`ProcessPool(arguments:)`), not environment variables, so that they reach only the
@@ -55,6 +55,9 @@ case "hold-shared":
     // too, and wait to be killed (the shared-memory lifetime tests and drill).
     let bytes = arguments.dropFirst().first.flatMap { Int($0) } ?? 1 << 20
     try await holdEverySharedType(inputBytes: bytes, holdLock: arguments.contains("hold-lock"))
+case "map-shared":
+    // A program killed in the middle of a map whose inputs and outputs are shared.
+    try await holdSharedMap()
 default: break
 }
 print("parallelkit test worker: start me from a ProcessPool")

@@ -103,6 +103,18 @@ extension ProcessPoolSuites.ParallelFrontDoorTests {
         }
     }
 
+    @Test("large plain-data inputs cross to processes shared or copied, with the same results and nothing left")
+    func sharing() async throws {
+        let inputs = Array(0..<300_000)  // 2.4 MB each way: over the 1 MiB threshold
+        let shared = try await Parallel(jobs: 2, backend: .processes(worker: testWorker)).map(SquareTask.self, inputs)
+        let copied = try await Parallel(jobs: 2, backend: .processes(worker: testWorker), sharing: .never)
+            .map(SquareTask.self, inputs)
+        #expect(shared == inputs.map { $0 * $0 })
+        #expect(copied == shared)
+        #expect(testWorkersAlive().isEmpty)
+        #expect(Parallel().sharing == .automatic)
+    }
+
     @Test("a registered backend is found by name; a missing one says how to link it")
     func namedBackends() async throws {
         await #expect {

@@ -87,6 +87,10 @@ enum ProcessPoolSuites {
     /// the calling-thread fast paths, and withProcessPool.
     @Suite("ProcessPool operations") struct ProcessPoolOperationsTests {}
 
+    /// Sharing.swift, MapTransport.swift and SharedBatch.swift: map's inputs and outputs through
+    /// shared segments — the same results, errors and progress as copied, nothing left behind.
+    @Suite("Sharing") struct SharingTests {}
+
     /// ProcessPoolStreams.swift: stream and streamUnordered.
     @Suite("ProcessPool streams") struct ProcessPoolStreamsTests {}
 

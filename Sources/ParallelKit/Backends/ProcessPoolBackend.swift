@@ -1,10 +1,10 @@
 /// A ``ProcessPool`` is a backend: calls run in its worker processes, in batches, isolated from
 /// this program and from each other's crashes.
 ///
-/// Progress is reported per batch, in items, as ``ProcessPool/map(_:_:chunking:progress:)``
+/// Progress is reported per batch, in items, as ``ProcessPool/map(_:_:chunking:sharing:progress:)``
 /// counts it: started when a batch is sent, finished when it completes, and the inputs that
-/// never ran as skipped when the call ends; a task that throws is one failed item, a worker
-/// that dies fails the items of its batch.
+/// never ran as skipped when the call ends; a task that throws is one failed item, a worker that
+/// dies fails the items of its batch.
 ///
 /// ```swift
 /// let counts = try await rows.parallelMap(CountInRange.self, on: .processes(pool))

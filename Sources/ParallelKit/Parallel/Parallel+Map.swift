@@ -84,9 +84,11 @@ extension Parallel {
                 return try await (pool ?? ThreadPool(workers: jobs)).map(task, inputs, progress: sink)
             case .processes(let worker, let jobs, let timeout):
                 return try await Self.withWorkerProcesses(worker, jobs, timeout: timeout) { pool throws(BackendError) in
-                    try await pool.map(task, inputs, chunking: timeout == nil ? chunking : .fixed(1), progress: sink)
+                    try await pool.map(
+                        task, inputs, chunking: timeout == nil ? chunking : .fixed(1), sharing: sharing, progress: sink)
                 }
-            case .pool(let pool): return try await pool.map(task, inputs, chunking: chunking, progress: sink)
+            case .pool(let pool):
+                return try await pool.map(task, inputs, chunking: chunking, sharing: sharing, progress: sink)
             case .named(let entry, let jobs): return try await entry.make(jobs).map(task, inputs, progress: sink)
             }
         }

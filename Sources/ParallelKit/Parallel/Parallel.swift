@@ -41,6 +41,10 @@ public struct Parallel: Sendable {
     public var chunking: Chunking
     /// Where progress goes: nowhere, a terminal bar, or a sink of yours.
     public var progress: ProgressReporting?
+    /// Whether large plain-data inputs and outputs cross to worker processes through shared
+    /// memory (``Sharing``; joblib's automatic memory-mapping, `max_nbytes`): `.automatic`, above
+    /// 1 MiB, or `.never`. Only processes copy at all.
+    public var sharing: Sharing
 
     /// A front door over `backend` with at most `jobs` items at once.
     ///
@@ -48,7 +52,8 @@ public struct Parallel: Sendable {
     ///   naming the value otherwise).
     public init(
         jobs: Workers = .all, backend: Backend? = nil, prefer: Preference? = nil, require: Requirement? = nil,
-        timeout: Duration? = nil, chunking: Chunking = .adaptive, progress: ProgressReporting? = nil
+        timeout: Duration? = nil, chunking: Chunking = .adaptive, sharing: Sharing = .automatic,
+        progress: ProgressReporting? = nil
     ) {
         self.jobs = jobs
         self.backend = backend
@@ -56,6 +61,7 @@ public struct Parallel: Sendable {
         self.require = require
         self.timeout = timeout
         self.chunking = chunking
+        self.sharing = sharing
         self.progress = progress
     }
 

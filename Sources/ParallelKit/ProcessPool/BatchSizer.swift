@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// - `.fixed(n)`: batches of `n` inputs (the last may be shorter) for every call — Python's
 ///   `chunksize`.
-/// - `.adaptive` on ``ProcessPool/map(_:_:chunking:)`` and the streams: the first batch holds
+/// - `.adaptive` on ``ProcessPool/map(_:_:chunking:sharing:progress:)`` and the streams: the first batch holds
 ///   `minimum` inputs (1 by default); each later one is sized from the times measured so far to
 ///   take about ``targetBatchSeconds`` on its worker, growing at most ``maximumGrowth``× per
 ///   step, never above `maximum`, and in a map never above what keeps every worker busy to the end,

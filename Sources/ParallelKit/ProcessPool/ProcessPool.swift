@@ -162,27 +162,28 @@ public final class ProcessPool: Sendable {
     }
 
     /// Queues one batch of `inputs` for `task`. Its future holds the outputs and how long the
-    /// batch took on its dispatcher (send to answer), for automatic batching.
+    /// batch took on its dispatcher (send to answer), for automatic batching. With a sharing
+    /// `transport`, the batch travels as its range of the call's segments.
     func submitBatch<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: ArraySlice<Task.Input>, firstIndex: Int,
-        cancellation: CancellationFlag? = nil
+        cancellation: CancellationFlag? = nil, transport: MapTransport<Task> = .copying
     ) -> Future<BatchOutcome<Task.Output>, BackendError> {
-        let future = Future<BatchOutcome<Task.Output>, BackendError>()
         let range = firstIndex..<(firstIndex + inputs.count)
-        let payload: [UInt8]
+        let job: BatchJob
         do {
-            payload = try WireCoder.encode(Array(inputs))
+            job = try transport.job(inputs, range: range)
         } catch {
+            let future = Future<BatchOutcome<Task.Output>, BackendError>()
             future.finish(.failure(.failed(.undecodable(tasks: range, detail: "inputs could not be encoded: \(error)"))))
             return future
         }
-        let job = BatchJob(task, payload: payload, range: range)
-        return submitEncoded(job, of: task, cancellation: cancellation)
+        return submitEncoded(job, of: task, cancellation: cancellation, transport: transport)
     }
 
-    /// Queues one batch already encoded, as ``submitBatch(_:_:firstIndex:cancellation:)``.
+    /// Queues one batch already encoded, as ``submitBatch(_:_:firstIndex:cancellation:transport:)``.
     func submitEncoded<Task: WorkerTask>(
-        _ job: BatchJob, of task: Task.Type, cancellation: CancellationFlag? = nil
+        _ job: BatchJob, of task: Task.Type, cancellation: CancellationFlag? = nil,
+        transport: MapTransport<Task> = .copying
     ) -> Future<BatchOutcome<Task.Output>, BackendError> {
         let future = Future<BatchOutcome<Task.Output>, BackendError>()
         let range = job.range
@@ -192,7 +193,7 @@ public final class ProcessPool: Sendable {
             let started = MonotonicClock.nanoseconds()
             let outputs = try supervisor.run(job)
             let seconds = Double(MonotonicClock.nanoseconds() &- started) / 1e9
-            return BatchOutcome(outputs: try Self.decode(consume outputs, of: Task.self, range: range), seconds: seconds)
+            return BatchOutcome(outputs: try transport.outputs(from: consume outputs, range: range), seconds: seconds)
         }
         guard let submitted else {
             future.finish(.failure(.failed(.closed)))

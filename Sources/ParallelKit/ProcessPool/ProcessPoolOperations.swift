@@ -37,20 +37,20 @@ extension ProcessPool {
     }
 
     /// The largest encoded batch the calling thread sends itself (``apply(_:_:)``, and a
-    /// ``map(_:_:chunking:)`` that fits the workers at once): it fits a socket buffer, so
+    /// ``map(_:_:chunking:sharing:progress:)`` that fits the workers at once): it fits a socket buffer, so
     /// sending never waits for the worker.
     static let callingThreadPayloadLimit = 64 * 1024
 
     /// `inputs` encoded `batchSize` per batch, or `nil` when one cannot be encoded (the queued
     /// path then reports it).
     private static func encodedBatches<Task: WorkerTask>(
-        _ task: Task.Type, _ inputs: [Task.Input], batchSize: Int
+        _ task: Task.Type, _ inputs: [Task.Input], batchSize: Int, transport: MapTransport<Task> = .copying
     ) -> [BatchJob]? {
         var jobs: [BatchJob] = []
         for start in stride(from: 0, to: inputs.count, by: batchSize) {
             let range = start..<min(start + batchSize, inputs.count)
-            guard let payload = try? WireCoder.encode(Array(inputs[range])) else { return nil }
-            jobs.append(BatchJob(task, payload: payload, range: range))
+            guard let job = try? transport.job(inputs[range], range: range) else { return nil }
+            jobs.append(job)
         }
         return jobs
     }
@@ -60,7 +60,7 @@ extension ProcessPool {
     /// longer tasks are awaited on one thread of their own. Returns the outputs in input order,
     /// or `nil` when the batches must be queued instead.
     private func runFromCallingThread<Task: WorkerTask>(
-        _ task: Task.Type, _ jobs: [BatchJob], tally: ProgressTally?
+        _ task: Task.Type, _ jobs: [BatchJob], tally: ProgressTally?, transport: MapTransport<Task> = .copying
     ) async throws(BackendError) -> [Task.Output]? {
         if _Concurrency.Task.isCancelled { throw .cancelled }  // as the queued path: nothing is dispatched
         guard jobs.allSatisfy({ $0.payload.count <= Self.callingThreadPayloadLimit }) else { return nil }
@@ -96,14 +96,14 @@ extension ProcessPool {
             let answer = answers[index]
             answers[index] = []
             do throws(BackendError) {
-                outputs.append(contentsOf: try Self.decode(consume answer, of: Task.self, range: job.range))
+                outputs.append(contentsOf: try transport.outputs(from: consume answer, range: job.range))
             } catch {
                 tally?.batchFailed(error, batchStart: job.range.lowerBound)
                 throw error
             }
             tally?.finished(job.range.count)
         }
-        return outputs
+        return transport.sharesOutputs ? transport.sharedOutputs(count: jobs.last?.range.upperBound ?? 0) : outputs
     }
 
     /// Starts `task` with `input` and returns at once with a future (Python's `apply_async`).
@@ -171,32 +171,45 @@ extension ProcessPool {
     /// let squares = try await pool.map(Square.self, Array(0..<1_000), progress: bar)
     /// ```
     ///
+    /// Large inputs and outputs of plain data cross without a copy through the pipes (``Sharing``):
+    /// with `sharing: .automatic`, the default, inputs of at least 1 MiB are put once into one
+    /// shared segment that the workers map read-only, and outputs of at least 1 MiB are written
+    /// by the workers into one shared segment, which the result is copied out of in one pass.
+    ///
+    /// ```swift
+    /// let copied = try await pool.map(Square.self, Array(0..<10_000_000), sharing: .never)
+    /// ```
+    ///
     /// - Throws: the first failure (by completion); running batches finish first and batches not
     ///   started are dropped. Cancelling the calling task drops the batches not started and throws
     ///   ``BackendError/cancelled``.
     public func map<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: some Collection<Task.Input>, chunking: Chunking = .adaptive,
-        progress: (any ProgressSink)? = nil
+        sharing: Sharing = .automatic, progress: (any ProgressSink)? = nil
     ) async throws(BackendError) -> [Task.Output] {
         let inputs = Array(inputs)
         // No sink, no tally: the plain call pays for nothing.
         let tally = progress.map { ProgressTally($0, total: inputs.count) }
         defer { tally?.close() }
+        if _Concurrency.Task.isCancelled { throw .cancelled }  // before a segment is written
+        let transport = MapTransport<Task>(inputs, sharing: sharing)
+        defer { transport.release() }
         let batchSize = chunking.minimum
         // Batches that fit the workers at once are encoded here; if they cannot be sent from
         // the calling thread, they are queued as they are, not encoded again.
         var encoded: [BatchJob] = []
         if !inputs.isEmpty, (inputs.count + batchSize - 1) / batchSize <= workerCount,
-            let jobs = Self.encodedBatches(task, inputs, batchSize: batchSize)
+            let jobs = Self.encodedBatches(task, inputs, batchSize: batchSize, transport: transport)
         {
-            if let outputs = try await runFromCallingThread(task, jobs, tally: tally) { return outputs }
+            if let outputs = try await runFromCallingThread(task, jobs, tally: tally, transport: transport) { return outputs }
             encoded = jobs
         }
         let cancellation = CancellationFlag()
         do {
             return try await withTaskCancellationHandler {
                 try await mapBatches(
-                    task, inputs, chunking: chunking, encoded: encoded, tally: tally, cancellation: cancellation)
+                    task, inputs, chunking: chunking, encoded: encoded, tally: tally, transport: transport,
+                    cancellation: cancellation)
             } onCancel: {
                 cancellation.cancel()
             }
@@ -254,7 +267,7 @@ extension ProcessPool {
 
     private func mapBatches<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: [Task.Input], chunking: Chunking, encoded: [BatchJob], tally: ProgressTally?,
-        cancellation: CancellationFlag
+        transport: MapTransport<Task>, cancellation: CancellationFlag
     ) async throws(BackendError) -> [Task.Output] {
         typealias Completion = (start: Int, count: Int, outcome: Future<BatchOutcome<Task.Output>, BackendError>.Outcome)
         let inbox = CompletionInbox<Completion>()
@@ -263,7 +276,7 @@ extension ProcessPool {
         // `encoded` covers the first inputs, in order, at most one batch per worker.
         for job in encoded {
             tally?.started(job.range.count)
-            submitEncoded(job, of: task, cancellation: cancellation).onCompletion {
+            submitEncoded(job, of: task, cancellation: cancellation, transport: transport).onCompletion {
                 inbox.push((job.range.lowerBound, job.range.count, $0))
             }
         }
@@ -276,8 +289,9 @@ extension ProcessPool {
                 let size = sizer.nextSize(remaining: inputs.count - next, inFlight: inputsInFlight)
                 let start = next
                 tally?.started(size)
-                submitBatch(task, inputs[start..<(start + size)], firstIndex: start, cancellation: cancellation)
-                    .onCompletion { inbox.push((start, size, $0)) }
+                submitBatch(
+                    task, inputs[start..<(start + size)], firstIndex: start, cancellation: cancellation, transport: transport
+                ).onCompletion { inbox.push((start, size, $0)) }
                 next += size
                 inFlight += 1
                 inputsInFlight += size
@@ -286,9 +300,9 @@ extension ProcessPool {
             inFlight -= 1
             switch outcome {
             case .success(let batch):
-                inputsInFlight -= batch.outputs.count  // after a failure, nothing more is sent
-                sizer.record(seconds: batch.seconds, count: batch.outputs.count)
-                pieces.append((start, batch.outputs))
+                inputsInFlight -= count  // after a failure, nothing more is sent
+                sizer.record(seconds: batch.seconds, count: count)
+                if !transport.sharesOutputs { pieces.append((start, batch.outputs)) }
                 tally?.finished(count)
             case .failure(let error):
                 tally?.batchFailed(error.processPoolError, batchStart: start)
@@ -299,6 +313,7 @@ extension ProcessPool {
             }
         }
         if let firstError { throw firstError }
+        if transport.sharesOutputs { return transport.sharedOutputs(count: inputs.count) }
         pieces.sort { $0.start < $1.start }
         var outputs: [Task.Output] = []
         outputs.reserveCapacity(inputs.count)
@@ -339,52 +354,4 @@ extension FutureError where Failure == BackendError {
         case .timedOut: return .cancelled
         }
     }
-}
-
-/// Starts a pool, runs `body` with it, and always cleans up: on return the pool is closed and
-/// joined; on a thrown error or cancellation it is terminated and joined. No worker outlives the call.
-/// `body` runs in the caller's isolation (`isolation`), so it may use the caller's values: from
-/// a `@main` type's `main`, which is on the main actor, as from anywhere else.
-///
-/// ```swift
-/// let counts = try await withProcessPool(workers: 4) { pool in
-///     try await pool.map(CountInRange.self, rows)
-/// }
-/// ```
-public func withProcessPool<Result>(
-    workers: Workers = .all,
-    executable: String? = nil,
-    initializer: WorkerInitializer? = nil,
-    maxTasksPerWorker: Int? = nil,
-    taskTimeout: Duration? = nil,
-    retries: Int = 0,
-    maxMessageBytes: Int = WireLimits.defaultMaxMessageBytes,
-    accepting: AcceptedBuild = .sameBuild,
-    isolation: isolated (any Actor)? = #isolation,
-    _ body: (ProcessPool) async throws -> Result
-) async throws -> Result {
-    let pool = try await ProcessPool(
-        workers: workers, executable: executable, initializer: initializer, maxTasksPerWorker: maxTasksPerWorker,
-        taskTimeout: taskTimeout, retries: retries, maxMessageBytes: maxMessageBytes, accepting: accepting)
-    return try await pool.shuttingDown(isolation: isolation, after: body)
-}
-
-/// ``withProcessPool(workers:executable:initializer:maxTasksPerWorker:taskTimeout:retries:maxMessageBytes:accepting:isolation:_:)``
-/// with the workers of another executable, `worker` (``WorkerExecutable``): the form for tests.
-///
-/// ```swift
-/// let squares = try await withProcessPool(workers: 2, worker: .product("SquareWorker")) { pool in
-///     try await pool.map(Square.self, [1, 2, 3])
-/// }
-/// ```
-public func withProcessPool<Result>(
-    workers: Workers = .all, worker: WorkerExecutable, initializer: WorkerInitializer? = nil,
-    maxTasksPerWorker: Int? = nil, taskTimeout: Duration? = nil, retries: Int = 0,
-    maxMessageBytes: Int = WireLimits.defaultMaxMessageBytes, isolation: isolated (any Actor)? = #isolation,
-    _ body: (ProcessPool) async throws -> Result
-) async throws -> Result {
-    try await withProcessPool(
-        workers: workers, executable: worker.path, initializer: initializer, maxTasksPerWorker: maxTasksPerWorker,
-        taskTimeout: taskTimeout, retries: retries, maxMessageBytes: maxMessageBytes, accepting: worker.accepting,
-        isolation: isolation, body)
 }

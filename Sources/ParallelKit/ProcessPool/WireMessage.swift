@@ -119,8 +119,9 @@ extension WireMessage {
 /// A worker's first words: which protocol, which build, which tasks.
 struct WorkerHello: Codable, Sendable, Equatable {
     /// Bumped whenever frames or messages change shape (2: the `tooLarge` batch failure, the
-    /// limit in the worker's environment; 3: `resolve`/`resolved`).
-    static let currentProtocolVersion: UInt32 = 3
+    /// limit in the worker's environment; 3: `resolve`/`resolved`; 4: `run` payloads of shared
+    /// maps, `SharedBatch`).
+    static let currentProtocolVersion: UInt32 = 4
 
     var protocolVersion: UInt32
     /// The worker executable's GNU build-id, hex; empty when it has none.

@@ -37,6 +37,13 @@ public protocol WorkerTask: Sendable {
     /// implementation is inlinable so that each task's loop is specialized in its own module
     /// (an unspecialized loop spent ~100 ns an element on generic-metadata lookups).
     static func _runBatch(_ inputs: [Input]) async throws(WorkerBatchError) -> [Output]
+
+    /// Runs a batch whose inputs and outputs live in shared memory (``Sharing``): initializes
+    /// `outputs[i]` with the output of `inputs[i]`; after a throw at index `i`, `outputs[0..<i]`
+    /// are initialized. Not for users to call or implement, inlinable as the other.
+    static func _runBatch(
+        _ inputs: UnsafeBufferPointer<Input>, initializing outputs: UnsafeMutablePointer<Output>
+    ) async throws(WorkerBatchError)
 }
 
 /// Which call of a batch threw, and what. Not public API.
@@ -70,6 +77,21 @@ extension WorkerTask {
         return outputs
     }
 
+    @inlinable
+    public static func _runBatch(
+        _ inputs: UnsafeBufferPointer<Input>, initializing outputs: UnsafeMutablePointer<Output>
+    ) async throws(WorkerBatchError) {
+        var index = 0
+        while index < inputs.count {
+            do {
+                (outputs + index).initialize(to: try await run(inputs[index]))
+            } catch {
+                throw WorkerBatchError(index: index, error: error)
+            }
+            index += 1
+        }
+    }
+
     /// The name plus the input and output types: two builds agree on a task only if this does.
     @_spi(Backend) public static var signature: String {
         "\(name)(\(String(reflecting: Input.self))) -> \(String(reflecting: Output.self))"
@@ -97,6 +119,7 @@ struct RegisteredTask: Sendable {
     init<Task: WorkerTask>(_ task: Task.Type) {
         signature = Task.signature
         runBatch = { payload in
+            if SharedBatch.isShared(payload) { return await SharedBatch.run(Task.self, payload) }
             let inputs: [Task.Input]
             do {
                 inputs = try WireCoder.decode([Task.Input].self, from: payload)

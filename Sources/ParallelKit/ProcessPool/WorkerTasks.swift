@@ -174,7 +174,9 @@ public enum WorkerTasks {
     /// The worker entry point without a transport: decodes `payload` (a ``WireCoder``-encoded
     /// array of the task's inputs), runs the registered task `name` on each, and returns the
     /// encoded outputs — or which input failed and how. A backend in another module (MPI ranks,
-    /// say) calls it with the batches it received its own way.
+    /// say) calls it with the batches it received its own way. A payload that starts with
+    /// `SharedBatch.tag` is a batch of a shared map (``Sharing``): its elements are in the
+    /// caller's segments, and its outputs, when shared, are written there (the result is empty).
     @_spi(Backend) public static func runBatch(task name: String, payload: [UInt8]) async -> Result<[UInt8], BatchFailure> {
         guard let task = registered(name) else {
             let error = RemoteTaskError(

@@ -139,6 +139,12 @@ final class SharedSegment: @unchecked Sendable {
         if descriptor >= 0 { try? MemoryFile.sealWrites(descriptor) }
     }
 
+    /// Faults in the payload's pages from `offset` for `bytes` at once, writable or not
+    /// (``populatePages(_:bytes:writable:)``): for a range about to be written or read whole.
+    func populate(offset: Int, bytes: Int, writable: Bool) {
+        populatePages(payload + offset, bytes: min(bytes, mapping.count - Self.headerBytes - offset), writable: writable)
+    }
+
     /// Maps the segment `handle` names, checking that it holds `handle.count` elements of
     /// `kind` in `payloadBytes`. A `writable: false` mapping is opened `O_RDONLY` and mapped
     /// `PROT_READ`.
