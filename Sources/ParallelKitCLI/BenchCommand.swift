@@ -25,6 +25,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("workload"), help: "Run only this workload (repeatable). See --list.")
     var workloads: [String] = []
 
+    @Option(
+        name: .customLong("variant"),
+        help: "Run only this variant of each workload (repeatable); a row's speedup then needs its baseline among them.")
+    var variants: [String] = []
+
     @Option(help: "Workers for the parallel variants (default: every usable core).")
     var workers: Int?
 
@@ -99,7 +104,8 @@ struct BenchCommand: AsyncParsableCommand {
                 }
                 continue
             }
-            let cases = entry.make(quick, parallelWorkers)
+            let cases = entry.make(quick, parallelWorkers).filter { variants.isEmpty || variants.contains($0.label.variant) }
+            if cases.isEmpty { continue }
             for row in try await Self.measure(cases, repetitions: repetitions) { report.print(row) }
         }
     }
