@@ -28,6 +28,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("workload"), help: "Run only this workload (repeatable). See --list.")
     var workloads: [String] = []
 
+    @Option(
+        name: .customLong("variant"),
+        help: "Run only this variant of each workload (repeatable); a row's speedup then needs its baseline among them.")
+    var variants: [String] = []
+
     @Option(help: "Workers for the parallel variants (default: every usable core).")
     var workers: Int?
 
@@ -113,8 +118,10 @@ struct BenchCommand: AsyncParsableCommand {
             if entry.name == MemoryProbe.workload {
                 rows = try MemoryProbe.rows(quick: quick, repetitions: repetitions, workers: parallelWorkers)
             } else {
-                let cases = entry.make(quick, parallelWorkers)
-                rows = try await Self.measure(cases, repetitions: repetitions, progress: progress)
+                let cases = entry.make(quick, parallelWorkers).filter {
+                    variants.isEmpty || variants.contains($0.label.variant)
+                }
+                rows = cases.isEmpty ? [] : try await Self.measure(cases, repetitions: repetitions, progress: progress)
             }
             progress.clear()
             for row in rows { report.print(row) }

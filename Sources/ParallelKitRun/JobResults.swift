@@ -62,7 +62,7 @@ final class ActiveRun: Sendable {
         self.plan = plan
         let control = Result { () throws(RunError) in try RunControl() }
         self.control = control
-        channel = ResultChannel(limit: plan.maxBuffered) {
+        channel = ResultChannel(limit: plan.maxBuffered, wakeBatch: plan.readerWakeBatch) {
             if case .success(let control) = control { control.wake() }
         }
     }
@@ -119,6 +119,9 @@ final class ActiveRun: Sendable {
         guard first else { return }
         let (plan, channel) = (plan, channel)
         OSThread.start(name: "pk-run", joinable: false) {
+            // This thread came from one that blocks every signal: with SIGCHLD blocked here, each
+            // job's exit would wake another thread of the host instead of being dropped.
+            ChildExitSignal.unblockOnThisThread()
             let host = plan.host(control: control, channel: channel)
             do throws(RunUsageError) {
                 _ = try RunEngine.run(plan.options, host: host)

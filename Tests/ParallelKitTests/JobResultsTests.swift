@@ -1,5 +1,6 @@
 import Foundation
 import ParallelKitRun
+import ParallelKitSystem
 import ParallelKitTestSupport
 import Testing
 
@@ -78,5 +79,42 @@ struct JobResultsTests {
             }
         }
         #expect(gone)
+    }
+
+    @Test("The runner's thread does not block SIGCHLD: the kernel drops each job's exit signal instead of waking another thread")
+    func runnerThreadTakesChildSignals() async throws {
+        let sleep = "1000.\(Int.random(in: 100_000...999_999))"
+        let runner = CommandRunner(RunConfiguration(workers: .count(2)))
+        var unblocked = false
+        for try await result in runner.streamUnordered(arguments: [["echo", "first"], ["sleep", sleep]]) {
+            #expect(result.text == "first\n")
+            // Every pk-run thread (other suites' runs too; one just started may not have got to
+            // its first line yet: generous, only "it gets there").
+            unblocked = await offCooperativePool {
+                waitUntil(within: 60) {
+                    let masks = Self.runnerThreadMasks()
+                    return !masks.isEmpty && masks.allSatisfy { $0 & (1 << UInt64(SIGCHLD - 1)) == 0 }
+                }
+            }
+            break
+        }
+        #expect(unblocked, "a pk-run thread is running, and none blocks SIGCHLD")
+        let gone = await offCooperativePool { waitUntil(within: 60) { processes(withCommandLineContaining: sleep).isEmpty } }
+        #expect(gone)
+    }
+
+    /// The blocked-signal masks (`SigBlk`) of this process's `pk-run` threads.
+    private static func runnerThreadMasks() -> [UInt64] {
+        guard let directory = opendir("/proc/self/task") else { return [] }
+        defer { closedir(directory) }
+        var masks: [UInt64] = []
+        while let entry = readdir(directory) {
+            let tid = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard tid.first?.isNumber == true, SmallFile.text("/proc/self/task/\(tid)/comm")?.hasPrefix("pk-run") == true,
+                let status = SmallFile.text("/proc/self/task/\(tid)/status"), let mask = statusMask("SigBlk", in: status)
+            else { continue }
+            masks.append(mask)
+        }
+        return masks
     }
 }

@@ -41,6 +41,58 @@ struct ResultChannelTests {
         #expect(ResultChannel().admits(undelivered: 1 << 40))
     }
 
+    @Test("A waiting reader is woken once wakeBatch results wait, at once by a failure, and by the end")
+    func wakeBatch() async {
+        let channel = ResultChannel(wakeBatch: 3)
+        func waitingReader() async -> Task<Void, Never> {
+            let reader = Task { await channel.wait() }
+            #expect(await offCooperativePool { waitUntil(within: 120) { channel.hasWaiter } })
+            return reader
+        }
+        var reader = await waitingReader()
+        channel.push(Self.result(1))
+        channel.push(Self.result(2))
+        #expect(channel.readerWakes == 0 && channel.hasWaiter, "two results wait: not yet a batch")
+        channel.push(Self.result(3))
+        await reader.value
+        #expect(channel.readerWakes == 1)
+        for _ in 1...3 { guard case .event(.result) = channel.take() else { Issue.record("no result"); return } }
+
+        reader = await waitingReader()
+        channel.push(.failure(RunError(.programNotFound, message: "no such program")))
+        await reader.value
+        #expect(channel.readerWakes == 2, "a failure wakes the reader alone")
+        guard case .event(.failure) = channel.take() else { Issue.record("no failure"); return }
+
+        reader = await waitingReader()
+        channel.push(Self.result(4))
+        channel.end()
+        await reader.value
+        guard case .event(.result(let last)) = channel.take(), case .ended = channel.take() else {
+            Issue.record("the last result, then the end"); return
+        }
+        #expect(last.sequence == 4)
+        #expect(channel.readerWakes == 2, "the end woke it, not the push")
+        // A bounded stream's batch never exceeds its bound (its runner waits for the reader there).
+        #expect(ResultChannel(limit: 2, wakeBatch: 64).wakeBatch == 2)
+    }
+
+    @Test("map's reader takes results in batches: 200 jobs wake it at most 3 times, and every result comes in order")
+    func mapBatches() async throws {
+        let plan = RunPlan(RunConfiguration(workers: .count(2)), jobs: Array(repeating: [Array("true".utf8)], count: 200),
+            template: nil, ordered: true, maxBuffered: nil)
+        #expect(plan.readerWakeBatch == 64)
+        var iterator = JobResults(plan: plan).makeAsyncIterator()
+        var sequences: [Int] = []
+        while let result = try await iterator.next() {
+            #expect(result.status == .exited(0))
+            sequences.append(result.sequence)
+        }
+        #expect(sequences == Array(1...200))
+        #expect(iterator.channel.readerWakes <= 3)
+        #expect(iterator.channel.hasEnded)
+    }
+
     @Test("a taken result is let go at once, not kept until the buffer is compacted")
     func takenResultsFreed() {
         let channel = ResultChannel()
