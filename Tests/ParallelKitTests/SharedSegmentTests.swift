@@ -19,21 +19,7 @@ struct SharedHolder {
     /// Starts it with an `inputBytes`-byte `SharedInputArray`, holding its `ProcessLock`, and
     /// waits (at most 60 s) for its `ready` line.
     static func start(inputBytes: Int) async throws -> SharedHolder {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: testWorkerPath())
-        process.arguments = ["hold-shared", "\(inputBytes)", "hold-lock"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let reader = output.fileHandleForReading
-        let line = await offCooperativePool { () -> String in
-            var line: [UInt8] = []
-            while true {
-                let byte = reader.readData(ofLength: 1)
-                if byte.isEmpty || byte.first == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
-                line.append(contentsOf: byte)
-            }
-        }
+        let (process, line) = try await startTestWorkerProgram(["hold-shared", "\(inputBytes)", "hold-lock"])
         let fields = line.split(separator: " ")
         guard fields.count == 4, fields[0] == "ready", let pid = Int32(fields[1]), let worker = Int32(fields[2]) else {
             process.terminate()

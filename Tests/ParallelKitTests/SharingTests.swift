@@ -138,21 +138,7 @@ extension ProcessPoolSuites.SharingTests {
 
     @Test("a program killed with SIGKILL in the middle of a shared map leaves no segment: its workers die, the kernel frees it")
     func parentKilled() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: testWorkerPath())
-        process.arguments = ["map-shared"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let reader = output.fileHandleForReading
-        let line = await offCooperativePool { () -> String in
-            var line: [UInt8] = []
-            while true {
-                let byte = reader.readData(ofLength: 1)
-                if byte.isEmpty || byte.first == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
-                line.append(contentsOf: byte)
-            }
-        }
+        let (process, line) = try await startTestWorkerProgram(["map-shared"])
         let fields = line.split(separator: " ")
         guard fields.count == 4, fields[0] == "ready", let pid = Int32(fields[1]) else {
             process.terminate()

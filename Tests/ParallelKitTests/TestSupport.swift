@@ -1,3 +1,5 @@
+import Foundation
+import ParallelKitTestSupport
 import ParallelKitTestTasks
 import Synchronization
 import Testing
@@ -111,4 +113,26 @@ enum ProcessPoolSuites {
 
     /// Parallel/: the front door, `Parallel(jobs:backend:)`, over every backend.
     @Suite("Parallel") struct ParallelFrontDoorTests {}
+}
+
+/// Starts the test worker executable as a program of its own with `arguments` (one of its
+/// drills) and returns it with the first line it prints on standard output (`ready …`), read
+/// off the cooperative pool; an empty line when it ended first.
+func startTestWorkerProgram(_ arguments: [String]) async throws -> (process: Process, firstLine: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: testWorkerPath())
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let reader = output.fileHandleForReading
+    let line = await offCooperativePool { () -> String in
+        var line: [UInt8] = []
+        while true {
+            let byte = reader.readData(ofLength: 1)
+            if byte.isEmpty || byte.first == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
+            line.append(contentsOf: byte)
+        }
+    }
+    return (process, line)
 }
