@@ -29,9 +29,13 @@ extension ProcessPoolSuites.SharingTests {
         #expect(never.inputs == nil && never.outputs == nil)
         let forced = MapTransport<SquareTask>(Array(0..<10), sharing: .above(bytes: 0))
         #expect(forced.inputs != nil && forced.outputs != nil)
-        // Inputs with references (arrays) are copied; their plain Int outputs are shared.
-        let rows = MapTransport<CountInRangeTask>(Array(repeating: .init(row: [1, 5]), count: largeCount), sharing: .automatic)
-        #expect(rows.inputs == nil && rows.outputs != nil)
+        // Inputs with references (arrays) are copied, and so, by default, are their plain Int
+        // outputs (alone, a shared output side measured slower); a threshold shares them.
+        let rowInputs = Array(repeating: CountInRangeTask.Input(row: [1, 5]), count: largeCount)
+        let rows = MapTransport<CountInRangeTask>(rowInputs, sharing: .automatic)
+        #expect(rows.inputs == nil && rows.outputs == nil)
+        let rowsForced = MapTransport<CountInRangeTask>(rowInputs, sharing: .above(bytes: 1 << 19))
+        #expect(rowsForced.inputs == nil && rowsForced.outputs != nil)
         // Plain inputs are shared; String outputs are copied.
         let texts = MapTransport<DescribeTask>(ints, sharing: .automatic)
         #expect(texts.inputs != nil && texts.outputs == nil)
