@@ -8,7 +8,7 @@
 /// read-only by the workers; each batch then travels as the segment's handle and an index
 /// range. Outputs of plain data taking at least as much — with `.automatic`, only when the
 /// inputs are shared too (alone, a shared output side measured slower than the sockets for
-/// 1.6 MB of `Int`s); with `.above(bytes:)`, on their own — get one shared segment the workers
+/// 1.6 MB of `Int`s); with `.above(bytes:)` at another threshold, on their own — get one shared segment the workers
 /// write their results into, at their indices; a batch answers with an acknowledgement only,
 /// and the result array is copied out of the segment in one pass. Anything else travels
 /// encoded, as with `.never`. Results, errors and progress are the same either way.
