@@ -2,8 +2,9 @@ extension Parallel {
     /// Runs `body` on every input and streams the results in input order — joblib's
     /// `return_as="generator"` — on a backend that runs in this process.
     ///
-    /// The input is read lazily, with at most `maxBuffered` items started and not yet taken by
-    /// the loop (by default 2 per job), so an endless input runs in constant memory.
+    /// The input is read lazily, with at most `maxBuffered` items read and not yet taken by the
+    /// loop (by default 2 per job), of which at most `jobs` run at once, so an endless input
+    /// runs in constant memory.
     ///
     /// ```swift
     /// for try await line in Parallel(jobs: 8, backend: .threadPool).stream(urls, maxBuffered: 16, fetchTitle) {
