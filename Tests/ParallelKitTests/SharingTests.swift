@@ -120,24 +120,81 @@ extension ProcessPoolSuites.SharingTests {
         #expect(try await pool.map(EvenOnlyTask.self, Array(repeating: 4, count: largeCount)) == Array(repeating: 2, count: largeCount))
     }
 
-    @Test("a shared map leaves no segment, no descriptor and nothing in /dev/shm, after success and after a failure")
+    @Test("a shared map leaves only the pool's two kept segments after success, none after a failure or the pool's end")
     func nothingLeft() async throws {
         let pool = try await testPool()
-        defer { pool.terminate() }
         _ = try await pool.map(SquareTask.self, [1, 2])  // the pool's own descriptors are open before counting
         let descriptors = openDescriptorCount()
         #expect(memoryFilesOfThisProcess() == [])
         for _ in 0..<3 {
             #expect(try await pool.map(SquareTask.self, Array(0..<largeCount)).count == largeCount)
+            #expect(pool.keptSegments.count == 2 && memoryFilesOfThisProcess().count == 2)
+            #expect(openDescriptorCount() == descriptors + 2)
+            // The failing call takes the kept segments (same layout) and frees them.
             await #expect(throws: BackendError.self) {
                 _ = try await pool.map(EvenOnlyTask.self, Array(repeating: 3, count: largeCount))
             }
+            #expect(pool.keptSegments.count == 0)
         }
         #expect(memoryFilesOfThisProcess() == [])
         #expect(openDescriptorCount() == descriptors)
         #expect(sharedSegments() == [])
         // The workers let go of the segments when their batches end.
         for pid in pool.workerPIDs { #expect(mappedSegments(of: pid) == [], "worker \(pid)") }
+        // Kept segments go with the pool.
+        #expect(try await pool.map(SquareTask.self, Array(0..<largeCount)).count == largeCount)
+        #expect(memoryFilesOfThisProcess().count == 2)
+        pool.close()
+        await pool.join()
+        #expect(memoryFilesOfThisProcess() == [])
+    }
+
+    @Test("a pool's next shared map reuses the kept segments when they fit: same memory, right results; larger or other types replace them")
+    func keptSegmentsReused() async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        let ints = Array(0..<largeCount)
+        #expect(try await pool.map(SquareTask.self, ints) == ints.map { $0 &* $0 })
+        let first = Set(memoryFilesOfThisProcess())
+        #expect(first.count == 2)
+        // The same call, a smaller one and another task of the same layouts: the same two segments.
+        #expect(try await pool.map(SquareTask.self, ints.reversed()) == ints.reversed().map { $0 &* $0 })
+        let fewer = Array(ints.prefix(largeCount / 2)).map { $0 * 2 }
+        #expect(try await pool.map(EvenOnlyTask.self, fewer) == fewer.map { $0 / 2 })
+        #expect(Set(memoryFilesOfThisProcess()) == first)
+        // More inputs than the kept segments hold: new ones, kept in their place.
+        let more = Array(0..<(2 * largeCount))
+        #expect(try await pool.map(SquareTask.self, more) == more.map { $0 &* $0 })
+        let larger = Set(memoryFilesOfThisProcess())
+        #expect(larger.count == 2 && larger.isDisjoint(with: first))
+        // Another layout (structs in, structs out) replaces both.
+        let structs = samples(70_000)
+        #expect(try await pool.map(WeighTask.self, structs) == structs.map { WeighTask.run($0) })
+        let other = Set(memoryFilesOfThisProcess())
+        #expect(other.count == 2 && other.isDisjoint(with: larger))
+        // Two shared maps at once: one reuses, the other creates; both right, two kept after.
+        async let one = pool.map(WeighTask.self, structs)
+        async let two = pool.map(WeighTask.self, Array(structs.reversed()))
+        let (a, b) = try await (one, two)
+        #expect(a == structs.map { WeighTask.run($0) } && b == structs.reversed().map { WeighTask.run($0) })
+        #expect(pool.keptSegments.count == 2 && memoryFilesOfThisProcess().count == 2)
+    }
+
+    @Test("a kept input segment stays sealed: no process can map it writable, this one still writes the next call's inputs")
+    func keptInputsSealed() async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        _ = try await pool.map(SquareTask.self, Array(0..<largeCount))
+        let kind = SharedBatch.kind("inputs", of: Int.self)
+        let inputs = try #require(pool.keptSegments.take(.inputs, kind: kind, count: largeCount))
+        #expect(throws: SharedMemoryError.self) {
+            _ = try inputs.handle.attach(kind: kind, writable: true) { $0 * MemoryLayout<Int>.stride }
+        }
+        let reading = try inputs.handle.attach(kind: kind, writable: false) { $0 * MemoryLayout<Int>.stride }
+        #expect(reading.payload.load(fromByteOffset: 8 * 1000, as: Int.self) == 1000)
+        pool.keptSegments.keep(inputs, as: .inputs)
+        #expect(try await pool.map(SquareTask.self, Array(repeating: 3, count: largeCount)) == Array(repeating: 9, count: largeCount))
+        #expect(reading.payload.load(fromByteOffset: 8 * 1000, as: Int.self) == 3, "the next call wrote into the same memory")
     }
 
     @Test("a program killed with SIGKILL in the middle of a shared map leaves no segment: its workers die, the kernel frees it")

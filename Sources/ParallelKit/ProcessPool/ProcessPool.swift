@@ -25,6 +25,8 @@ public final class ProcessPool: Sendable {
     /// One thread per worker, each running one batch at a time on a worker it checks out.
     let dispatchers: ThreadPool
     let supervisor: WorkerSupervisor
+    /// The segments of the latest successful shared map, for the next (``Sharing``).
+    let keptSegments = KeptSegments()
 
     /// Starts `workers` worker processes and waits until every one has passed the handshake and
     /// run the initializer.
@@ -224,6 +226,7 @@ public final class ProcessPool: Sendable {
     public func close() {
         supervisor.close()
         dispatchers.close()
+        keptSegments.releaseAll()
     }
 
     /// Waits until a closed pool has finished its work and its workers have exited (Python's
@@ -245,6 +248,7 @@ public final class ProcessPool: Sendable {
     public func terminate() {
         dispatchers.terminate()
         supervisor.killAll()
+        keptSegments.releaseAll()
     }
 
     /// Runs `body` with this pool and leaves no worker behind: on return the pool is closed and

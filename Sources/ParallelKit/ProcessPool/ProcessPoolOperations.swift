@@ -192,8 +192,9 @@ extension ProcessPool {
         let tally = progress.map { ProgressTally($0, total: inputs.count) }
         defer { tally?.close() }
         if _Concurrency.Task.isCancelled { throw .cancelled }  // before a segment is written
-        let transport = MapTransport<Task>(inputs, sharing: sharing)
-        defer { transport.release() }
+        let transport = MapTransport<Task>(inputs, sharing: sharing, kept: keptSegments)
+        var succeeded = false
+        defer { if succeeded { transport.finish(keepingIn: keptSegments) } else { transport.release() } }
         let batchSize = chunking.minimum
         // Batches that fit the workers at once are encoded here; if they cannot be sent from
         // the calling thread, they are queued as they are, not encoded again.
@@ -201,18 +202,23 @@ extension ProcessPool {
         if !inputs.isEmpty, (inputs.count + batchSize - 1) / batchSize <= workerCount,
             let jobs = Self.encodedBatches(task, inputs, batchSize: batchSize, transport: transport)
         {
-            if let outputs = try await runFromCallingThread(task, jobs, tally: tally, transport: transport) { return outputs }
+            if let outputs = try await runFromCallingThread(task, jobs, tally: tally, transport: transport) {
+                succeeded = true
+                return outputs
+            }
             encoded = jobs
         }
         let cancellation = CancellationFlag()
         do {
-            return try await withTaskCancellationHandler {
+            let outputs = try await withTaskCancellationHandler {
                 try await mapBatches(
                     task, inputs, chunking: chunking, encoded: encoded, tally: tally, transport: transport,
                     cancellation: cancellation)
             } onCancel: {
                 cancellation.cancel()
             }
+            succeeded = true
+            return outputs
         } catch let error as BackendError {
             throw error
         } catch {

@@ -27,8 +27,12 @@
 /// the batch fails as undecodable.
 ///
 /// The segments are memfds (`SharedSegment`): nothing is left in `/dev/shm`, and the kernel
-/// frees them when the call ends, or when the last of its processes dies, however it dies.
-/// When a segment cannot be created (the descriptor limit, memory), the call copies instead.
+/// frees them when the last of their processes dies, however it dies. A pool keeps the two
+/// segments of its latest successful shared map for the next one whose elements have the same
+/// layouts and fit (a new segment's 4 KiB pages cost the kernel an allocation and a zeroing
+/// each, and as much again to free), until ``ProcessPool/close()`` or
+/// ``ProcessPool/terminate()``; a failed or cancelled call frees its own. When a segment cannot
+/// be created (the descriptor limit, memory), the call copies instead.
 public struct Sharing: Sendable, Hashable, CustomStringConvertible {
     /// The fewest bytes an input or output array must take to be shared; `nil`: never.
     let minimumBytes: Int?

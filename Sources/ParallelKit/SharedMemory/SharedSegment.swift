@@ -95,7 +95,7 @@ final class SharedSegment: @unchecked Sendable {
     }
 
     /// Creates a zero-filled segment for `count` elements of `kind` taking `payloadBytes`.
-    /// With `readOnlyLater`, ``makeReadOnly()`` will seal it against writes.
+    /// With `readOnlyLater`, ``makeReadOnly()`` or ``sealAgainstOtherWriters()`` will seal it against writes.
     static func create(
         kind: String, count: Int, payloadBytes: Int, readOnlyLater: Bool = false
     ) throws(SharedMemoryError) -> SharedSegment {
@@ -136,6 +136,13 @@ final class SharedSegment: @unchecked Sendable {
         }
         // Kernels before 5.1 lack the seal (EINVAL); attachers still open such a segment
         // read-only and map it PROT_READ.
+        if descriptor >= 0 { try? MemoryFile.sealWrites(descriptor) }
+    }
+
+    /// Seals the segment against new writable mappings (`F_SEAL_FUTURE_WRITE`) and leaves this
+    /// process's own mapping writable: the creator may still write into it, no other process can
+    /// map it writable. Created with `readOnlyLater`, in the creator; a no-op on kernels before 5.1.
+    func sealAgainstOtherWriters() {
         if descriptor >= 0 { try? MemoryFile.sealWrites(descriptor) }
     }
 
