@@ -12,11 +12,16 @@ let package = Package(
         // `@WorkerFunction`: tasks declared as functions. Its own product, so that ParallelKit and
         // the CLI never build swift-syntax.
         .library(name: "ParallelKitMacros", targets: ["ParallelKitMacros"]),
+        // `Memory`: a disk cache of results keyed by task, version and a canonical input, and the
+        // checkpoint that resumes an interrupted map. Its own product: swift-crypto brings
+        // FoundationEssentials, which ParallelKit and the CLI stay free of.
+        .library(name: "ParallelKitMemory", targets: ["ParallelKitMemory"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", "600.0.0"..<"604.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "CParallelKit"),
@@ -45,6 +50,10 @@ let package = Package(
         ),
         // The `@WorkerFunction` macro: its declaration (ParallelKitMacros, which re-exports
         // ParallelKit) and its implementation, a compiler plugin on swift-syntax.
+        .target(
+            name: "ParallelKitMemory",
+            dependencies: ["ParallelKit", "ParallelKitSystem", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "ParallelKitMacros", dependencies: ["ParallelKit", "ParallelKitMacrosPlugin"]),
         .macro(
             name: "ParallelKitMacrosPlugin",
