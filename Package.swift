@@ -52,8 +52,15 @@ let package = Package(
         // ParallelKit) and its implementation, a compiler plugin on swift-syntax.
         .target(
             name: "ParallelKitMemory",
-            dependencies: ["ParallelKit", "ParallelKitSystem", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "ParallelKit", "ParallelKitSystem", "CParallelKit", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
+        // A program the Memory tests start: keys computed in another process, two writers of one
+        // directory, a resumable map to kill (ParallelKitMemoryTests).
+        .executableTarget(name: "ParallelKitMemoryDrill", dependencies: ["ParallelKitMemory", "ParallelKitSystem"]),
+        // Benchmarks/compare-memory.sh's ParallelKit rows: memory-cache and memory-resume.
+        .executableTarget(name: "ParallelKitMemoryBench", dependencies: ["ParallelKitMemory", "ParallelKitSystem"]),
         .target(name: "ParallelKitMacros", dependencies: ["ParallelKit", "ParallelKitMacrosPlugin"]),
         .macro(
             name: "ParallelKitMacrosPlugin",
@@ -89,7 +96,7 @@ let package = Package(
         // The code blocks of README.md and Guides/*.md, compiled (see Guides/GuideSnippets.swift).
         .target(
             name: "GuideSnippets",
-            dependencies: ["ParallelKit", "ParallelKitMacros", "ParallelKitRun"],
+            dependencies: ["ParallelKit", "ParallelKitMacros", "ParallelKitRun", "ParallelKitMemory"],
             path: "Guides",
             plugins: ["GuideSnippetsPlugin"]
         ),
@@ -106,6 +113,10 @@ let package = Package(
                 "ParallelKitTestWorker", "ParallelKitForgetfulWorker", "ParallelKitRecipeWorker",
             ],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "ParallelKitMemoryTests",
+            dependencies: ["ParallelKitMemory", "ParallelKit", "ParallelKitSystem", "ParallelKitMemoryDrill"]
         ),
         .testTarget(
             name: "ParallelKitMacrosTests",
