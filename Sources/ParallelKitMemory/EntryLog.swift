@@ -151,30 +151,32 @@ final class EntryLog {
     /// The payload stored for `key`, checked against its checksum; a damaged record is dropped
     /// from the index (and so recomputed and written again). Counts a hit or a miss.
     func payload(_ key: MemoryKey, refreshingOnMiss: Bool = true, checkFile: Bool = true) -> [UInt8]? {
-        if index[key] == nil, refreshingOnMiss { try? refresh() }
-        guard var location = index[key] else {
+        if refreshingOnMiss, index[key] == nil { try? refresh() }
+        guard var position = index.index(forKey: key) else {
             counters.misses += 1
             return nil
         }
-        if checkFile, !isReadable(location) {
-            guard let again = index[key] else {
+        if checkFile, !isReadable(index.values[position]) {
+            guard let again = index.index(forKey: key) else {
                 counters.misses += 1
                 return nil
             }
-            location = again
+            position = again
         }
+        // One hash lookup for a hit: the location is read and its use recorded through `position`.
+        let location = index.values[position]
         let raw = location.segment.bytes(from: location.offset)
         guard let header = EntryRecord.header(raw), header.length == location.length,
             raw.count >= EntryRecord.headerSize + header.length, EntryRecord.isIntact(raw, header), header.key == key
         else {
-            index[key] = nil
+            index.remove(at: position)
             counters.damaged += 1
             counters.misses += 1
             return nil
         }
         let now = Self.now()
         if now &- location.lastUse > Self.touchInterval { touches.append(key) }
-        index[key]?.lastUse = now
+        index.values[position].lastUse = now
         counters.hits += 1
         return Array(UnsafeRawBufferPointer(rebasing: raw[EntryRecord.headerSize..<EntryRecord.headerSize + header.length]))
     }

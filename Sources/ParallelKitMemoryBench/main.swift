@@ -50,12 +50,16 @@ case "cache":
     let square = memory.cache("square", version: 1) { (x: Int) in x * x }
     _ = try await square(3)
     let calls = 20_000
-    var hits: [Double] = []
-    for _ in 0..<rounds {
-        let start = now()
-        for _ in 0..<calls { _ = try await square(3) }
-        hits.append(now() - start)
-    }
+    // Off the main actor (top-level code runs there): each call would hop to the global executor and back.
+    let hits = try await Task.detached {
+        var hits: [Double] = []
+        for _ in 0..<rounds {
+            let start = now()
+            for _ in 0..<calls { _ = try await square(3) }
+            hits.append(now() - start)
+        }
+        return hits
+    }.value
     let hit = median(hits)
     print(row("memory-cache", "warm-hit", items: calls, seconds: hit, ["microseconds_per_call": hit / Double(calls) * 1e6]))
     let doubles = [Double](unsafeUninitializedCapacity: 12_500_000) { buffer, count in
@@ -72,11 +76,11 @@ case "cache":
     let hash = median(hashes)
     print(row("memory-cache", "hash-100mb", items: 1, seconds: hash, ["gb_per_second": 1e-9 * 100_000_000 / hash]))
 case "resume":
-    let memory = try Memory(directory: arguments[1])
     let count = Int(arguments[3]) ?? 0
     print("ready")
     fflush(nil)
-    let start = now()
+    let start = now()  // reading the directory's index is part of a resumed run's time
+    let memory = try Memory(directory: arguments[1])
     let outputs = try await Parallel(jobs: .all).map(CheapItem.self, Array(0..<count), cache: memory)
     print(outputs.reduce(0, &+), now() - start)
 case "entries":

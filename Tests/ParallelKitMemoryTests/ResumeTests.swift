@@ -8,9 +8,9 @@ import Testing
 struct ResumeTests {
     @Test("a map resumed after a kill computes only what has no entry and returns what a whole run returns")
     func resumeAfterKill() async throws {
-        let count = 40_000
+        let count = 100_000  // 20 µs each: at least a second on 2 cores, longer than any delay below
         let expected = (0..<count).map { ($0 &* 2_654_435_761) % 1_000_003 }.reduce(0, &+)
-        for delay in [0.05, 0.25, Double.random(in: 0.05...0.6)] {
+        for delay in [0.05, 0.25, Double.random(in: 0.05...0.5)] {
             let directory = TemporaryDirectory()
             defer { directory.remove() }
             try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
