@@ -110,6 +110,7 @@ let package = Package(
             name: "ParallelKitTests",
             dependencies: [
                 "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitRun", "ParallelKitTestSupport", "ParallelKitTestTasks",
+                "ParallelKitMemory",
                 "ParallelKitTestWorker", "ParallelKitForgetfulWorker", "ParallelKitRecipeWorker",
             ],
             exclude: ["Fixtures"]
