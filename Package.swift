@@ -12,11 +12,16 @@ let package = Package(
         // `@WorkerFunction`: tasks declared as functions. Its own product, so that ParallelKit and
         // the CLI never build swift-syntax.
         .library(name: "ParallelKitMacros", targets: ["ParallelKitMacros"]),
+        // `Memory`: a disk cache of results keyed by task, version and a canonical input, and the
+        // checkpoint that resumes an interrupted map. Its own product: swift-crypto brings
+        // FoundationEssentials, which ParallelKit and the CLI stay free of.
+        .library(name: "ParallelKitMemory", targets: ["ParallelKitMemory"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", "600.0.0"..<"604.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "CParallelKit"),
@@ -45,6 +50,17 @@ let package = Package(
         ),
         // The `@WorkerFunction` macro: its declaration (ParallelKitMacros, which re-exports
         // ParallelKit) and its implementation, a compiler plugin on swift-syntax.
+        .target(
+            name: "ParallelKitMemory",
+            dependencies: [
+                "ParallelKit", "ParallelKitSystem", "CParallelKit", .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // A program the Memory tests start: keys computed in another process, two writers of one
+        // directory, a resumable map to kill (ParallelKitMemoryTests).
+        .executableTarget(name: "ParallelKitMemoryDrill", dependencies: ["ParallelKitMemory", "ParallelKitSystem"]),
+        // Benchmarks/compare-memory.sh's ParallelKit rows: memory-cache and memory-resume.
+        .executableTarget(name: "ParallelKitMemoryBench", dependencies: ["ParallelKitMemory", "ParallelKitSystem"]),
         .target(name: "ParallelKitMacros", dependencies: ["ParallelKit", "ParallelKitMacrosPlugin"]),
         .macro(
             name: "ParallelKitMacrosPlugin",
@@ -80,7 +96,7 @@ let package = Package(
         // The code blocks of README.md and Guides/*.md, compiled (see Guides/GuideSnippets.swift).
         .target(
             name: "GuideSnippets",
-            dependencies: ["ParallelKit", "ParallelKitMacros", "ParallelKitRun"],
+            dependencies: ["ParallelKit", "ParallelKitMacros", "ParallelKitRun", "ParallelKitMemory"],
             path: "Guides",
             plugins: ["GuideSnippetsPlugin"]
         ),
@@ -94,9 +110,14 @@ let package = Package(
             name: "ParallelKitTests",
             dependencies: [
                 "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitRun", "ParallelKitTestSupport", "ParallelKitTestTasks",
+                "ParallelKitMemory",
                 "ParallelKitTestWorker", "ParallelKitForgetfulWorker", "ParallelKitRecipeWorker",
             ],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "ParallelKitMemoryTests",
+            dependencies: ["ParallelKitMemory", "ParallelKit", "ParallelKitSystem", "ParallelKitMemoryDrill"]
         ),
         .testTarget(
             name: "ParallelKitMacrosTests",

@@ -5,7 +5,7 @@ import Synchronization
 /// ```swift
 /// let counter = ProgressCounter()
 /// _ = try await pool.map(Square.self, inputs, progress: counter)
-/// let counts = counter.counts       // total, started, finished, failed, skipped
+/// let counts = counter.counts       // total, started, finished, failed, skipped, cached
 /// ```
 public final class ProgressCounter: ProgressSink {
     /// The counts so far.
@@ -15,11 +15,13 @@ public final class ProgressCounter: ProgressSink {
         public var finished = 0
         public var failed = 0
         public var skipped = 0
+        /// Items served from a cache, not run.
+        public var cached = 0
 
         public init() {}
 
-        /// Items that have an outcome: finished + failed + skipped.
-        public var ended: Int { finished + failed + skipped }
+        /// Items that have an outcome: finished + failed + skipped + cached.
+        public var ended: Int { finished + failed + skipped + cached }
     }
 
     private let state = Mutex(Counts())
@@ -34,6 +36,7 @@ public final class ProgressCounter: ProgressSink {
             case .finished(let count): counts.finished += count
             case .failed(let count): counts.failed += count
             case .skipped(let count): counts.skipped += count
+            case .cached(let count): counts.cached += count
             }
         }
     }

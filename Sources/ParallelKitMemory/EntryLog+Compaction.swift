@@ -1,0 +1,58 @@
+import ParallelKitSystem
+
+extension EntryLog {
+    /// Keeps the directory within `limit` bytes: when its files hold more, rewrites the entries
+    /// most recently used into one new file, as many as fit in three quarters of the limit (so
+    /// that the next stores do not compact again at once), and unlinks the old files — the
+    /// least recently used entries are evicted, and superseded, damaged and touch records go.
+    ///
+    /// Holds the directory's lock exclusively throughout; the new file is written to a temporary
+    /// name, `fsync`ed and renamed before any old one is unlinked, so a crash leaves either the
+    /// old files or the new one (or both: then entries are there twice, which is harmless).
+    func enforce(limit: Int) throws(MemoryError) {
+        guard totalBytes > limit else { return }
+        try exclusively { () throws(MemoryError) in
+            try refresh()
+            guard totalBytes > limit else { return }
+            let target = limit / 4 * 3
+            var kept: [(key: MemoryKey, location: Location)] = []
+            var size = 0
+            for (key, location) in index.sorted(by: { $0.value.lastUse > $1.value.lastUse }) {
+                let bytes = EntryRecord.headerSize + location.length
+                if size + bytes > target { break }
+                kept.append((key, location))
+                size += bytes
+            }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(size)
+            for (key, location) in kept {
+                let raw = location.segment.bytes(from: location.offset)
+                let payload = UnsafeRawBufferPointer(
+                    rebasing: raw[EntryRecord.headerSize..<EntryRecord.headerSize + location.length])
+                EntryRecord.append(kind: .entry, key: key, time: location.lastUse, payload: payload, to: &bytes)
+            }
+            let name = Self.newSegmentName()
+            let temporary = entriesPath + "/.compacting-" + name
+            do throws(SystemError) {
+                let fd = try systemCall("open") {
+                    open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+                }
+                defer { close(fd) }
+                try write(fd, bytes)
+                _ = try systemCall("fsync") { fsync(fd) }
+                _ = try systemCall("rename") { rename(temporary, entriesPath + "/" + name) }
+                try syncDirectory()
+            } catch {
+                unlink(temporary)
+                throw MemoryError(.storeFailed, "compacting \(entriesPath) to \(limit) bytes", systemError: error)
+            }
+            let evicted = index.count - kept.count
+            for old in segments.keys { unlink(entriesPath + "/" + old) }
+            dropWriter()
+            segments = [:]
+            index = [:]
+            try refresh()
+            counters.evictions += evicted
+        }
+    }
+}

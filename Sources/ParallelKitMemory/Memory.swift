@@ -1,0 +1,179 @@
+import CParallelKit
+@_spi(Backend) import ParallelKit
+import Synchronization
+
+/// A disk cache of results — joblib's `Memory` — keyed by what was computed and from what, not
+/// by the code's text: a task's name and types, a version you bump, and the input's canonical
+/// bytes.
+///
+/// Wrap a ``WorkerTask`` or a named closure with ``cache(_:version:)`` or
+/// ``cache(_:version:_:)``; a call whose key has an entry returns the stored output without
+/// running the work. Bump `version` when the work's results change: that invalidates that
+/// work's entries and nothing else. Editing the code, moving it, or rebuilding does not (unless
+/// ``Options/foldsBuildID``), the opposite of joblib, which hashes the function's source.
+///
+/// ```swift
+/// let memory = try Memory(directory: "/var/cache/my-tool")
+/// let slowSquare = memory.cache("slowSquare", version: 1) { (x: Int) in
+///     sleep(1)
+///     return x * x
+/// }
+/// print(try await slowSquare(4))   // computed: one second
+/// print(try await slowSquare(4))   // from disk: microseconds, in this run and the next
+/// ```
+///
+/// A map over many inputs takes the memory as its checkpoint —
+/// `Parallel(...).map(Task.self, inputs, cache: memory)` — and a run killed half-way computes,
+/// when run again, only what has no entry.
+///
+/// - Note: A `Memory` is thread-safe, and several processes may use one directory at once:
+///   each appends to a file of its own, whole batches at a time, `fsync`ed; every record
+///   carries a checksum, so a torn or damaged entry is a miss, never a wrong hit.
+public final class Memory: Sendable {
+    /// How a memory keeps its directory.
+    public struct Options: Sendable {
+        /// Bytes the directory may hold; past it the least recently used entries are evicted
+        /// (down to three quarters of the limit). `nil`: no limit.
+        public var sizeLimit: Int?
+        /// Whether keys include this executable's build ID, so that every rebuild starts afresh
+        /// (for work whose results depend on code you do not version by hand).
+        public var foldsBuildID: Bool
+        /// Tests: bytes this memory may write before writes fail with `ENOSPC`, as on a full disk.
+        @_spi(Testing) public var writeBudget: Int?
+
+        public init(sizeLimit: Int? = nil, foldsBuildID: Bool = false) {
+            self.sizeLimit = sizeLimit
+            self.foldsBuildID = foldsBuildID
+        }
+    }
+
+    /// What a memory has done since it was made, and what its directory holds now.
+    public struct Statistics: Sendable, Hashable {
+        /// Lookups that found an entry.
+        public var hits: Int
+        /// Lookups that found none (or a damaged one).
+        public var misses: Int
+        /// Entries this memory wrote.
+        public var stores: Int
+        /// Entries this memory evicted to keep the size limit.
+        public var evictions: Int
+        /// Damaged or torn records found (never read as hits).
+        public var damaged: Int
+        /// Entries in the directory, as last read.
+        public var entries: Int
+        /// Bytes of the directory's log files, as last read.
+        public var bytes: Int
+    }
+
+    /// The directory, as given.
+    public let directory: String
+    public let options: Options
+    let log: Mutex<EntryLog>
+    let build: String?
+
+    /// A memory keeping its entries in `directory`, made if it does not exist.
+    ///
+    /// - Throws: ``MemoryError/Code/directoryUnusable`` when it cannot be made or read.
+    public init(directory: String, options: Options = Options()) throws(MemoryError) {
+        self.directory = directory
+        self.options = options
+        let log = try EntryLog(directory: directory)
+        log.writeBudget = options.writeBudget
+        self.log = Mutex(log)
+        build = options.foldsBuildID ? Self.executableBuildID() : nil
+    }
+
+    private static func executableBuildID() -> String {
+        var bytes = [UInt8](repeating: 0, count: 64)
+        let length = pk_executable_build_id(&bytes, bytes.count)
+        return bytes.prefix(length).map { String($0, radix: 16) }.joined(separator: ".")
+    }
+
+    /// `task` wrapped: a call looks its input up and runs the task only on a miss.
+    ///
+    /// ```swift
+    /// let resize = memory.cache(Resize.self, version: 2)
+    /// let thumbnail = try await resize(.init(path: "cat.jpg", width: 128))
+    /// ```
+    public func cache<Task: WorkerTask>(_ task: Task.Type, version: Int = 0) -> CachedFunction<Task.Input, Task.Output> {
+        CachedFunction(memory: self, signature: Task.signature, version: version) { try await Task.run($0) }
+    }
+
+    /// `body`, known by `name`, wrapped: joblib's `@memory.cache`. The key holds `name`, the
+    /// input and output types and `version` — not the closure's code, which cannot be read:
+    /// bump `version` when it changes what it returns.
+    public func cache<Input: Codable & Sendable, Output: Codable & Sendable>(
+        _ name: String, version: Int = 0, _ body: @escaping @Sendable (Input) async throws -> Output
+    ) -> CachedFunction<Input, Output> {
+        let signature = "\(name)(\(String(reflecting: Input.self))) -> \(String(reflecting: Output.self))"
+        return CachedFunction(memory: self, signature: signature, version: version, body)
+    }
+
+    /// Removes every entry of the directory (joblib's `memory.clear()`), those of other
+    /// processes included; the statistics' counts go on.
+    ///
+    /// - Throws: ``MemoryError/Code/directoryUnusable`` when the directory cannot be read.
+    public func clear() throws(MemoryError) {
+        try log.withLock { log throws(MemoryError) in try log.removeAll() }
+    }
+
+    /// The counts so far, and what the directory holds.
+    public var statistics: Statistics {
+        log.withLock { log in
+            Statistics(
+                hits: log.counters.hits, misses: log.counters.misses, stores: log.counters.stores,
+                evictions: log.counters.evictions, damaged: log.counters.damaged, entries: log.index.count,
+                bytes: log.totalBytes)
+        }
+    }
+
+    func keyPrefix(signature: String, version: Int) -> KeyPrefix {
+        KeyPrefix(signature: signature, version: version, build: build)
+    }
+
+    /// The stored output for `key`, decoded; nil on a miss (or a payload that does not decode,
+    /// which is dropped as damaged).
+    func lookup<Output: Decodable>(_ key: MemoryKey, as type: Output.Type) -> Output? {
+        guard let payload = log.withLock({ $0.payload(key) }) else { return nil }
+        if let output = try? WireCoder.decode(Output.self, from: payload) { return output }
+        log.withLock { $0.discard(key) }
+        return nil
+    }
+
+    /// Each key's stored output, or nil: one pass over the directory for the whole batch.
+    func lookup<Output: Decodable>(_ keys: [MemoryKey], as type: Output.Type) -> [Output?] {
+        let payloads = log.withLock { $0.payloads(keys) }
+        var outputs: [Output?] = []
+        outputs.reserveCapacity(keys.count)
+        for (key, payload) in zip(keys, payloads) {
+            guard let payload else {
+                outputs.append(nil)
+                continue
+            }
+            if let output = try? WireCoder.decode(Output.self, from: payload) {
+                outputs.append(output)
+            } else {
+                log.withLock { $0.discard(key) }
+                outputs.append(nil)
+            }
+        }
+        return outputs
+    }
+
+    /// Stores `outputs` under `keys`: one write and one `fsync`, then the size limit.
+    func store<Output: Encodable>(_ keys: some Collection<MemoryKey>, _ outputs: some Collection<Output>) throws(MemoryError) {
+        var entries: [(key: MemoryKey, payload: [UInt8])] = []
+        entries.reserveCapacity(keys.count)
+        for (key, output) in zip(keys, outputs) {
+            do {
+                entries.append((key, try WireCoder.encode(output)))
+            } catch {
+                throw MemoryError(.unencodable, "\(String(reflecting: Output.self)) could not be encoded for \(directory)")
+            }
+        }
+        try log.withLock { log throws(MemoryError) in
+            try log.append(entries)
+            if let limit = options.sizeLimit { try log.enforce(limit: limit) }
+        }
+    }
+}

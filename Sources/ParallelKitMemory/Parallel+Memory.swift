@@ -1,0 +1,114 @@
+@_spi(Backend) import ParallelKit
+
+extension Parallel {
+    /// Runs `task` on every input with `memory` as the checkpoint: inputs with an entry are
+    /// served from disk, the others run (on this `Parallel`'s backend) in batches, each stored —
+    /// one write and one `fsync` — as it completes. A run killed at any point (SIGKILL, a
+    /// worker's crash, Ctrl-C) and run again computes only the items that have no entry, and
+    /// returns what an uninterrupted run returns, in input order.
+    ///
+    /// ```swift
+    /// let memory = try Memory(directory: "/var/cache/render")
+    /// let frames = try await Parallel(backend: .processes).map(RenderFrame.self, scenes, cache: memory, version: 3)
+    /// ```
+    ///
+    /// Progress reports `.total(n)`, then `.cached(k)` for the items found on disk, then the
+    /// usual events for the `n - k` computed.
+    ///
+    /// A batch takes about a tenth of a second (at most 65,536 items): what a kill loses is the
+    /// batch in flight.
+    ///
+    /// - Throws: ``MemoryError``: ``MemoryError/Code/backend`` with the map's ``BackendError``
+    ///   (the batches finished before it are stored), ``MemoryError/Code/storeFailed``,
+    ///   ``MemoryError/Code/unkeyable``.
+    public func map<Task: WorkerTask>(
+        _ task: Task.Type, _ inputs: some Collection<Task.Input>, cache memory: Memory, version: Int = 0
+    ) async throws(MemoryError) -> [Task.Output] {
+        let inputs = Array(inputs)
+        let prefix = memory.keyPrefix(signature: Task.signature, version: version)
+        let keys: [MemoryKey] =
+            inputs.count < 256
+            ? try inputs.map { (input) throws(MemoryError) in try prefix.key(input) }
+            : try inputs.parallelMap(workers: jobs) { (input) throws(MemoryError) in try prefix.key(input) }
+        var outputs = memory.lookup(keys, as: Task.Output.self)
+        let missing = outputs.indices.filter { outputs[$0] == nil }
+        let (sink, bar) = progressTarget(total: inputs.count)
+        sink?.report(.total(inputs.count))
+        if inputs.count > missing.count { sink?.report(.cached(inputs.count - missing.count)) }
+        var inner = self
+        inner.progress = sink.map { .sink(WithoutTotal(sink: $0)) }
+        do throws(MemoryError) {
+            try await inner.runMissing(task, inputs, keys, missing, memory, into: &outputs)
+        } catch {
+            bar?.finish(failed: true)
+            throw error
+        }
+        bar?.finish()
+        return outputs.map { $0! }
+    }
+
+    /// Computes the items at `missing` in batches of about ``batchSeconds``, storing each.
+    private func runMissing<Task: WorkerTask>(
+        _ task: Task.Type, _ inputs: [Task.Input], _ keys: [MemoryKey], _ missing: [Int], _ memory: Memory,
+        into outputs: inout [Task.Output?]
+    ) async throws(MemoryError) {
+        guard !missing.isEmpty else { return }
+        var results = outputs
+        let storeFailure: MemoryError?
+        do {
+            storeFailure = try await reusingBackend { (parallel) throws(BackendError) -> MemoryError? in
+                var position = 0
+                var size = 256
+                while position < missing.count {
+                    let batch = missing[position..<min(position + size, missing.count)]
+                    let started = ContinuousClock.now
+                    let computed = try await parallel.map(task, batch.map { inputs[$0] })
+                    do throws(MemoryError) {
+                        try memory.store(batch.map { keys[$0] }, computed)
+                    } catch {
+                        return error
+                    }
+                    for (index, output) in zip(batch, computed) { results[index] = output }
+                    position = batch.endIndex
+                    size = Self.nextBatchSize(size, took: ContinuousClock.now - started)
+                }
+                return nil
+            }
+        } catch {
+            outputs = results
+            throw MemoryError(.backend, "computing the items missing from \(memory.directory)", backendError: error)
+        }
+        outputs = results
+        if let storeFailure { throw storeFailure }
+    }
+
+    /// Batches of about a tenth of a second: twice the last size when it took less than half
+    /// that, half when it took more than twice, within 16…65,536 items.
+    static func nextBatchSize(_ size: Int, took elapsed: Duration) -> Int {
+        let target = Duration.milliseconds(100)
+        if elapsed < target / 2 { return min(size * 2, 1 << 16) }
+        if elapsed > target * 2 { return max(size / 2, 16) }
+        return size
+    }
+
+    /// The sink for this call's events, and the bar made for it when `progress` is `.bar`.
+    private func progressTarget(total: Int) -> ((any ProgressSink)?, ProgressBar?) {
+        switch progress {
+        case nil: return (nil, nil)
+        case .sink(let sink): return (sink, nil)
+        case .bar:
+            let bar = ProgressBar(style: [.bar, .eta], total: total)
+            return (bar, bar)
+        }
+    }
+}
+
+/// Forwards every event but `.total` (the batches' maps report their own sizes; the call has
+/// reported its total).
+private struct WithoutTotal: ProgressSink {
+    let sink: any ProgressSink
+    func report(_ event: ProgressEvent) {
+        if case .total = event { return }
+        sink.report(event)
+    }
+}
