@@ -48,8 +48,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // The `@WorkerFunction` macro: its declaration (ParallelKitMacros, which re-exports
-        // ParallelKit) and its implementation, a compiler plugin on swift-syntax.
         .target(
             name: "ParallelKitMemory",
             dependencies: [
@@ -61,6 +59,8 @@ let package = Package(
         .executableTarget(name: "ParallelKitMemoryDrill", dependencies: ["ParallelKitMemory", "ParallelKitSystem"]),
         // Benchmarks/compare-memory.sh's ParallelKit rows: memory-cache and memory-resume.
         .executableTarget(name: "ParallelKitMemoryBench", dependencies: ["ParallelKitMemory", "ParallelKitSystem"]),
+        // The `@WorkerFunction` macro: its declaration (ParallelKitMacros, which re-exports
+        // ParallelKit) and its implementation, a compiler plugin on swift-syntax.
         .target(name: "ParallelKitMacros", dependencies: ["ParallelKit", "ParallelKitMacrosPlugin"]),
         .macro(
             name: "ParallelKitMacrosPlugin",
