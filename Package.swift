@@ -68,6 +68,7 @@ let package = Package(
             dependencies: ["ParallelKit", "ParallelKitSystem", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]
         ),
         .executableTarget(name: "ParallelKitMPITestRunner", dependencies: ["ParallelKitMPI"]),
+        .executableTarget(name: "ParallelKitMPIBench", dependencies: ["ParallelKitMPI"]),
         // The per-call cost of a task declared as a function against the same task as a type.
         .executableTarget(name: "ParallelKitFunctionBench", dependencies: ["ParallelKitMacros"]),
         .target(
