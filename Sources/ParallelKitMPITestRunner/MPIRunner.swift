@@ -90,6 +90,7 @@ enum MPIRunner {
             let onPool = try await inputs.parallelMap(Square.self, on: pool)
             check("parallelMap-on-pool", onPool == serial)
             let workers = await pool.workers
+            print("worker hosts \(Set(workers.values.map(\.host)).sorted().joined(separator: " "))")
             check("workers", workers.count == pool.workerCount && workers.values.allSatisfy { !$0.host.isEmpty }, "\(workers)")
         } catch {
             print("FAIL unexpected: \(error)")

@@ -138,3 +138,51 @@ extension ProcessPoolSuites.MPIPoolTests {
         #expect(result.output.contains("ok singleton"), "\(result.output)")
     }
 }
+
+/// Whether `executable` runs and exits 0 (a probe of what this machine allows).
+private func succeeds(_ executable: String, _ arguments: [String]) -> Bool {
+    FileManager.default.isExecutableFile(atPath: executable) && runProgram(executable, arguments).status == 0
+}
+
+/// Root, sshd, and network and host-name namespaces: what Benchmarks/mpi-cluster.sh needs.
+private let canMakeCluster = hasOpenMPI && getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd")
+    && succeeds("/usr/bin/unshare", ["--net", "--uts", "true"]) && succeeds("/usr/sbin/ip", ["-V"])
+
+/// Root, Slurm's daemons and munge: what Benchmarks/mpi-slurm.sh needs.
+private let canStartSlurm = hasOpenMPI && getuid() == 0
+    && ["/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/sbin/munged", "/usr/bin/srun"].allSatisfy {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+/// The checks' lines of a run of the test program, without the lines that name hosts.
+private func checkLines(_ output: String) -> [String] {
+    output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("ok ") || $0.hasPrefix("FAIL") || $0 == "done" }
+}
+
+extension ProcessPoolSuites.MPIPoolTests {
+    @Test(
+        "three hosts in network namespaces (ssh, TCP) give the results of mpirun -np 4 on one host",
+        .enabled(if: canMakeCluster, "needs root, openssh-server, iproute2 and network namespaces"))
+    func threeHosts() async throws {
+        let oneHost = try await runMPI("pool")
+        let script = packageRoot + "/Benchmarks/mpi-cluster.sh"
+        let cluster = await offCooperativePool { runProgram("/bin/bash", [script, "pool"]) }
+        #expect(cluster.status == 0, "\(cluster.output)\n\(cluster.error)")
+        #expect(checkLines(cluster.output) == checkLines(oneHost.output), "\(cluster.output)\n\(cluster.error)")
+        #expect(cluster.output.contains("worker hosts pkh1 pkh2 pkh3"), "\(cluster.output)")
+        let leftover = await offCooperativePool { runProgram("/usr/sbin/ip", ["netns", "list"]) }
+        #expect(!leftover.output.contains("pk-ns"))
+    }
+
+    @Test(
+        "srun -n 4 on a single-node Slurm gives the results of mpirun -np 4",
+        .enabled(if: canStartSlurm, "needs root, slurm-wlm and munge"))
+    func slurm() async throws {
+        let oneHost = try await runMPI("pool")
+        let script = packageRoot + "/Benchmarks/mpi-slurm.sh"
+        let slurm = await offCooperativePool { runProgram("/bin/bash", [script, "pool"]) }
+        #expect(slurm.status == 0, "\(slurm.output)\n\(slurm.error)")
+        #expect(checkLines(slurm.output) == checkLines(oneHost.output), "\(slurm.output)\n\(slurm.error)")
+        #expect(!checkLines(slurm.output).isEmpty)
+    }
+}
