@@ -23,6 +23,10 @@ cleanup() {
         grep -vF "$(cat "$work/key.pub")" /root/.ssh/authorized_keys > "$work/keys" || true
         cat "$work/keys" > /root/.ssh/authorized_keys
     fi
+    if [ -f "$work/made-ssh-dir" ] && [ ! -s /root/.ssh/authorized_keys ]; then
+        rm -f /root/.ssh/authorized_keys
+        rmdir /root/.ssh 2>/dev/null || true
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,6 +36,7 @@ runner="$root/.build/mpi/debug/ParallelKitMPITestRunner"
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/key"
 ssh-keygen -q -t ed25519 -N '' -f "$work/hostkey"
+[ -d /root/.ssh ] || touch "$work/made-ssh-dir"
 mkdir -p /root/.ssh /run/sshd
 touch /root/.ssh/authorized_keys
 grep -qF "$(cat "$work/key.pub")" /root/.ssh/authorized_keys || cat "$work/key.pub" >> /root/.ssh/authorized_keys
