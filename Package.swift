@@ -16,6 +16,11 @@ let package = Package(
         // checkpoint that resumes an interrupted map. Its own product: swift-crypto brings
         // FoundationEssentials, which ParallelKit and the CLI stay free of.
         .library(name: "ParallelKitMemory", targets: ["ParallelKitMemory"]),
+        // MPIPool and the "mpi" backend; empty unless built with `--traits MPI` (Guides/MPI.md).
+        .library(name: "ParallelKitMPI", targets: ["ParallelKitMPI"]),
+    ],
+    traits: [
+        .trait(name: "MPI", description: "ParallelKitMPI links Open MPI (Debian's libopenmpi-dev)")
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -71,6 +76,15 @@ let package = Package(
                 .product(name: "SwiftDiagnostics", package: "swift-syntax"),
             ]
         ),
+        // MPI (the `MPI` trait): Open MPI's C API through a shim for its macro handles; the test
+        // runner is the program the MPI tests start under `mpirun` (it builds without the trait too).
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
+        .target(
+            name: "ParallelKitMPI",
+            dependencies: ["ParallelKit", "ParallelKitSystem", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]
+        ),
+        .executableTarget(name: "ParallelKitMPITestRunner", dependencies: ["ParallelKitMPI"]),
+        .executableTarget(name: "ParallelKitMPIBench", dependencies: ["ParallelKitMPI"]),
         // The per-call cost of a task declared as a function against the same task as a type.
         .executableTarget(name: "ParallelKitFunctionBench", dependencies: ["ParallelKitMacros"]),
         .target(

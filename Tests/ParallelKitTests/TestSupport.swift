@@ -113,6 +113,9 @@ enum ProcessPoolSuites {
 
     /// Parallel/: the front door, `Parallel(jobs:backend:)`, over every backend.
     @Suite("Parallel") struct ParallelFrontDoorTests {}
+
+    /// ParallelKitMPI: MPIPool and the "mpi" backend under `mpirun -np 4` (MPITests.swift).
+    @Suite("MPIPool") struct MPIPoolTests {}
 }
 
 /// Starts the test worker executable as a program of its own with `arguments` (one of its

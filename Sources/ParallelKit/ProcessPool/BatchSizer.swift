@@ -31,21 +31,21 @@ public struct BatchSizer: Sendable {
     private let workers: Int
     private var size: Int
 
-    init(chunking: Chunking, workers: Int) {
+    package init(chunking: Chunking, workers: Int) {
         self.chunking = chunking
         self.workers = workers
         size = chunking.minimum
     }
 
     /// Learns from a batch of `count` inputs that took `seconds` on its dispatcher.
-    mutating func record(seconds: Double, count: Int) {
+    package mutating func record(seconds: Double, count: Int) {
         guard chunking.mode == .adaptive, count > 0 else { return }
         let ideal = Self.targetBatchSeconds / max(seconds / Double(count), 1e-9)
         size = max(1, min(Int(min(ideal, 1e12)), size * Self.maximumGrowth))
     }
 
     /// The size of the next batch when `remaining` inputs are left (`Int.max` when not known).
-    func nextSize(remaining: Int) -> Int {
+    package func nextSize(remaining: Int) -> Int {
         if chunking.mode == .fixed { return min(chunking.minimum, remaining) }
         // Leave enough batches for every worker to the end.
         let balance = max(1, remaining / (workers * Self.batchesInFlightPerWorker))
@@ -57,14 +57,14 @@ public struct BatchSizer: Sendable {
     /// queued or running: never more than are in flight (once any are), so that the caller
     /// encodes it while the workers still have work, instead of every worker waiting for one
     /// large batch at the start.
-    func nextSize(remaining: Int, inFlight: Int) -> Int {
+    package func nextSize(remaining: Int, inFlight: Int) -> Int {
         let size = nextSize(remaining: remaining)
         guard chunking.mode == .adaptive, inFlight > 0 else { return size }
         return max(1, min(size, max(inFlight, chunking.minimum)))
     }
 
     /// The size of every batch of `count` inputs queued at once.
-    static func queuedAtOnce(count: Int, workers: Int, chunking: Chunking) -> Int {
+    package static func queuedAtOnce(count: Int, workers: Int, chunking: Chunking) -> Int {
         if chunking.mode == .fixed { return chunking.minimum }
         let batches = queuedBatchesPerWorker * workers
         return min(max((count + batches - 1) / batches, chunking.minimum, 1), chunking.maximum)
@@ -76,7 +76,7 @@ public struct BatchSizer: Sendable {
 final class SharedBatchSizer: Sendable {
     private let sizer: Mutex<BatchSizer>
 
-    init(chunking: Chunking, workers: Int) {
+    package init(chunking: Chunking, workers: Int) {
         sizer = Mutex(BatchSizer(chunking: chunking, workers: workers))
     }
 

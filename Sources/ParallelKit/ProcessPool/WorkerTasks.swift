@@ -47,7 +47,11 @@ public enum WorkerTasks {
     /// Registers `tasks`; in a worker process, serves them and exits instead of returning.
     public static func serveIfWorker(_ tasks: [any WorkerTask.Type]) {
         register(tasks)
-        guard let marker = getenv(socketVariable), let fd = Int32(String(cString: marker)) else { return }
+        guard let marker = getenv(socketVariable), let fd = Int32(String(cString: marker)) else {
+            // Started by `mpirun` or `srun`: an MPI rank other than 0 serves here (ParallelKitMPI).
+            serveIfLaunched()
+            return
+        }
         becomeWorker(socket: fd)
     }
 

@@ -4,7 +4,7 @@ import Synchronization
 /// outcomes, so that ``close()`` can report the items that never ran as skipped — the one
 /// place that makes finished + failed + skipped add up to the total on every backend.
 @usableFromInline
-final class ProgressTally: Sendable {
+package final class ProgressTally: Sendable {
     private let sink: (any ProgressSink)?
     private let total: Int?
     private let ended = Atomic(0)
@@ -12,25 +12,25 @@ final class ProgressTally: Sendable {
     /// Reports `.total(total)` to `sink` when the total is known (a stream's may not be); with
     /// no sink every method does nothing.
     @usableFromInline
-    init(_ sink: (any ProgressSink)?, total: Int?) {
+    package init(_ sink: (any ProgressSink)?, total: Int?) {
         self.sink = sink
         self.total = total
         if let total { sink?.report(.total(total)) }
     }
 
     @usableFromInline
-    func started(_ count: Int = 1) { sink?.report(.started(count)) }
+    package func started(_ count: Int = 1) { sink?.report(.started(count)) }
 
     @usableFromInline
-    func finished(_ count: Int = 1) { end(.finished(count), count) }
+    package func finished(_ count: Int = 1) { end(.finished(count), count) }
 
     @usableFromInline
-    func failed(_ count: Int = 1) { end(.failed(count), count) }
+    package func failed(_ count: Int = 1) { end(.failed(count), count) }
 
     /// Reports every item of a known total without an outcome yet as skipped. Call once, when
     /// the call ends.
     @usableFromInline
-    func close() {
+    package func close() {
         guard let sink, let total else { return }
         let left = total - ended.load(ordering: .acquiring)
         if left > 0 { sink.report(.skipped(left)) }
@@ -49,7 +49,7 @@ extension ProgressTally {
     /// task the items before it finished and it failed (the rest of the batch is left for
     /// ``close()``: skipped); for a worker that died or timed out every item it held failed
     /// (their outcome is unknown); a batch dropped unstarted is left for ``close()``.
-    func batchFailed(_ error: BackendError, batchStart: Int) {
+    package func batchFailed(_ error: BackendError, batchStart: Int) {
         guard error.code != .cancelled, error.code != .closed, let tasks = error.tasks else { return }
         if error.code == .taskFailed {
             finished(tasks.lowerBound - batchStart)

@@ -4,7 +4,7 @@ import ParallelKitSystem
 /// told to wake (`Synchronization.Mutex` has no condition variables).
 ///
 /// Conditions wait on `CLOCK_MONOTONIC`, so timed waits ignore wall-clock changes.
-final class PThreadLock: @unchecked Sendable {
+package final class PThreadLock: @unchecked Sendable {
     // @unchecked: the pthread objects live in heap storage that never moves; pthread functions
     // are thread-safe by contract, and the storage is freed only in deinit, when no thread can
     // hold a reference.
@@ -13,7 +13,7 @@ final class PThreadLock: @unchecked Sendable {
     private let conditionCount: Int
 
     /// A lock with `conditions` condition variables, numbered from 0.
-    init(conditions: Int = 1) {
+    package init(conditions: Int = 1) {
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
         conditionCount = conditions
@@ -32,26 +32,26 @@ final class PThreadLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
+    package func lock() { pthread_mutex_lock(mutex) }
+    package func unlock() { pthread_mutex_unlock(mutex) }
 
-    func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    package func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock()
         defer { unlock() }
         return try body()
     }
 
     /// Sleeps on `condition` until signalled; the lock must be held and is held again on return.
-    func wait(_ condition: Int = 0) {
+    package func wait(_ condition: Int = 0) {
         pthread_cond_wait(conditions + condition, mutex)
     }
 
     /// Like ``wait(_:)`` but gives up at `deadline` (monotonic nanoseconds); returns `false` then.
-    func wait(_ condition: Int = 0, untilNanoseconds deadline: UInt64) -> Bool {
+    package func wait(_ condition: Int = 0, untilNanoseconds deadline: UInt64) -> Bool {
         var spec = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
         return pthread_cond_timedwait(conditions + condition, mutex, &spec) != ETIMEDOUT
     }
 
-    func signal(_ condition: Int = 0) { pthread_cond_signal(conditions + condition) }
-    func broadcast(_ condition: Int = 0) { pthread_cond_broadcast(conditions + condition) }
+    package func signal(_ condition: Int = 0) { pthread_cond_signal(conditions + condition) }
+    package func broadcast(_ condition: Int = 0) { pthread_cond_broadcast(conditions + condition) }
 }

@@ -1,0 +1,132 @@
+#if MPI
+import CMPI
+import ParallelKitSystem
+
+/// `MPI_COMM_WORLD` and the calls ParallelKitMPI makes on it: only on the ``MPIThread``.
+///
+/// Errors return (`MPI_ERRORS_RETURN`) instead of aborting inside Open MPI, so that the abort
+/// says which call failed, on which rank and host (``fail(_:_:)``).
+struct MPIComm {
+    let rank: Int32
+    let size: Int32
+    let host: String
+    /// Sends not yet complete, with the buffers they read from.
+    private var sends: [(request: MPI_Request?, buffer: UnsafeMutableRawBufferPointer)] = []
+
+    /// Initializes MPI for this thread's use (`MPI_THREAD_SERIALIZED`: one thread calls at a time).
+    static func initialize() -> MPIComm {
+        var provided: Int32 = 0
+        let status = MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided)
+        if status != MPI_SUCCESS {
+            writeDiagnostic("ParallelKitMPI: MPI_Init_thread failed with error \(status)")
+            exit(70)
+        }
+        MPI_Comm_set_errhandler(pk_mpi_comm_world(), pk_mpi_errors_return())
+        var rank: Int32 = 0
+        var size: Int32 = 0
+        MPI_Comm_rank(pk_mpi_comm_world(), &rank)
+        MPI_Comm_size(pk_mpi_comm_world(), &size)
+        return MPIComm(rank: rank, size: size, host: processorName())
+    }
+
+    private static func processorName() -> String {
+        var name = [CChar](repeating: 0, count: Int(MPI_MAX_PROCESSOR_NAME) + 1)
+        var length: Int32 = 0
+        MPI_Get_processor_name(&name, &length)
+        return String(decoding: name.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Starts sending `bytes` to `rank`; the send completes in a later ``progressSends()``.
+    mutating func send(_ bytes: [UInt8], to rank: Int32, tag: MPIMessage.Tag) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        var request: MPI_Request? = pk_mpi_request_null()
+        check(
+            MPI_Isend(buffer.baseAddress, Int32(bytes.count), pk_mpi_byte(), rank, tag.rawValue, pk_mpi_comm_world(), &request),
+            "MPI_Isend to rank \(rank)")
+        sends.append((request, buffer))
+    }
+
+    /// Sends `bytes` to `rank` and returns when the buffer may be reused.
+    func sendNow(_ bytes: [UInt8], to rank: Int32, tag: MPIMessage.Tag) {
+        bytes.withUnsafeBytes { raw in
+            check(
+                MPI_Send(raw.baseAddress, Int32(raw.count), pk_mpi_byte(), rank, tag.rawValue, pk_mpi_comm_world()),
+                "MPI_Send to rank \(rank)")
+        }
+    }
+
+    /// Whether sends are still in progress.
+    var sending: Bool { !sends.isEmpty }
+
+    /// Completes the sends that are done and frees their buffers; returns whether any completed.
+    mutating func progressSends() -> Bool {
+        var completed = false
+        var index = 0
+        while index < sends.count {
+            var done: Int32 = 0
+            check(MPI_Test(&sends[index].request, &done, pk_mpi_status_ignore()), "MPI_Test")
+            if done != 0 {
+                sends[index].buffer.deallocate()
+                sends.swapAt(index, sends.count - 1)
+                sends.removeLast()
+                completed = true
+            } else {
+                index += 1
+            }
+        }
+        return completed
+    }
+
+    /// The next message waiting from any rank, received, or `nil` when none is waiting.
+    func receive() -> (source: Int32, tag: Int32, bytes: [UInt8])? {
+        var flag: Int32 = 0
+        var status = MPI_Status()
+        check(MPI_Iprobe(pk_mpi_any_source(), pk_mpi_any_tag(), pk_mpi_comm_world(), &flag, &status), "MPI_Iprobe")
+        guard flag != 0 else { return nil }
+        var count: Int32 = 0
+        MPI_Get_count(&status, pk_mpi_byte(), &count)
+        let source = status.MPI_SOURCE
+        let tag = status.MPI_TAG
+        let bytes = [UInt8](unsafeUninitializedCapacity: Int(count)) { buffer, initialized in
+            check(
+                MPI_Recv(buffer.baseAddress, count, pk_mpi_byte(), source, tag, pk_mpi_comm_world(), pk_mpi_status_ignore()),
+                "MPI_Recv from rank \(source)")
+            initialized = Int(count)
+        }
+        return (source, tag, bytes)
+    }
+
+    /// Ends MPI in this process (every rank calls it before exiting).
+    func finalize() {
+        MPI_Finalize()
+    }
+
+    /// Stops the whole job: Open MPI 4.1 has no way to go on without a rank.
+    func fail(_ what: String, _ code: Int32? = nil) -> Never {
+        var reason = "unexpected"
+        if let code {
+            var text = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
+            var length: Int32 = 0
+            MPI_Error_string(code, &text, &length)
+            reason = String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        writeDiagnostic(
+            "ParallelKitMPI: \(what) failed on rank \(rank) (host \(host), pid \(getpid())): \(reason); "
+                + "Open MPI 4.1 cannot go on without a rank, so the job is aborted")
+        MPI_Abort(pk_mpi_comm_world(), 70)
+        exit(70)
+    }
+
+    private func check(_ code: Int32, _ what: @autoclosure () -> String) {
+        if code != MPI_SUCCESS { fail(what(), code) }
+    }
+}
+
+/// Writes `line` to standard error at once.
+func writeDiagnostic(_ line: String) {
+    var text = line
+    text += "\n"
+    _ = text.withUTF8 { write(2, $0.baseAddress, $0.count) }
+}
+#endif

@@ -1,0 +1,126 @@
+#if MPI
+@_spi(Backend) import ParallelKit
+
+/// How one batch sent to a worker rank ended.
+enum MPIBatchOutcome: Sendable {
+    /// The encoded outputs, and the rank that ran the batch.
+    case finished([UInt8], rank: Int32)
+    /// The batch failed on `rank` (the task threw, or its inputs or outputs did not cross).
+    case failed(BatchFailure, rank: Int32)
+    /// The job ended before the batch ran.
+    case stopped
+}
+
+/// Rank 0's side of the job: batches waiting for a worker rank, batches out, and who holds what.
+///
+/// Dynamic load balancing: a batch goes to the rank with the fewest batches out, and a rank has
+/// at most ``batchesPerRank`` out (one running, one waiting in its queue, so it never waits for
+/// the next), so a rank gets more work exactly when it returns a result.
+final class MPIDispatcher: @unchecked Sendable {
+    // @unchecked: touched only on the MPI thread — its loop's `poll` and the commands
+    // `MPIThread.perform` runs there; no other thread reads or writes any of it.
+    struct Batch {
+        let task: String
+        let type: String
+        let payload: [UInt8]
+        let completion: @Sendable (MPIBatchOutcome) -> Void
+    }
+
+    static let batchesPerRank = 2
+
+    private(set) var comm: MPIComm
+    private var waiting: [Batch] = []
+    private var waitingHead = 0
+    private var out: [UInt64: (rank: Int32, completion: @Sendable (MPIBatchOutcome) -> Void)] = [:]
+    private var load: [Int]
+    private var nextID: UInt64 = 1
+    /// Each worker rank's host and process ID, as its hello said.
+    private(set) var workers: [Int32: (host: String, pid: Int32)] = [:]
+    private var stopped = false
+
+    init(comm: MPIComm) {
+        self.comm = comm
+        load = Array(repeating: 0, count: Int(comm.size))
+    }
+
+    func enqueue(_ batch: Batch) {
+        if stopped { return batch.completion(.stopped) }
+        waiting.append(batch)
+    }
+
+    /// One round of the loop: sends what the ranks have room for, takes in what arrived.
+    func poll() -> MPIThread.Poll {
+        var busy = false
+        while waitingHead < waiting.count, let rank = leastLoadedRank() {
+            let batch = waiting[waitingHead]
+            waiting[waitingHead] = Batch(task: "", type: "", payload: [], completion: { _ in })
+            waitingHead += 1
+            let id = nextID
+            nextID += 1
+            comm.send(MPIMessage.run(id: id, task: batch.task, type: batch.type, payload: batch.payload), to: rank, tag: .run)
+            out[id] = (rank, batch.completion)
+            load[Int(rank)] += 1
+            busy = true
+        }
+        if waitingHead == waiting.count, waitingHead > 0 {
+            waiting.removeAll(keepingCapacity: true)
+            waitingHead = 0
+        }
+        var received = 0
+        while received < 64, let message = comm.receive() {
+            handle(message)
+            received += 1
+        }
+        if comm.sending && comm.progressSends() { busy = true }
+        if busy || received > 0 { return .busy }
+        return out.isEmpty && !comm.sending ? .waitForCommand : .idle
+    }
+
+    private func leastLoadedRank() -> Int32? {
+        var best: Int32?
+        var bestLoad = Self.batchesPerRank
+        for rank in 1..<Int(comm.size) where load[rank] < bestLoad {
+            best = Int32(rank)
+            bestLoad = load[rank]
+            if bestLoad == 0 { break }
+        }
+        return best
+    }
+
+    private func handle(_ message: (source: Int32, tag: Int32, bytes: [UInt8])) {
+        switch MPIMessage.Tag(rawValue: message.tag) {
+        case .result, .failure:
+            guard let (id, payload) = MPIMessage.parseAnswer(message.bytes), let entry = out.removeValue(forKey: id)
+            else { return }
+            load[Int(entry.rank)] -= 1
+            if message.tag == MPIMessage.Tag.result.rawValue {
+                entry.completion(.finished(payload, rank: entry.rank))
+            } else if let failure = try? WireCoder.decode(BatchFailure.self, from: payload) {
+                entry.completion(.failed(failure, rank: entry.rank))
+            } else {
+                comm.fail("decoding a failure from rank \(entry.rank)")
+            }
+        case .hello:
+            if let hello = MPIMessage.parseHello(message.bytes) { workers[message.source] = hello }
+        case .run, .stop, nil:
+            comm.fail("rank 0 received a message with tag \(message.tag) from rank \(message.source)")
+        }
+    }
+
+    /// Ends the job: every worker rank is told to stop, the batches not run end as `.stopped`,
+    /// and MPI is finalized.
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        for batch in waiting[waitingHead...] { batch.completion(.stopped) }
+        waiting.removeAll()
+        waitingHead = 0
+        for (_, entry) in out { entry.completion(.stopped) }
+        out.removeAll()
+        // Blocking sends: a stop is small, so it goes out at once (eagerly), in order after the
+        // batches sent to the same rank. Batches still being sent are abandoned with the job.
+        for rank in 1..<comm.size { comm.sendNow([], to: rank, tag: .stop) }
+        comm.finalize()
+    }
+}
+#endif

@@ -1,0 +1,95 @@
+#if MPI
+/// The messages between rank 0 and the worker ranks: an MPI tag says which, and the bytes are the
+/// payload followed by a fixed trailer, so that a received payload is the received array cut
+/// short, never copied.
+///
+/// | tag | from | bytes |
+/// |---|---|---|
+/// | `run` | 0 | a batch (``WireCoder``-encoded inputs), task name, mangled type name, name length u32, type length u32, batch id u64 |
+/// | `result` | worker | the encoded outputs, batch id u64 |
+/// | `failure` | worker | an encoded `BatchFailure`, batch id u64 |
+/// | `hello` | worker | host name, process id u32 |
+/// | `stop` | 0 | nothing: finalize and exit |
+enum MPIMessage {
+    enum Tag: Int32 {
+        case run = 1
+        case result = 2
+        case failure = 3
+        case hello = 4
+        case stop = 5
+    }
+
+    /// A batch to run, as a worker rank receives it.
+    struct Run {
+        var id: UInt64
+        var task: String
+        var type: String
+        var payload: [UInt8]
+    }
+
+    static func run(id: UInt64, task: String, type: String, payload: [UInt8]) -> [UInt8] {
+        var bytes = payload
+        bytes.reserveCapacity(payload.count + task.utf8.count + type.utf8.count + 16)
+        bytes.append(contentsOf: task.utf8)
+        bytes.append(contentsOf: type.utf8)
+        append(UInt32(task.utf8.count), to: &bytes)
+        append(UInt32(type.utf8.count), to: &bytes)
+        append(id, to: &bytes)
+        return bytes
+    }
+
+    static func parseRun(_ bytes: consuming [UInt8]) -> Run? {
+        guard bytes.count >= 16 else { return nil }
+        let id = read(UInt64.self, from: bytes, at: bytes.count - 8)
+        let typeLength = Int(read(UInt32.self, from: bytes, at: bytes.count - 12))
+        let nameLength = Int(read(UInt32.self, from: bytes, at: bytes.count - 16))
+        let payloadLength = bytes.count - 16 - typeLength - nameLength
+        guard payloadLength >= 0 else { return nil }
+        let task = String(decoding: bytes[payloadLength..<(payloadLength + nameLength)], as: UTF8.self)
+        let type = String(decoding: bytes[(payloadLength + nameLength)..<(bytes.count - 16)], as: UTF8.self)
+        bytes.removeLast(bytes.count - payloadLength)
+        return Run(id: id, task: task, type: type, payload: bytes)
+    }
+
+    /// `payload` with `id` after it: a result or a failure.
+    static func answer(id: UInt64, payload: consuming [UInt8]) -> [UInt8] {
+        var bytes = payload
+        append(id, to: &bytes)
+        return bytes
+    }
+
+    /// The batch id and the payload of a result or a failure.
+    static func parseAnswer(_ bytes: consuming [UInt8]) -> (id: UInt64, payload: [UInt8])? {
+        guard bytes.count >= 8 else { return nil }
+        let id = read(UInt64.self, from: bytes, at: bytes.count - 8)
+        bytes.removeLast(8)
+        return (id, bytes)
+    }
+
+    static func hello(host: String, pid: Int32) -> [UInt8] {
+        var bytes = Array(host.utf8)
+        append(UInt32(bitPattern: pid), to: &bytes)
+        return bytes
+    }
+
+    static func parseHello(_ bytes: [UInt8]) -> (host: String, pid: Int32)? {
+        guard bytes.count >= 4 else { return nil }
+        let pid = Int32(bitPattern: read(UInt32.self, from: bytes, at: bytes.count - 4))
+        return (String(decoding: bytes.dropLast(4), as: UTF8.self), pid)
+    }
+
+    private static func append<Integer: FixedWidthInteger>(_ value: Integer, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    private static func read<Integer: FixedWidthInteger>(_ type: Integer.Type, from bytes: [UInt8], at offset: Int) -> Integer {
+        var value = Integer.zero
+        withUnsafeMutableBytes(of: &value) { target in
+            bytes.withUnsafeBytes { source in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + MemoryLayout<Integer>.size)]))
+            }
+        }
+        return Integer(littleEndian: value)
+    }
+}
+#endif
