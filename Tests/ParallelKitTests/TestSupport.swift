@@ -113,6 +113,9 @@ enum ProcessPoolSuites {
 
     /// Parallel/: the front door, `Parallel(jobs:backend:)`, over every backend.
     @Suite("Parallel") struct ParallelFrontDoorTests {}
+
+    /// ParallelKitTabular's row, column and partition operations with tasks on processes.
+    @Suite("Tabular on processes") struct TabularProcessTests {}
 }
 
 /// Starts the test worker executable as a program of its own with `arguments` (one of its
