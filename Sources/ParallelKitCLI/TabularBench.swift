@@ -73,7 +73,7 @@ enum TabularBench {
         let rows = quick ? 100_000 : 1_000_000
         let input = makeCSV(rows: rows, name: "rows")
         let expected = Checksums()
-        func apply(_ variant: String, jobs: Workers) -> BenchCase {
+        func apply(_ variant: String, jobs: Workers, backend: Parallel.Backend? = nil) -> BenchCase {
             let output = "/tmp/parallelkit-bench-\(getpid())-\(variant).out.csv"
             return BenchCase(
                 label: BenchLabel(workload: csvRows, variant: variant, workers: jobs.count, items: rows),
@@ -81,7 +81,7 @@ enum TabularBench {
             ) { () async throws(BenchError) -> Double? in
                 let start = ContinuousClock.now
                 do {
-                    let written = try await Parallel(jobs: jobs).mapCSVRows(
+                    let written = try await Parallel(jobs: jobs, backend: backend).mapCSVRows(
                         from: input, to: output, header: ["id", "value"], rowFunction)
                     guard written == rows else { throw BenchError.wrongResult(variant: variant) }
                 } catch let error as BenchError {
@@ -96,7 +96,10 @@ enum TabularBench {
                 return elapsed
             }
         }
-        return [apply("serial", jobs: 1), apply("parallel", jobs: workers)]
+        return [
+            apply("serial", jobs: 1), apply("parallel", jobs: workers),
+            apply("parallel-threadpool", jobs: workers, backend: .threadPool),
+        ]
     }
 
     static func memoryCases(quick: Bool, workers: Workers) -> [BenchCase] {

@@ -97,8 +97,12 @@ final class CSVChunkReader {
     }
 
     private func take(_ count: Int, inside: Bool) -> CSVChunk {
-        let chunk = CSVChunk(bytes: Array(pending[0..<count]), index: chunksMade, cutInsideRecord: inside)
-        pending.removeSubrange(0..<count)
+        // The pending buffer becomes the chunk and the few bytes after the cut a new buffer: one
+        // small copy instead of copying the chunk out and moving the rest down.
+        let rest = Array(pending[count...])
+        pending.removeLast(pending.count - count)
+        let chunk = CSVChunk(bytes: pending, index: chunksMade, cutInsideRecord: inside)
+        pending = rest
         chunksMade += 1
         return chunk
     }

@@ -151,7 +151,7 @@ struct BenchCommandTests {
         #expect(run.status == 0, "stderr: \(run.error)")
         let rows = try benchRows(run.output)
         #expect(rows.map { "\($0["workload"] ?? "")/\($0["variant"] ?? "")" } == [
-            "csv-rows/serial", "csv-rows/parallel", "table-rows/serial", "table-rows/mapRows", "table-columns/serial",
+            "csv-rows/serial", "csv-rows/parallel", "csv-rows/parallel-threadpool", "table-rows/serial", "table-rows/mapRows", "table-columns/serial",
             "table-columns/mapColumns",
         ])
         #expect(rows.allSatisfy { ($0["seconds"] as? Double ?? 0) > 0 })
