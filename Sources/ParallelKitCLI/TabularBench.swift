@@ -28,11 +28,14 @@ enum TabularBench {
         abs((a * b + c) / (d + 1) - e).squareRoot().rounded(.toNearestOrEven) + (a - e) * 0.5
     }
 
+    /// Where the rows' files go: `$TMPDIR`, else `/tmp`.
+    static var directory: String { getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp" }
+
     /// A CSV file of `rows` rows: `id,a,b,c,d,e,label`, integers and decimals, a quoted label
     /// with a comma in every tenth row. The file is unlinked at once and read through
     /// `/proc/self/fd/N`, so that it goes when the bench ends, however it ends.
     static func makeCSV(rows: Int, name: String) -> String {
-        let path = "/tmp/parallelkit-bench-\(getpid())-\(name).csv"
+        let path = "\(directory)/parallelkit-bench-\(getpid())-\(name).csv"
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         precondition(fd >= 0, "cannot create \(path)")
         unlink(path)
@@ -74,7 +77,7 @@ enum TabularBench {
         let input = makeCSV(rows: rows, name: "rows")
         let expected = Checksums()
         func apply(_ variant: String, jobs: Workers, backend: Parallel.Backend? = nil) -> BenchCase {
-            let output = "/tmp/parallelkit-bench-\(getpid())-\(variant).out.csv"
+            let output = "\(directory)/parallelkit-bench-\(getpid())-\(variant).out.csv"
             return BenchCase(
                 label: BenchLabel(workload: csvRows, variant: variant, workers: jobs.count, items: rows),
                 baseline: "serial", isLatency: false, extras: nil
@@ -109,7 +112,7 @@ enum TabularBench {
             let peaks = Peaks()
             let variant = name(rows)
             let input = makeCSV(rows: rows, name: variant)
-            let output = "/tmp/parallelkit-bench-\(getpid())-\(variant).out.csv"
+            let output = "\(directory)/parallelkit-bench-\(getpid())-\(variant).out.csv"
             return BenchCase(
                 workload: csvMemory, variant: variant, workers: workers.count, items: rows,
                 baseline: name(sizes[0]), extras: { [("peak_rss_bytes", peaks.medianPeak)] }

@@ -17,8 +17,9 @@ extension Parallel {
     /// The file is read in chunks of about `chunkBytes`, cut at record boundaries (a line end
     /// inside quotes is no boundary), `maxBuffered` chunks at a time (by default four per job);
     /// the chunks of a window are parsed and mapped on the workers at once, and their output is
-    /// written in order to a temporary file beside `output`, renamed over it at the end. Memory
-    /// stays near `maxBuffered × chunkBytes` (in and out) whatever the file's size.
+    /// written in order to a temporary file beside `output`, renamed over it at the end. While a
+    /// window is mapped the last one is written and the next read, so memory stays near
+    /// `3 × maxBuffered × chunkBytes` whatever the file's size.
     ///
     /// Rows of the wrong length are refused unless `options.raggedRows` is `.fill`; columns named
     /// in `options.types` are checked on every row before `transform` sees it; the rest are
