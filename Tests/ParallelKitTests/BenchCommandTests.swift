@@ -65,7 +65,7 @@ struct BenchCommandTests {
 
     @Test("the long workloads run only with --full, --quick or by name")
     func longWorkloadsNeedFull() {
-        #expect(BenchCommand.longWorkloads == ["frontdoor-overhead", "joblib-30x10"])
+        #expect(BenchCommand.longWorkloads == ["frontdoor-overhead", "joblib-30x10", "csv-memory"])
         #expect(BenchCommand.longWorkloads.isSubset(of: Set(BenchCommand.catalog.map(\.name))))
     }
 
