@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "ParallelKit", targets: ["ParallelKit"]),
         // Running programs in parallel from Swift: the engine of `parallelkit run` as a library.
         .library(name: "ParallelKitRun", targets: ["ParallelKitRun"]),
+        // Tables and CSV files in parallel: rows, columns, partitions, chunked CSV apply.
+        .library(name: "ParallelKitTabular", targets: ["ParallelKitTabular"]),
         .executable(name: "parallelkit", targets: ["ParallelKitCLI"]),
         // `@WorkerFunction`: tasks declared as functions. Its own product, so that ParallelKit and
         // the CLI never build swift-syntax.
@@ -43,11 +45,14 @@ let package = Package(
         // The command runner (GNU parallel's semantics): ParallelKit's `Workers` and progress,
         // the system layer's spawner. ParallelKit does not depend on it.
         .target(name: "ParallelKitRun", dependencies: ["ParallelKit", "ParallelKitSystem", "CParallelKit"]),
+        // Tables and CSV (no Foundation: its own parser, the system layer's calls).
+        .target(name: "ParallelKitTabular", dependencies: ["ParallelKit", "ParallelKitSystem"]),
         .executableTarget(
             name: "ParallelKitCLI",
             dependencies: [
                 "ParallelKit",
                 "ParallelKitRun",
+                "ParallelKitTabular",
                 "CParallelKit",
                 "ParallelKitSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -89,7 +94,7 @@ let package = Package(
         .executableTarget(name: "ParallelKitFunctionBench", dependencies: ["ParallelKitMacros"]),
         .target(
             name: "ParallelKitTestTasks",
-            dependencies: ["ParallelKit", "ParallelKitSystem", "ParallelKitMacros"]
+            dependencies: ["ParallelKit", "ParallelKitSystem", "ParallelKitMacros", "ParallelKitTabular"]
         ),
         .target(
             name: "ParallelKitTestSupport",
@@ -110,7 +115,7 @@ let package = Package(
         // The code blocks of README.md and Guides/*.md, compiled (see Guides/GuideSnippets.swift).
         .target(
             name: "GuideSnippets",
-            dependencies: ["ParallelKit", "ParallelKitMacros", "ParallelKitRun", "ParallelKitMemory"],
+            dependencies: ["ParallelKit", "ParallelKitMacros", "ParallelKitRun", "ParallelKitMemory", "ParallelKitTabular"],
             path: "Guides",
             plugins: ["GuideSnippetsPlugin"]
         ),
@@ -126,6 +131,7 @@ let package = Package(
                 "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitRun", "ParallelKitTestSupport", "ParallelKitTestTasks",
                 "ParallelKitMemory",
                 "ParallelKitTestWorker", "ParallelKitForgetfulWorker", "ParallelKitRecipeWorker",
+                "ParallelKitTabular",
             ],
             exclude: ["Fixtures"]
         ),

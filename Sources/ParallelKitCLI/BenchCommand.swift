@@ -50,7 +50,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// Workloads that take a minute or more at full size: run by `--full`, `--quick` or by name.
-    static let longWorkloads: Set<String> = [FrontDoorBench.workload, JoblibBench.workload]
+    static let longWorkloads: Set<String> = [FrontDoorBench.workload, JoblibBench.workload, TabularBench.csvMemory]
 
     /// Every workload: its name, what it measures, and how to build its cases.
     static let catalog: [(name: String, summary: String, make: @Sendable (Bool, Workers) -> [BenchCase])] = [
@@ -95,6 +95,10 @@ struct BenchCommand: AsyncParsableCommand {
         (RunLibraryBench.workload, RunLibraryBench.summary, { quick, _ in RunLibraryBench.cases(quick: quick) }),
         (ProgressEventsBench.workload, ProgressEventsBench.summary, { quick, _ in ProgressEventsBench.cases(quick: quick) }),
         (RunLibraryBench.memory, RunLibraryBench.memorySummary, { quick, _ in RunLibraryBench.memoryCases(quick: quick) }),
+        (TabularBench.csvRows, TabularBench.csvRowsSummary, { TabularBench.csvCases(quick: $0, workers: $1) }),
+        (TabularBench.csvMemory, TabularBench.csvMemorySummary, { TabularBench.memoryCases(quick: $0, workers: $1) }),
+        (TabularBench.tableRows, TabularBench.tableRowsSummary, { TabularBench.tableRowCases(quick: $0, workers: $1) }),
+        (TabularBench.tableColumns, TabularBench.tableColumnsSummary, { TabularBench.tableColumnCases(quick: $0, workers: $1) }),
     ]
 
     func run() async throws {

@@ -65,7 +65,7 @@ struct BenchCommandTests {
 
     @Test("the long workloads run only with --full, --quick or by name")
     func longWorkloadsNeedFull() {
-        #expect(BenchCommand.longWorkloads == ["frontdoor-overhead", "joblib-30x10"])
+        #expect(BenchCommand.longWorkloads == ["frontdoor-overhead", "joblib-30x10", "csv-memory"])
         #expect(BenchCommand.longWorkloads.isSubset(of: Set(BenchCommand.catalog.map(\.name))))
     }
 
@@ -139,6 +139,26 @@ struct BenchCommandTests {
         // Peak RSS growth is reported for both (how large is the bench's to show, not a test's).
         let peaks = rows.suffix(2).map { $0["peak_rss_bytes"] as? Double ?? -1 }
         #expect(peaks.allSatisfy { $0 >= 0 })
+    }
+
+    @Test("the tabular rows: csv-rows, table-rows and table-columns check their results; no file is left behind")
+    func tabularRows() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pk-bench-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try await runCLI(
+            [
+                "bench", "--quick", "--json", "--repetitions", "1", "--workers", "2", "--workload", "csv-rows",
+                "--workload", "table-rows", "--workload", "table-columns",
+            ], environment: ["TMPDIR": directory])
+        #expect(run.status == 0, "stderr: \(run.error)")
+        let rows = try benchRows(run.output)
+        #expect(rows.map { "\($0["workload"] ?? "")/\($0["variant"] ?? "")" } == [
+            "csv-rows/serial", "csv-rows/parallel", "csv-rows/parallel-threadpool", "table-rows/serial",
+            "table-rows/mapRows", "table-columns/serial", "table-columns/mapColumns",
+        ])
+        #expect(rows.allSatisfy { ($0["seconds"] as? Double ?? 0) > 0 })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == [])
     }
 
     @Test("the progress-events workload times report(.finished(1)) on a counter and on bars, and checks the counts")

@@ -116,6 +116,8 @@ enum ProcessPoolSuites {
 
     /// ParallelKitMPI: MPIPool and the "mpi" backend under `mpirun -np 4` (MPITests.swift).
     @Suite("MPIPool") struct MPIPoolTests {}
+    /// ParallelKitTabular's row, column and partition operations with tasks on processes.
+    @Suite("Tabular on processes") struct TabularProcessTests {}
 }
 
 /// Starts the test worker executable as a program of its own with `arguments` (one of its
