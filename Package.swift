@@ -10,7 +10,7 @@ let package = Package(
         .library(name: "ParallelKitRun", targets: ["ParallelKitRun"]),
         // Tables and CSV files in parallel: rows, columns, partitions, chunked CSV apply.
         .library(name: "ParallelKitTabular", targets: ["ParallelKitTabular"]),
-        .executable(name: "parallelkit", targets: ["ParallelKitCLI"]),
+        .executable(name: "parallelkit", targets: ["ParallelKitMain"]),
         // `@WorkerFunction`: tasks declared as functions. Its own product, so that ParallelKit and
         // the CLI never build swift-syntax.
         .library(name: "ParallelKitMacros", targets: ["ParallelKitMacros"]),
@@ -47,7 +47,10 @@ let package = Package(
         .target(name: "ParallelKitRun", dependencies: ["ParallelKit", "ParallelKitSystem", "CParallelKit"]),
         // Tables and CSV (no Foundation: its own parser, the system layer's calls).
         .target(name: "ParallelKitTabular", dependencies: ["ParallelKit", "ParallelKitSystem"]),
-        .executableTarget(
+        // The commands of `parallelkit`, a library so that the tests can `@testable import` it:
+        // SwiftPM does not order a test's compile after an executable it imports once the tests
+        // are built for the host, as ours are (ParallelKitMacrosTests depends on a macro).
+        .target(
             name: "ParallelKitCLI",
             dependencies: [
                 "ParallelKit",
@@ -58,6 +61,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `parallelkit` itself: one line that calls ParallelKitCLI's entry point.
+        .executableTarget(name: "ParallelKitMain", dependencies: ["ParallelKitCLI"]),
         .target(
             name: "ParallelKitMemory",
             dependencies: [
@@ -109,9 +114,11 @@ let package = Package(
             name: "ParallelKitForgetfulWorker",
             dependencies: ["ParallelKit", "ParallelKitTestTasks"]
         ),
-        // The test recipe's worker (Guides/ProcessPool.md, "Worker processes in tests"): internal
-        // tasks that the tests name through `@testable import`, found by `WorkerExecutable.product`.
-        .executableTarget(name: "ParallelKitRecipeWorker", dependencies: ["ParallelKit"]),
+        // The test recipe (Guides/ProcessPool.md, "Worker processes in tests"): internal tasks in
+        // a library that the tests name through `@testable import`, and the worker executable
+        // that serves them, found by `WorkerExecutable.product`.
+        .target(name: "ParallelKitRecipeTasks", dependencies: ["ParallelKit"]),
+        .executableTarget(name: "ParallelKitRecipeWorker", dependencies: ["ParallelKit", "ParallelKitRecipeTasks"]),
         // The code blocks of README.md and Guides/*.md, compiled (see Guides/GuideSnippets.swift).
         .target(
             name: "GuideSnippets",
@@ -128,9 +135,9 @@ let package = Package(
         .testTarget(
             name: "ParallelKitTests",
             dependencies: [
-                "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitRun", "ParallelKitTestSupport", "ParallelKitTestTasks",
+                "ParallelKit", "ParallelKitSystem", "ParallelKitCLI", "ParallelKitMain", "ParallelKitRun", "ParallelKitTestSupport", "ParallelKitTestTasks",
                 "ParallelKitMemory",
-                "ParallelKitTestWorker", "ParallelKitForgetfulWorker", "ParallelKitRecipeWorker",
+                "ParallelKitTestWorker", "ParallelKitForgetfulWorker", "ParallelKitRecipeTasks", "ParallelKitRecipeWorker",
                 "ParallelKitTabular",
             ],
             exclude: ["Fixtures"]

@@ -2,12 +2,11 @@ import ArgumentParser
 import ParallelKit
 import ParallelKitSystem
 
-/// The entry point: worker processes of `parallelkit bench`'s process pool stop here, and
-/// `parallelkit run` goes straight to its own parser (GNU parallel's syntax, byte arguments,
-/// and a start-up measured in milliseconds).
-@main
-enum Entry {
-    static func main() async {
+/// The entry point, which ParallelKitMain's one line calls: worker processes of `parallelkit
+/// bench`'s process pool stop here, and `parallelkit run` goes straight to its own parser (GNU
+/// parallel's syntax, byte arguments, and a start-up measured in milliseconds).
+public enum Entry {
+    public static func main() async {
         // `run` first: registering the bench's worker tasks costs ~1 ms of runtime type lookups,
         // a fifth of the runner's start-up budget, and the runner never serves them.
         if CommandLine.argc > 1, let first = CommandLine.unsafeArgv[1], strcmp(first, "run") == 0 {

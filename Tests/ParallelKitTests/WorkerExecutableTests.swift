@@ -3,8 +3,8 @@ import ParallelKitSystem
 import ParallelKitTestSupport
 import Testing
 
-// The worker executable target of the recipe: its tasks are internal, and named here.
-@testable import ParallelKitRecipeWorker
+// The recipe's tasks library: its tasks are internal, and named here; ParallelKitRecipeWorker serves them.
+@testable import ParallelKitRecipeTasks
 
 /// The recipe's worker, as a test names it.
 private let recipeWorker = "ParallelKitRecipeWorker"

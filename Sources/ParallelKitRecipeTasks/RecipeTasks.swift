@@ -1,7 +1,8 @@
 import ParallelKit
 
 // The recipe's tasks: internal, as a user's would be. The tests reach them through
-// `@testable import ParallelKitRecipeWorker`; nothing here needs to be public.
+// `@testable import ParallelKitRecipeTasks`; nothing here needs to be public. The worker
+// executable, ParallelKitRecipeWorker, links this library and serves them.
 
 /// How many Collatz steps take `start` down to 1: work with an answer the tests can compute.
 struct CollatzSteps: WorkerTask {

@@ -1,0 +1,4 @@
+// `parallelkit`: its commands live in ParallelKitCLI, a library the tests import.
+import ParallelKitCLI
+
+await Entry.main()
