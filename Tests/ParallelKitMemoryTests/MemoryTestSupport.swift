@@ -50,3 +50,16 @@ func runDrill(_ arguments: [String]) throws -> (lines: [String], status: Int32) 
     let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     return (lines, process.terminationStatus)
 }
+
+/// Polls (every millisecond, blocking the thread) until the file at `path` holds at least `bytes`
+/// bytes; fails when `process` exits first, or after two minutes.
+func waitForFile(_ path: String, toReach bytes: Int, whileRunning process: Process) throws {
+    struct NotReached: Error, CustomStringConvertible { let description: String }
+    let deadline = ContinuousClock.now + .seconds(120)
+    var status = stat()
+    while stat(path, &status) != 0 || Int(status.st_size) < bytes {
+        guard process.isRunning else { throw NotReached(description: "the drill ended before \(path) held \(bytes) bytes") }
+        guard ContinuousClock.now < deadline else { throw NotReached(description: "\(path) never held \(bytes) bytes") }
+        usleep(1000)
+    }
+}

@@ -8,9 +8,11 @@ import Testing
 struct ResumeTests {
     @Test("a map resumed after a kill computes only what has no entry and returns what a whole run returns")
     func resumeAfterKill() async throws {
-        let count = 100_000  // 20 µs each: at least a second on 2 cores, longer than any delay below
+        let count = 100_000  // 20 µs each: at least a second on 2 cores
         let expected = (0..<count).map { ($0 &* 2_654_435_761) % 1_000_003 }.reduce(0, &+)
-        for delay in [0.05, 0.25, Double.random(in: 0.05...0.5)] {
+        // Killed once this many items were computed, not after a delay: a sleep on a busy
+        // machine's cooperative pool can outlast the whole run (seen in CI at load 50).
+        for killAfter in [500, 20_000, Int.random(in: 500...40_000)] {
             let directory = TemporaryDirectory()
             defer { directory.remove() }
             try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
@@ -25,7 +27,7 @@ struct ResumeTests {
             try process.run()
             let ready = output.fileHandleForReading.readData(ofLength: 6)
             #expect(String(decoding: ready, as: UTF8.self) == "ready\n")
-            try await Task.sleep(for: .seconds(delay))
+            try waitForFile(counter, toReach: 4 * killAfter, whileRunning: process)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)

@@ -131,8 +131,11 @@ final class RunScheduler {
             case .nextInput:
                 // `.nextInput` changes nothing in the machine: the host may hold it back.
                 if let admitsJob = host.admitsJob, !admitsJob(undelivered) { break starting }
-                // Wait for input only when nothing else needs the runner meanwhile.
-                let next = try feed.next(waiting: machine.isIdle)
+                // Block in a read of the input only when nothing else needs the runner meanwhile
+                // and nothing can stop it: with a control pipe, a signal caught just before the
+                // read began would go unseen until the next record, so the loop polls the input
+                // and the pipe together instead (seen in CI at load 50: SIGTERM ignored 5 s).
+                let next = try feed.next(waiting: machine.isIdle && control < 0)
                 machine.inputTotal = feed.total
                 switch next {
                 case .job(let spec):
