@@ -9,22 +9,22 @@ extension Collection where Self: Sendable {
     /// first copied into a buffer, which the chunks read instead: offsetting into it costs O(*n*).
     ///
     /// - Parameters:
-    ///   - progress: counts the elements each chunk visits (``ChunkElements/forEach(atOffsets:_:)``),
-    ///     and the rest as skipped when the call ends; `nil` counts nothing.
+    ///   - tally: counts the elements each chunk visits (``ChunkElements/forEach(atOffsets:_:)``),
+    ///     and the rest as skipped when the call ends; ``NoTally`` counts nothing.
     ///   - state: what the chunks share (an output buffer, flags, partial results).
     ///   - body: processes one chunk; returns `false` to skip every chunk not started yet.
     /// - Throws: the first error `body` threw, after every running chunk has finished.
     @inlinable @inline(__always)
-    func forEachChunk<State, Failure: Error>(
+    func forEachChunk<State, Failure: Error, Tally: ChunkTally>(
         workers: Workers,
         chunking: Chunking,
-        progress: ProgressTally? = nil,
+        tally: Tally,
         sharing state: State,
-        _ body: (_ elements: ChunkElements<Self>, _ state: State, _ chunk: Range<Int>) throws(Failure) -> Bool
+        _ body: (_ elements: ChunkElements<Self, Tally>, _ state: State, _ chunk: Range<Int>) throws(Failure) -> Bool
     ) throws(Failure) {
-        defer { progress?.close() }
+        defer { tally.close() }
         if self is any RandomAccessCollection {
-            try ChunkElements(base: self, copy: nil, progress: progress).forEachChunk(workers: workers, chunking: chunking, sharing: state, body)
+            try ChunkElements(base: self, copy: nil, tally: tally).forEachChunk(workers: workers, chunking: chunking, sharing: state, body)
             return
         }
         let copy = UnsafeMutableBufferPointer<Element>.allocate(capacity: count)
@@ -33,26 +33,39 @@ extension Collection where Self: Sendable {
             copy[..<copied].deinitialize()
             copy.deallocate()
         }
-        let elements = ChunkElements(base: self, copy: UnsafeBufferPointer(rebasing: copy[..<copied]), progress: progress)
+        let elements = ChunkElements(base: self, copy: UnsafeBufferPointer(rebasing: copy[..<copied]), tally: tally)
         try elements.forEachChunk(workers: workers, chunking: chunking, sharing: state, body)
+    }
+}
+
+extension Collection where Self: Sendable {
+    /// ``forEachChunk(workers:chunking:tally:sharing:_:)`` counting nothing.
+    @inlinable @inline(__always)
+    func forEachChunk<State, Failure: Error>(
+        workers: Workers,
+        chunking: Chunking,
+        sharing state: State,
+        _ body: (_ elements: ChunkElements<Self, NoTally>, _ state: State, _ chunk: Range<Int>) throws(Failure) -> Bool
+    ) throws(Failure) {
+        try forEachChunk(workers: workers, chunking: chunking, tally: NoTally(), sharing: state, body)
     }
 }
 
 /// The elements the chunks of one collection operation read: the collection itself when it has
 /// random access, else a copy of its elements in a buffer.
 @usableFromInline
-struct ChunkElements<Base: Collection> {
+struct ChunkElements<Base: Collection, Tally: ChunkTally> {
     @usableFromInline let base: Base
     /// The copied elements of a collection without random access; `nil` for one with it.
     @usableFromInline let copy: UnsafeBufferPointer<Base.Element>?
-    /// Where the elements visited are counted, if anywhere.
-    @usableFromInline let progress: ProgressTally?
+    /// Where the elements visited are counted: nowhere, and in no storage, for ``NoTally``.
+    @usableFromInline let tally: Tally
 
     @inlinable
-    init(base: Base, copy: UnsafeBufferPointer<Base.Element>?, progress: ProgressTally?) {
+    init(base: Base, copy: UnsafeBufferPointer<Base.Element>?, tally: Tally) {
         self.base = base
         self.copy = copy
-        self.progress = progress
+        self.tally = tally
     }
 
     @inlinable
@@ -83,7 +96,7 @@ struct ChunkElements<Base: Collection> {
     /// then has no per-element bounds check and can vectorize. Measured for `tiny` (a map over
     /// 100 Ints): the indexed walk took ~1.4× a serial `map`, the storage walk ~1.1×.
     ///
-    /// With ``progress``, the chunk's elements count as started, those visited as finished, and
+    /// With a tally that counts, the chunk's elements count as started, those visited as finished, and
     /// the one whose `body` threw as failed (the rest of the chunk is left to be skipped): one
     /// report per chunk, never per element.
     ///
@@ -93,19 +106,19 @@ struct ChunkElements<Base: Collection> {
         atOffsets offsets: Range<Int>,
         _ body: (Int, Base.Element) throws(Failure) -> Bool
     ) throws(Failure) -> Bool {
-        guard let progress else { return try visit(offsets, body) }
-        progress.started(offsets.count)
+        guard Tally.counts else { return try visit(offsets, body) }
+        tally.started(offsets.count)
         var reached = offsets.lowerBound  // the offset being visited
         do throws(Failure) {
             let all = try visit(offsets) { (offset, element) throws(Failure) -> Bool in
                 reached = offset
                 return try body(offset, element)
             }
-            progress.finished(all ? offsets.count : reached - offsets.lowerBound + 1)
+            tally.finished(all ? offsets.count : reached - offsets.lowerBound + 1)
             return all
         } catch {
-            progress.finished(reached - offsets.lowerBound)
-            progress.failed()
+            tally.finished(reached - offsets.lowerBound)
+            tally.failed(1)
             throw error
         }
     }

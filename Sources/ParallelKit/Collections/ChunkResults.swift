@@ -60,9 +60,21 @@ extension Collection where Self: Sendable {
         progress: (any ProgressSink)?,
         _ gather: (Element, inout [T]) throws(Failure) -> Void
     ) throws(Failure) -> [T] {
+        guard let progress else { return try gatherInOrder(workers: workers, chunking: chunking, tally: NoTally(), gather) }
+        return try gatherInOrder(workers: workers, chunking: chunking, tally: ProgressTally(progress, total: count), gather)
+    }
+
+    /// ``gatherInOrder(workers:chunking:progress:_:)`` counting into `tally`; ``NoTally`` for the
+    /// overloads without progress, which then carry no counting code.
+    @inlinable @inline(__always)
+    func gatherInOrder<T: Sendable, Failure: Error, Tally: ChunkTally>(
+        workers: Workers,
+        chunking: Chunking,
+        tally: Tally,
+        _ gather: (Element, inout [T]) throws(Failure) -> Void
+    ) throws(Failure) -> [T] {
         let results = ChunkResults<T>()
-        let tally = progress.map { ProgressTally($0, total: count) }
-        try forEachChunk(workers: workers, chunking: chunking, progress: tally, sharing: results) { (elements, results, range) throws(Failure) -> Bool in
+        try forEachChunk(workers: workers, chunking: chunking, tally: tally, sharing: results) { (elements, results, range) throws(Failure) -> Bool in
             var values: [T] = []
             _ = try elements.forEach(atOffsets: range) { (_, element) throws(Failure) -> Bool in
                 try gather(element, &values)

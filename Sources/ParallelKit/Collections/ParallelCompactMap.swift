@@ -8,8 +8,6 @@ extension Collection where Self: Sendable {
     /// - Parameters:
     ///   - workers: how many threads take part, the caller included. `1` is a plain loop.
     ///   - chunking: how the input is cut; `.adaptive` unless measured otherwise.
-    ///   - progress: where the elements done are counted, one report per chunk (``ProgressSink``);
-    ///     `nil`, the default, counts nothing and costs nothing.
     ///   - transform: called once per element, on several threads at once.
     /// - Returns: the non-`nil` results in the order of their elements.
     /// - Throws: the first error `transform` threw, after every running chunk has stopped.
@@ -17,7 +15,22 @@ extension Collection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelCompactMap<T: Sendable, Failure: Error>(
-        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)? = nil,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
+        _ transform: @Sendable (Element) throws(Failure) -> T?
+    ) throws(Failure) -> [T] {
+        try gatherInOrder(workers: workers, chunking: chunking, tally: NoTally()) { (element, values) throws(Failure) in
+            if let value = try transform(element) { values.append(value) }
+        }
+    }
+
+    /// ``parallelCompactMap(workers:chunking:_:)``, counting the elements done in `progress`.
+    ///
+    /// - Parameter progress: where the elements done are counted, one report per chunk
+    ///   (``ProgressSink``); `nil` counts nothing. An overload of its own, so that a call without
+    ///   it carries no counting code.
+    @inlinable @inline(__always)
+    public func parallelCompactMap<T: Sendable, Failure: Error>(
+        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)?,
         _ transform: @Sendable (Element) throws(Failure) -> T?
     ) throws(Failure) -> [T] {
         try gatherInOrder(workers: workers, chunking: chunking, progress: progress) { (element, values) throws(Failure) in

@@ -12,8 +12,6 @@ extension Collection where Self: Sendable {
     /// - Parameters:
     ///   - workers: how many threads take part, the caller included. `1` is a plain loop in order.
     ///   - chunking: how the input is cut; `.adaptive` unless measured otherwise.
-    ///   - progress: where the elements done are counted, one report per chunk (``ProgressSink``);
-    ///     `nil`, the default, counts nothing and costs nothing.
     ///   - body: called once per element.
     /// - Throws: the first error `body` threw, after every running chunk has stopped; elements
     ///   not reached by then are skipped.
@@ -21,11 +19,31 @@ extension Collection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelForEach<Failure: Error>(
-        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)? = nil,
+        workers: Workers = .all, chunking: Chunking = .adaptive, _ body: @Sendable (Element) throws(Failure) -> Void
+    ) throws(Failure) {
+        try parallelForEach(workers: workers, chunking: chunking, tally: NoTally(), body)
+    }
+
+    /// ``parallelForEach(workers:chunking:_:)``, counting the elements done in `progress`.
+    ///
+    /// - Parameter progress: where the elements done are counted, one report per chunk
+    ///   (``ProgressSink``); `nil` counts nothing. An overload of its own, so that a call without
+    ///   it carries no counting code.
+    @inlinable @inline(__always)
+    public func parallelForEach<Failure: Error>(
+        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)?,
         _ body: @Sendable (Element) throws(Failure) -> Void
     ) throws(Failure) {
-        let tally = progress.map { ProgressTally($0, total: count) }
-        try forEachChunk(workers: workers, chunking: chunking, progress: tally, sharing: ()) { (elements, _, range) throws(Failure) -> Bool in
+        guard let progress else { return try parallelForEach(workers: workers, chunking: chunking, tally: NoTally(), body) }
+        try parallelForEach(workers: workers, chunking: chunking, tally: ProgressTally(progress, total: count), body)
+    }
+
+    /// The loop of both overloads, counting into `tally`.
+    @inlinable @inline(__always)
+    func parallelForEach<Failure: Error, Tally: ChunkTally>(
+        workers: Workers, chunking: Chunking, tally: Tally, _ body: (Element) throws(Failure) -> Void
+    ) throws(Failure) {
+        try forEachChunk(workers: workers, chunking: chunking, tally: tally, sharing: ()) { (elements, _, range) throws(Failure) -> Bool in
             try elements.forEach(atOffsets: range) { (_, element) throws(Failure) -> Bool in
                 try body(element)
                 return true

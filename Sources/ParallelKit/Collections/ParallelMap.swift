@@ -18,8 +18,6 @@ extension Collection where Self: Sendable {
     /// - Parameters:
     ///   - workers: how many threads take part, the caller included. `1` is a plain loop.
     ///   - chunking: how the input is cut; `.adaptive` unless measured otherwise.
-    ///   - progress: where the elements done are counted, one report per chunk (``ProgressSink``);
-    ///     `nil`, the default, counts nothing and costs nothing.
     ///   - transform: called once per element, on several threads at once.
     /// - Returns: `transform`'s results in the order of the input.
     /// - Throws: the first error `transform` threw. It is rethrown after every running chunk
@@ -29,11 +27,37 @@ extension Collection where Self: Sendable {
     ///   prefer ``Swift/Sequence/concurrentMap(workers:_:)`` for awaiting work.
     @inlinable @inline(__always)
     public func parallelMap<T: Sendable, Failure: Error>(
-        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)? = nil,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ transform: @Sendable (Element) throws(Failure) -> T
     ) throws(Failure) -> [T] {
+        try parallelMap(workers: workers, chunking: chunking, tally: NoTally(), transform)
+    }
+
+    /// ``parallelMap(workers:chunking:_:)``, counting the elements done in `progress`.
+    ///
+    /// ```swift
+    /// let counter = ProgressCounter()
+    /// let squares = numbers.parallelMap(progress: counter) { $0 * $0 }   // counter.counts.finished
+    /// ```
+    ///
+    /// - Parameter progress: where the elements done are counted, one report per chunk
+    ///   (``ProgressSink``); `nil` counts nothing. An overload of its own, so that a call without
+    ///   it carries no counting code: as a defaulted `nil`, it made a 100-Int map 0.1 µs slower.
+    @inlinable @inline(__always)
+    public func parallelMap<T: Sendable, Failure: Error>(
+        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)?,
+        _ transform: @Sendable (Element) throws(Failure) -> T
+    ) throws(Failure) -> [T] {
+        guard let progress else { return try parallelMap(workers: workers, chunking: chunking, tally: NoTally(), transform) }
+        return try parallelMap(workers: workers, chunking: chunking, tally: ProgressTally(progress, total: count), transform)
+    }
+
+    /// The map of both overloads, counting into `tally`.
+    @inlinable @inline(__always)
+    func parallelMap<T: Sendable, Failure: Error, Tally: ChunkTally>(
+        workers: Workers, chunking: Chunking, tally: Tally, _ transform: (Element) throws(Failure) -> T
+    ) throws(Failure) -> [T] {
         let total = count
-        let tally = progress.map { ProgressTally($0, total: total) }
         var failure: Failure?
         let result = [T](unsafeUninitializedCapacity: total) { buffer, initializedCount in
             guard let output = buffer.baseAddress else { return }
@@ -42,7 +66,7 @@ extension Collection where Self: Sendable {
             let finished = Failure.self == Never.self ? nil : FinishedRanges()
             do throws(Failure) {
                 try forEachChunk(
-                    workers: workers, chunking: chunking, progress: tally, sharing: (buffer: output, finished: finished)
+                    workers: workers, chunking: chunking, tally: tally, sharing: (buffer: output, finished: finished)
                 ) {
                     (elements, output, range) throws(Failure) -> Bool in
                     var written = range.lowerBound

@@ -15,8 +15,6 @@ extension Collection where Self: Sendable {
     /// - Parameters:
     ///   - workers: how many threads take part, the caller included. `1` is a plain loop.
     ///   - chunking: how the input is cut; `.adaptive` unless measured otherwise.
-    ///   - progress: where the elements done are counted, one report per chunk (``ProgressSink``);
-    ///     `nil`, the default, counts nothing and costs nothing.
     ///   - identity: the value that `combine` leaves unchanged.
     ///   - transform: maps one element; called on several threads at once.
     ///   - combine: an associative operation on mapped values.
@@ -26,14 +24,41 @@ extension Collection where Self: Sendable {
     /// - Note: Blocks the calling thread until done.
     @inlinable @inline(__always)
     public func parallelReduce<T: Sendable, Failure: Error>(
-        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)? = nil,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
         _ identity: T,
         mapping transform: @Sendable (Element) throws(Failure) -> T,
         _ combine: @Sendable (T, T) throws(Failure) -> T
     ) throws(Failure) -> T {
+        try parallelReduce(workers: workers, chunking: chunking, tally: NoTally(), identity, transform, combine)
+    }
+
+    /// ``parallelReduce(workers:chunking:_:mapping:_:)``, counting the elements done in `progress`.
+    ///
+    /// - Parameter progress: where the elements done are counted, one report per chunk
+    ///   (``ProgressSink``); `nil` counts nothing. An overload of its own, so that a call without
+    ///   it carries no counting code.
+    @inlinable @inline(__always)
+    public func parallelReduce<T: Sendable, Failure: Error>(
+        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)?,
+        _ identity: T,
+        mapping transform: @Sendable (Element) throws(Failure) -> T,
+        _ combine: @Sendable (T, T) throws(Failure) -> T
+    ) throws(Failure) -> T {
+        guard let progress else {
+            return try parallelReduce(workers: workers, chunking: chunking, tally: NoTally(), identity, transform, combine)
+        }
+        let tally = ProgressTally(progress, total: count)
+        return try parallelReduce(workers: workers, chunking: chunking, tally: tally, identity, transform, combine)
+    }
+
+    /// The reduction of every overload, counting into `tally`.
+    @inlinable @inline(__always)
+    func parallelReduce<T: Sendable, Failure: Error, Tally: ChunkTally>(
+        workers: Workers, chunking: Chunking, tally: Tally, _ identity: T,
+        _ transform: (Element) throws(Failure) -> T, _ combine: (T, T) throws(Failure) -> T
+    ) throws(Failure) -> T {
         let partials = PartialResults<T>()
-        let tally = progress.map { ProgressTally($0, total: count) }
-        try forEachChunk(workers: workers, chunking: chunking, progress: tally, sharing: (identity: identity, partials: partials)) {
+        try forEachChunk(workers: workers, chunking: chunking, tally: tally, sharing: (identity: identity, partials: partials)) {
             (elements, state, range) throws(Failure) -> Bool in
             var accumulated = state.identity
             _ = try elements.forEach(atOffsets: range) { (_, element) throws(Failure) -> Bool in
@@ -56,10 +81,23 @@ extension Collection where Self: Sendable {
     /// let total = numbers.parallelReduce(0, +)
     /// ```
     ///
-    /// See ``parallelReduce(workers:chunking:progress:_:mapping:_:)`` for the rules on `identity` and `combine`.
+    /// See ``parallelReduce(workers:chunking:_:mapping:_:)`` for the rules on `identity` and `combine`.
     @inlinable @inline(__always)
     public func parallelReduce<Failure: Error>(
-        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)? = nil,
+        workers: Workers = .all, chunking: Chunking = .adaptive,
+        _ identity: Element,
+        _ combine: @Sendable (Element, Element) throws(Failure) -> Element
+    ) throws(Failure) -> Element where Element: Sendable {
+        try parallelReduce(
+            workers: workers, chunking: chunking, tally: NoTally(), identity,
+            { (element: Element) throws(Failure) -> Element in element }, combine)
+    }
+
+    /// ``parallelReduce(workers:chunking:_:_:)``, counting the elements done in `progress`
+    /// (`nil` counts nothing).
+    @inlinable @inline(__always)
+    public func parallelReduce<Failure: Error>(
+        workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)?,
         _ identity: Element,
         _ combine: @Sendable (Element, Element) throws(Failure) -> Element
     ) throws(Failure) -> Element where Element: Sendable {
