@@ -111,7 +111,8 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let parallelWorkers: Workers = workers.map { .count($0) } ?? .all
         let report = BenchReport(json: json)
-        report.printHeader()
+        let started = ContinuousClock.now
+        var printed: [BenchRow] = []
         // Which workload and variant runs, and how many workloads are done: on standard error,
         // only when it is a terminal and only once the bench has run for a second, erased before
         // each workload's rows and at the end, so that the table and --json stay clean.
@@ -128,10 +129,13 @@ struct BenchCommand: AsyncParsableCommand {
                 rows = cases.isEmpty ? [] : try await Self.measure(cases, repetitions: repetitions, progress: progress)
             }
             progress.clear()
+            if !rows.isEmpty { report.printWorkload(entry.name, summary: entry.summary) }
             for row in rows { report.print(row) }
+            printed += rows
             progress.finished()
         }
         progress.finish(erasingLine: true)
+        report.printSummary(printed, elapsed: seconds(ContinuousClock.now - started))
     }
 
     /// Runs every case `repetitions` times, interleaved, and turns medians into rows.
@@ -154,7 +158,8 @@ struct BenchCommand: AsyncParsableCommand {
             let baselineIndex = cases.firstIndex { $0.label.variant == benchCase.baseline } ?? index
             return BenchRow(
                 label: benchCase.label, seconds: medians[index], baselineSeconds: medians[baselineIndex],
-                isThroughput: !benchCase.isLatency, extra: benchCase.extras?() ?? [])
+                baselineVariant: cases[baselineIndex].label.variant, isThroughput: !benchCase.isLatency,
+                extra: benchCase.extras?() ?? [])
         }
     }
 }

@@ -5,6 +5,8 @@ struct BenchRow {
     var seconds: Double
     /// Median seconds of the baseline the speedup is measured against.
     var baselineSeconds: Double
+    /// The variant the speedup (or a latency's ratio) is measured against.
+    var baselineVariant = "serial"
     /// Whether the row measures throughput (and so carries `items_per_second`).
     var isThroughput = true
     /// Extra numeric columns, in order (JSON only).
@@ -14,25 +16,60 @@ struct BenchRow {
     var efficiency: Double { speedup / Double(label.workers) }
 }
 
-/// Prints rows as an aligned table or as JSON lines.
+/// Prints rows as a table a newcomer reads at a glance, or as JSON lines (whose keys do not
+/// change): each workload opens with what it measures, each figure is in its own unit, latency
+/// rows show their latency and its ratio to their baseline, throughput rows their items per
+/// second and speedup; a summary closes the run.
 struct BenchReport {
     let json: Bool
 
-    func printHeader() {
+    /// The workload's opening line and the column names.
+    func printWorkload(_ name: String, summary: String) {
         guard !json else { return }
+        Swift.print("\n\(name): \(summary)")
         Swift.print(
-            pad("workload", 20) + pad("variant", 24) + lpad("workers", 8) + lpad("median s", 12)
+            "  " + pad("variant", 24) + lpad("workers", 8) + lpad("time", 12) + lpad("items/s or vs baseline", 24)
                 + lpad("speedup", 10) + lpad("efficiency", 12))
     }
 
     func print(_ row: BenchRow) {
         if json {
             Swift.print(jsonLine(row))
-        } else {
+        } else if row.isThroughput {
             Swift.print(
-                pad(row.label.workload, 20) + pad(row.label.variant, 24) + lpad("\(row.label.workers)", 8)
-                    + lpad(fixed(row.seconds, 6), 12) + lpad(fixed(row.speedup, 2) + "x", 10)
-                    + lpad(fixed(row.efficiency, 2), 12))
+                "  " + pad(row.label.variant, 24) + lpad("\(row.label.workers)", 8) + lpad(BenchUnits.duration(row.seconds), 12)
+                    + lpad(BenchUnits.rate(Double(row.label.items) / row.seconds), 24)
+                    + lpad(BenchUnits.factor(row.speedup), 10) + lpad(fixed(row.efficiency, 2), 12) + extras(row))
+        } else {
+            // A latency: lower is better, and a "speedup" of one wait over another means nothing.
+            let ratio = row.baselineVariant == row.label.variant
+                ? "baseline" : BenchUnits.factor(row.seconds / row.baselineSeconds) + " " + row.baselineVariant
+            Swift.print(
+                "  " + pad(row.label.variant, 24) + lpad("\(row.label.workers)", 8) + lpad(BenchUnits.duration(row.seconds), 12)
+                    + lpad(ratio, 24) + extras(row))
+        }
+    }
+
+    /// The row's extra figures (memory, counts), after its columns: bytes in MB.
+    private func extras(_ row: BenchRow) -> String {
+        row.extra.map { key, value in
+            key.hasSuffix("_bytes") ? "  \(key.dropLast(6)) \(fixed(value / 1_048_576, 1)) MB" : "  \(key) \(fixed(value, 2))"
+        }.joined()
+    }
+
+    /// The run's last lines: how many rows and how long, the best speedup, and the throughput
+    /// rows slower than their baseline.
+    func printSummary(_ rows: [BenchRow], elapsed: Double) {
+        guard !json else { return }
+        let throughput = rows.filter { $0.isThroughput && $0.label.variant != $0.baselineVariant }
+        Swift.print("\nsummary: \(rows.count) rows in \(BenchUnits.duration(elapsed)) (medians; time is per run of the row's workload, latency per operation)")
+        if let best = throughput.max(by: { $0.speedup < $1.speedup }) {
+            Swift.print("  best speedup: \(best.label.workload)/\(best.label.variant) \(BenchUnits.factor(best.speedup)) on \(best.label.workers) workers")
+        }
+        let slower = throughput.filter { $0.speedup < 1 }
+        if !slower.isEmpty {
+            let names = slower.map { "\($0.label.workload)/\($0.label.variant) \(BenchUnits.factor($0.speedup))" }
+            Swift.print("  slower than their baseline: " + names.joined(separator: ", "))
         }
     }
 

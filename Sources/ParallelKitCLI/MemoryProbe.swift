@@ -26,7 +26,7 @@ enum MemoryProbe {
             let peak = median(peaks[index])
             return BenchRow(
                 label: BenchLabel(workload: workload, variant: variant, workers: index == 0 ? 1 : workers.count, items: count),
-                seconds: median(seconds[index]), baselineSeconds: median(seconds[0]),
+                seconds: median(seconds[index]), baselineSeconds: median(seconds[0]), baselineVariant: variants[0],
                 extra: [("peak_rss_bytes", peak), ("rss_ratio", peak / serialPeak)])
         }
     }

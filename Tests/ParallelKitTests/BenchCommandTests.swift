@@ -25,18 +25,33 @@ struct BenchCommandTests {
         #expect(serial?["speedup"] as? Double == 1.0)
     }
 
-    @Test("the table names every column")
+    @Test("the table: a workload's line, its columns, its rows in their units, and a summary")
     func table() async throws {
-        let run = try await runCLI(["bench", "--quick", "--repetitions", "1", "--workload", "squares"])
+        let run = try await runCLI(["bench", "--quick", "--repetitions", "1", "--workload", "squares", "--workload", "submit-roundtrip"])
         #expect(run.status == 0)
-        let lines = run.output.split(separator: "\n")
-        #expect(lines.first?.contains("speedup") == true && lines.first?.contains("efficiency") == true)
+        let lines = run.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let opening = try #require(lines.firstIndex { $0.hasPrefix("squares: seed 000") })
+        #expect(lines[opening + 1].contains("speedup") && lines[opening + 1].contains("efficiency"))
         // --quick squares has 100,000 items, so the task-group subset is the whole input: serial,
         // parallelMap, concurrentPerform, process-pool and taskgroup-per-element.
-        #expect(lines.count == 1 + 5)
-        #expect(lines.contains { $0.contains("process-pool") })
-        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("squares") })
-        #expect(lines.contains { $0.contains("parallelMap") })
+        let squares = lines[(opening + 2)...].prefix { !$0.isEmpty }
+        #expect(squares.count == 5)
+        #expect(squares.map { $0.split(separator: " ").first.map(String.init) } == [
+            "serial", "parallelMap", "concurrentPerform", "process-pool", "taskgroup-per-element",
+        ])
+        // Throughput rows: a time with its unit, items per second, a speedup.
+        #expect(squares.allSatisfy { row in
+            ["ns", "µs", "ms", " s"].contains { row.contains($0) } && row.contains("/s") && row.contains("x")
+        })
+        #expect(squares.first?.contains("1.00x") == true)
+        // A latency row shows its latency and its ratio to its baseline, never a speedup.
+        let latency = try #require(lines.firstIndex { $0.hasPrefix("submit-roundtrip:") })
+        let latencyRows = lines[(latency + 2)...].prefix { !$0.isEmpty }
+        #expect(!latencyRows.isEmpty)
+        #expect(latencyRows.contains { $0.contains("baseline") })
+        #expect(latencyRows.allSatisfy { !$0.contains("/s") })
+        #expect(lines.contains { $0.hasPrefix("summary: ") && $0.contains("rows in") })
+        #expect(lines.contains { $0.contains("best speedup: squares/") })
     }
 
     @Test("the front door's rows: Parallel beside its backend, with and without a sink, and seed 003's joblib program")
