@@ -22,6 +22,24 @@ struct ThreadPoolTests {
         #expect(throws: FutureError<Boom>.failed(Boom(index: 3))) { try failing.wait() }
     }
 
+    @Test("ThreadPool() has ThreadPoolExecutor()'s size: the usable cores plus 4, at most 32, and all its threads run")
+    func defaultSize() async throws {
+        let pool = ThreadPool()
+        #expect(ThreadPool.defaultWorkers == min(32, Workers.available + 4))
+        #expect(pool.workerCount == ThreadPool.defaultWorkers)
+        // Every thread takes one blocking call at once: the calls meet at the barrier together.
+        let arrived = Atomic(0)
+        let futures = try (0..<pool.workerCount).map { _ in
+            try pool.submit { () -> Bool in
+                arrived.add(1, ordering: .relaxed)
+                let deadline = ContinuousClock.now + .seconds(30)
+                while arrived.load(ordering: .relaxed) < pool.workerCount, ContinuousClock.now < deadline { usleep(100) }
+                return arrived.load(ordering: .relaxed) == pool.workerCount
+            }
+        }
+        for future in futures { #expect(try await future.value) }
+    }
+
     @Test("wait(timeout:) blocks until done, or throws timedOut while the work goes on")
     func blockingWait() throws {
         let pool = ThreadPool(workers: 1)

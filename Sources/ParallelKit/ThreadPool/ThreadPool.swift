@@ -38,12 +38,23 @@ public final class ThreadPool: Sendable {
     @usableFromInline let core: ThreadPoolCore
 
     /// Starts a pool of `workers` threads: as many as blocking calls may wait at once
-    /// (`.all` is one per usable core).
-    public init(workers: Workers) {
+    /// (`.all` is one per usable core). The default is Python's `ThreadPoolExecutor()`'s:
+    /// ``defaultWorkers``, the usable cores plus 4, at most 32.
+    ///
+    /// ```swift
+    /// let io = ThreadPool()                   // 6 threads on 2 cores, as ThreadPoolExecutor()
+    /// let sleeps = ThreadPool(workers: 16)    // sixteen sleeps at once
+    /// ```
+    public init(workers: Workers = .count(ThreadPool.defaultWorkers)) {
         let count = workers.count
         workerCount = count
         core = ThreadPoolCore(threads: count)
     }
+
+    /// The size of `ThreadPool()`: `min(32, Workers.available + 4)`, as Python 3.8+'s
+    /// `ThreadPoolExecutor` without `max_workers` (at least 5 threads for I/O, never a thread per core
+    /// of a large machine).
+    public static var defaultWorkers: Int { min(32, Workers.available + 4) }
 
     deinit {
         core.shutdown(cancelPending: false)
