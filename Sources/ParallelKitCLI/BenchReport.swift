@@ -53,7 +53,8 @@ struct BenchReport {
     /// The row's extra figures (memory, counts), after its columns: bytes in MB.
     private func extras(_ row: BenchRow) -> String {
         row.extra.map { key, value in
-            key.hasSuffix("_bytes") ? "  \(key.dropLast(6)) \(fixed(value / 1_048_576, 1)) MB" : "  \(key) \(fixed(value, 2))"
+            if key.hasSuffix("_bytes") { return "  \(key.dropLast(6)) \(fixed(value / 1_048_576, 1)) MB" }
+            return "  \(key) " + (value == value.rounded() && abs(value) < 1e15 ? "\(Int(value))" : fixed(value, 2))
         }.joined()
     }
 

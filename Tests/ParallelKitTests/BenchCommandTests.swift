@@ -80,8 +80,40 @@ struct BenchCommandTests {
 
     @Test("the long workloads run only with --full, --quick or by name")
     func longWorkloadsNeedFull() {
-        #expect(BenchCommand.longWorkloads == ["frontdoor-overhead", "joblib-30x10", "csv-memory"])
+        #expect(BenchCommand.longWorkloads == [
+            "frontdoor-overhead", "joblib-30x10", "csv-memory", "csv-rows", "run-memory", "stream-throughput", "cpu-task",
+            "pool-memory", "large-array",
+        ])
         #expect(BenchCommand.longWorkloads.isSubset(of: Set(BenchCommand.catalog.map(\.name))))
+    }
+
+    @Test("without --repetitions a workload runs whole rounds for about a second: five of an instant case, one of a slow one")
+    func roundsByTime() async throws {
+        let instant = BenchCase(workload: "w", variant: "serial", workers: 1, items: 1) {}
+        let counter = Counter()
+        let counted = BenchCase(workload: "w", variant: "serial", workers: 1, items: 1) { counter.increment() }
+        _ = try await BenchCommand.measure([instant, counted], repetitions: nil)
+        #expect(counter.count == 5)
+        let slow = Counter()
+        let slowCase = BenchCase(workload: "w", variant: "serial", workers: 1, items: 1) {
+            slow.increment()
+            usleep(1_100_000)  // longer than the budget: one round is enough
+        }
+        _ = try await BenchCommand.measure([slowCase], repetitions: nil)
+        #expect(slow.count == 1)
+        let fixed = Counter()
+        _ = try await BenchCommand.measure([BenchCase(workload: "w", variant: "serial", workers: 1, items: 1) { fixed.increment() }], repetitions: 2)
+        #expect(fixed.count == 2)
+    }
+
+    @Test("the default run reports sleep-16's serial row as the sum of its sleeps without sleeping them")
+    func sleepSerialSum() async throws {
+        let serial = try #require(ThreadPoolBench.sleepCases(quick: false, sleepSerial: false).first)
+        #expect(serial.label.variant == "serial")
+        let start = ContinuousClock.now
+        let reported = try await serial.run()
+        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(abs((reported ?? 0) - ThreadPoolBench.sleepTimes.reduce(0, +)) < 1e-6)
     }
 
     @Test("the thread pool workloads report their variants, latency rows without items_per_second")
