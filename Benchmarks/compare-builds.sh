@@ -10,7 +10,8 @@
 # does not). A row is SLOWER when new/old - 1 > max(3%, band); "noisy" when it is not, but the
 # band is over 3%: that row could hide a 3% slow-down (rerun on a quieter machine, or read its
 # instruction counts with --callgrind); "ok" when the band is at most 3% and new/old at most 1.03.
-# A full run (11 rounds) measures for about 7.5 minutes on 2 busy cores, plus a build of each revision.
+# A full run (11 rounds) measures for about 40 minutes on 2 cores (one round of every workload took
+# 222 s at load 2, Dec 2026), plus a build of each revision; --rounds 3 gives a quicker, noisier verdict.
 #
 # Usage: Benchmarks/compare-builds.sh [--rounds N] [--quick] [--static] [--callgrind] [--json FILE] OLD NEW
 #   OLD, NEW     git revisions (each checked out in a worktree under a temp dir and built with
