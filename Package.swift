@@ -73,7 +73,10 @@ let package = Package(
         // directory, a resumable map to kill (ParallelKitMemoryTests).
         .executableTarget(name: "ParallelKitMemoryDrill", dependencies: ["ParallelKitMemory", "ParallelKitSystem"]),
         // Benchmarks/compare-memory.sh's ParallelKit rows: memory-cache and memory-resume.
-        .executableTarget(name: "ParallelKitMemoryBench", dependencies: ["ParallelKitMemory", "ParallelKitSystem"]),
+        .executableTarget(
+            name: "ParallelKitMemoryBench",
+            dependencies: ["ParallelKitMemory", "ParallelKitSystem", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The `@WorkerFunction` macro: its declaration (ParallelKitMacros, which re-exports
         // ParallelKit) and its implementation, a compiler plugin on swift-syntax.
         .target(name: "ParallelKitMacros", dependencies: ["ParallelKit", "ParallelKitMacrosPlugin"]),

@@ -8,25 +8,31 @@
 #                  run's time against the whole run's scaled by the items left (target within 10%),
 #                  and the items computed twice against those computed but not committed at the
 #                  kill (the batch in flight). Each computed item appends its index to a counter
-#                  file before it returns, so the count survives the kill.
+#                  file before it returns, so the count survives the kill. Then once more over
+#                  the complete directory (all-cached): what a served item costs beside a
+#                  computed one.
 # Prints JSON lines with the keys of `parallelkit bench --json` rows. Needs `pip install joblib numpy`.
 #
-# Usage: Benchmarks/compare-memory.sh [--rounds N] [--items N]
+# Usage: Benchmarks/compare-memory.sh [--rounds N] [--items N] [--bench PATH]
+#   --bench PATH: a ParallelKitMemoryBench built elsewhere (another commit, for A/B runs); no build
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-rounds=5 items=1000000
+rounds=5 items=1000000 bench=
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds=${2:?}; shift ;;
         --items) items=${2:?}; shift ;;
+        --bench) bench=${2:?}; shift ;;
         *) sed -n '/^# Usage/,/^set -e/p' "$0" | sed '$d' >&2; exit 2 ;;
     esac
     shift
 done
 python3 -c 'import joblib, numpy' 2>/dev/null || { echo "needs joblib and numpy: pip install joblib numpy" >&2; exit 2; }
-(cd "$root" && swift build -c release --product ParallelKitMemoryBench >/dev/null)
-bench="$root/.build/release/ParallelKitMemoryBench"
+if [ -z "$bench" ]; then
+    (cd "$root" && swift build -c release --product ParallelKitMemoryBench >/dev/null)
+    bench="$root/.build/release/ParallelKitMemoryBench"
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bench" cache "$work/swift-cache" "$rounds"
@@ -63,6 +69,14 @@ assert resumed_total == total, (resumed_total, total)
 left = items - committed
 expected = whole_seconds * left / items
 twice = computed(f"{work}/resumed.count") - items
+# Once more over the directory, now complete: every item a hit. Its time against the whole run's
+# says what a served item costs beside a computed one (the resumed run pays it for every item
+# committed at the kill).
+cached = run(f"{work}/resumed", f"{work}/cached.count")
+cached_total, cached_seconds = cached.stdout.read().split()
+cached.wait()
+cached_seconds = float(cached_seconds)
+assert cached_total == total and computed(f"{work}/cached.count") == 0
 print(json.dumps({"workload": "memory-resume", "variant": "whole", "workers": os.cpu_count(), "items": items,
                   "seconds": whole_seconds, "items_per_second": items / whole_seconds}))
 print(json.dumps({"workload": "memory-resume", "variant": "resumed", "workers": os.cpu_count(), "items": left,
@@ -70,4 +84,8 @@ print(json.dumps({"workload": "memory-resume", "variant": "resumed", "workers": 
                   "kill_after_seconds": delay, "committed_at_kill": committed, "computed_at_kill": before,
                   "uncommitted_at_kill": before - committed, "computed_twice": twice,
                   "expected_seconds": expected, "time_ratio": resumed_seconds / expected if expected else 0}))
+print(json.dumps({"workload": "memory-resume", "variant": "all-cached", "workers": os.cpu_count(), "items": items,
+                  "seconds": cached_seconds, "items_per_second": items / cached_seconds,
+                  "microseconds_per_item": cached_seconds / items * 1e6,
+                  "whole_microseconds_per_item": whole_seconds / items * 1e6}))
 PY

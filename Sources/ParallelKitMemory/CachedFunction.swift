@@ -6,6 +6,7 @@
 /// let nine = try await square(3)          // computed and stored
 /// let again = try await square(3)         // read from disk
 /// let known = try square.cachedOutput(for: 3)   // 9, without running anything
+/// try square.clear()                      // square's entries only
 /// ```
 public struct CachedFunction<Input: Codable & Sendable, Output: Codable & Sendable>: Sendable {
     /// The memory that stores the results.
@@ -34,16 +35,34 @@ public struct CachedFunction<Input: Codable & Sendable, Output: Codable & Sendab
         let key = try prefix.key(input)
         if let output = memory.lookup(key, as: Output.self) { return output }
         let output = try await body(input)
-        try memory.store(CollectionOfOne(key), CollectionOfOne(output))
+        try memory.store(CollectionOfOne(key), CollectionOfOne(output), tag: prefix.tag)
         return output
     }
 
     /// The key of `input`: the same in every process and run for the same input, task and version.
     public func key(for input: Input) throws(MemoryError) -> MemoryKey { try prefix.key(input) }
 
+    /// Tests: the key of `input` through the canonical encoder, skipping the plain numbers' path
+    /// (which must give the same key).
+    @_spi(Testing) public func encodedKey(for input: Input) throws(MemoryError) -> MemoryKey {
+        try prefix.encodedKey(input)
+    }
+
     /// The stored output for `input`, without running the work; nil when there is none —
     /// joblib's `check_call_in_cache`.
     public func cachedOutput(for input: Input) throws(MemoryError) -> Output? {
         memory.lookup(try prefix.key(input), as: Output.self)
     }
+
+    /// Removes this function's entries — every version's, every process's — and no other
+    /// function's: joblib's `f.clear()`. (``Memory/clear()`` removes every entry.)
+    ///
+    /// ```swift
+    /// let square = memory.cache("square", version: 1) { (x: Int) in x * x }
+    /// try square.clear()
+    /// ```
+    ///
+    /// - Throws: ``MemoryError/Code/storeFailed`` when the remaining entries cannot be
+    ///   rewritten; ``MemoryError/Code/directoryUnusable`` when the directory cannot be read.
+    public func clear() throws(MemoryError) { try memory.clear(tag: prefix.tag) }
 }

@@ -14,6 +14,12 @@ final class EntryLog {
         let offset: Int
         let length: Int
         var lastUse: UInt64
+        /// The tag of the function that stored it (``KeyPrefix/tag``); nil for an entry written
+        /// without one (before tags).
+        let tag: UInt64?
+
+        /// Where the output starts, after the record's header and its tag.
+        var outputOffset: Int { EntryRecord.headerSize + (tag == nil ? 0 : EntryRecord.tagSize) }
     }
 
     struct Counters {
@@ -26,16 +32,16 @@ final class EntryLog {
 
     let directory: String
     let entriesPath: String
-    private let lockFD: Int32
+    let lockFD: Int32
     var segments: [String: LogSegment] = [:]
     var index: [MemoryKey: Location] = [:]
     var counters = Counters()
     /// The file this memory appends to; nil until its first store, and after a failed write
     /// (whatever followed a torn record would be lost to readers) or a compaction.
-    private var writer: (fd: Int32, name: String)?
+    var writer: (fd: Int32, name: String)?
     /// Keys used since they were last written or touched long ago: written as touch records with
     /// the next store, so that other processes' evictions see the use.
-    private var touches: [MemoryKey] = []
+    var touches: [MemoryKey] = []
     /// Bytes this log may still write (tests: a disk that fills up); nil without limit.
     var writeBudget: Int?
 
@@ -114,7 +120,7 @@ final class EntryLog {
 
     /// Indexes what was appended to `segment` since it was last read; a file cut short from
     /// outside is read again from its start.
-    private func scan(_ segment: LogSegment) {
+    func scan(_ segment: LogSegment) {
         guard let state = try? segment.fileState() else { return }
         if state.size < segment.mappedSize {
             index = index.filter { $0.value.segment !== segment }
@@ -126,11 +132,21 @@ final class EntryLog {
         } catch {
             return
         }
+        // Room for every record first: growing a dictionary of a million entries one rehash at a
+        // time was a third of a resumed run's time (perf).
+        index.reserveCapacity(index.count + segment.recordsAfterScanned())
         counters.damaged += segment.scan { header, offset in
             switch header.kind {
-            case .entry:
+            case .entry, .taggedEntry:
+                var tag: UInt64?
+                if header.kind == .taggedEntry {
+                    guard header.length >= EntryRecord.tagSize else { return }
+                    tag = UInt64(
+                        littleEndian: segment.bytes(from: offset + EntryRecord.headerSize).loadUnaligned(as: UInt64.self))
+                }
                 let lastUse = max(header.time, index[header.key]?.lastUse ?? 0)
-                index[header.key] = Location(segment: segment, offset: offset, length: header.length, lastUse: lastUse)
+                index[header.key] = Location(
+                    segment: segment, offset: offset, length: header.length, lastUse: lastUse, tag: tag)
             case .touch:
                 if let old = index[header.key], old.lastUse < header.time { index[header.key]?.lastUse = header.time }
             }
@@ -178,7 +194,7 @@ final class EntryLog {
         if now &- location.lastUse > Self.touchInterval { touches.append(key) }
         index.values[position].lastUse = now
         counters.hits += 1
-        return Array(UnsafeRawBufferPointer(rebasing: raw[EntryRecord.headerSize..<EntryRecord.headerSize + header.length]))
+        return Array(UnsafeRawBufferPointer(rebasing: raw[location.outputOffset..<EntryRecord.headerSize + header.length]))
     }
 
     /// Drops `key`'s entry from the index, as damaged (its payload did not decode).
@@ -192,71 +208,20 @@ final class EntryLog {
     /// Each key's payload, or nil: one refresh and one check of each file for the whole batch.
     func payloads(_ keys: [MemoryKey]) -> [[UInt8]?] {
         try? refresh()
-        var checked: Set<ObjectIdentifier> = []
-        var unreadable: Set<ObjectIdentifier> = []
-        for location in index.values where !checked.contains(ObjectIdentifier(location.segment)) {
-            checked.insert(ObjectIdentifier(location.segment))
-            guard let state = try? location.segment.fileState(), state.linked,
-                state.size >= location.segment.mappedSize
-            else {
-                unreadable.insert(ObjectIdentifier(location.segment))
-                continue
-            }
+        // Each file once (not each entry's: a million entries live in a handful of files).
+        let unreadable = segments.values.contains { segment in
+            guard let state = try? segment.fileState(), state.linked, state.size >= segment.mappedSize else { return true }
+            return false
         }
-        if !unreadable.isEmpty { try? refresh() }
+        if unreadable { try? refresh() }
         return keys.map { payload($0, refreshingOnMiss: false, checkFile: false) }
     }
 
     // MARK: Writing
 
-    /// Appends `entries` (keys and encoded outputs), and the touches gathered since the last
-    /// store, as one write and one `fsync`, then indexes them.
-    ///
-    /// - Throws: ``MemoryError/Code/storeFailed`` when a write or the `fsync` fails (`ENOSPC`,
-    ///   `EIO`): what reached the file is a torn record that no reader takes for an entry, and
-    ///   this memory appends to a new file from then on.
-    func append(_ entries: [(key: MemoryKey, payload: [UInt8])]) throws(MemoryError) {
-        guard !entries.isEmpty else { return }
-        let time = Self.now()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(entries.reduce(0) { $0 + EntryRecord.headerSize + $1.payload.count })
-        for entry in entries {
-            entry.payload.withUnsafeBytes { payload in
-                EntryRecord.append(kind: .entry, key: entry.key, time: time, payload: payload, to: &bytes)
-            }
-        }
-        for key in touches {
-            EntryRecord.append(kind: .touch, key: key, time: time, payload: UnsafeRawBufferPointer(start: nil, count: 0), to: &bytes)
-        }
-        let what = "storing \(entries.count) \(entries.count == 1 ? "entry" : "entries") in \(entriesPath)"
-        do {
-            _ = try systemCall("flock") { flock(lockFD, LOCK_SH) }
-        } catch {
-            throw MemoryError(.storeFailed, what, systemError: error)
-        }
-        defer { flock(lockFD, LOCK_UN) }
-        do {
-            let fd = try openWriter()
-            try write(fd, bytes)
-            _ = try systemCall("fsync") { fsync(fd) }
-        } catch {
-            if let writer { close(writer.fd) }
-            writer = nil
-            throw MemoryError(.storeFailed, what, systemError: error)
-        }
-        touches.removeAll()
-        counters.stores += entries.count
-        if let name = writer?.name {
-            if segments[name] == nil, let segment = try? LogSegment(directory: entriesPath, name: name) {
-                segments[name] = segment
-            }
-            if let segment = segments[name] { scan(segment) }
-        }
-    }
-
     /// The writer's descriptor: a new file when there is none, or when a compaction or
     /// `clear()` in another process unlinked it.
-    private func openWriter() throws(SystemError) -> Int32 {
+    func openWriter() throws(SystemError) -> Int32 {
         if let writer {
             var status = stat()
             if fstat(writer.fd, &status) == 0, status.st_nlink > 0 { return writer.fd }

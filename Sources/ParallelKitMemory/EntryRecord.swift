@@ -2,7 +2,9 @@
 ///
 /// ```
 ///  0  magic "PKM1"        4 bytes
-///  4  kind                4 bytes: 0 an entry, 1 a touch (the key was used; no payload)
+///  4  kind                4 bytes: 0 an entry, 1 a touch (the key was used; no payload),
+///                             2 a function's entry (the payload starts with the function's
+///                             8-byte tag, ``KeyPrefix/tag``, then the output)
 ///  8  payload length      8 bytes
 /// 16  time               8 bytes: nanoseconds since 1970, when written or last used
 /// 24  key               32 bytes
@@ -19,7 +21,11 @@ enum EntryRecord {
     enum Kind: UInt32 {
         case entry = 0
         case touch = 1
+        case taggedEntry = 2
     }
+
+    /// Bytes of a function's tag at the start of a ``Kind/taggedEntry`` payload.
+    static let tagSize = 8
 
     struct Header {
         var kind: Kind
@@ -29,18 +35,22 @@ enum EntryRecord {
         var checksum: UInt64
     }
 
-    /// Appends a record to `bytes`.
+    /// Appends a record to `bytes`; with a `tag`, a ``Kind/taggedEntry`` whose payload is the
+    /// tag, then `payload`.
     static func append(
-        kind: Kind, key: MemoryKey, time: UInt64, payload: UnsafeRawBufferPointer, to bytes: inout [UInt8]
+        kind: Kind, key: MemoryKey, time: UInt64, tag: UInt64? = nil, payload: UnsafeRawBufferPointer,
+        to bytes: inout [UInt8]
     ) {
         let start = bytes.count
         bytes.append(contentsOf: repeatElement(0, count: headerSize))
+        if let tag { withUnsafeBytes(of: tag.littleEndian) { bytes.append(contentsOf: $0) } }
         bytes.append(contentsOf: payload)
+        let length = bytes.count - start - headerSize
         bytes.withUnsafeMutableBytes { raw in
             let record = UnsafeMutableRawBufferPointer(rebasing: raw[start...])
             record.storeBytes(of: magic.littleEndian, toByteOffset: 0, as: UInt32.self)
-            record.storeBytes(of: kind.rawValue.littleEndian, toByteOffset: 4, as: UInt32.self)
-            record.storeBytes(of: UInt64(payload.count).littleEndian, toByteOffset: 8, as: UInt64.self)
+            record.storeBytes(of: (tag == nil ? kind : .taggedEntry).rawValue.littleEndian, toByteOffset: 4, as: UInt32.self)
+            record.storeBytes(of: UInt64(length).littleEndian, toByteOffset: 8, as: UInt64.self)
             record.storeBytes(of: time.littleEndian, toByteOffset: 16, as: UInt64.self)
             withUnsafeBytes(of: key.words) { key in
                 record.baseAddress!.advanced(by: 24).copyMemory(from: key.baseAddress!, byteCount: 32)

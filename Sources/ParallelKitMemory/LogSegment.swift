@@ -57,6 +57,20 @@ final class LogSegment {
         return UnsafeRawBufferPointer(start: base + offset, count: mappedSize - offset)
     }
 
+    /// How many records follow ``scanned``, by their headers' lengths alone (no checksums): the
+    /// room an index needs before ``scan(_:)`` fills it.
+    func recordsAfterScanned() -> Int {
+        var offset = scanned
+        var count = 0
+        while true {
+            let rest = bytes(from: offset)
+            guard let header = EntryRecord.header(rest), EntryRecord.headerSize + header.length <= rest.count else { break }
+            offset += EntryRecord.headerSize + header.length
+            count += 1
+        }
+        return count
+    }
+
     /// Reads the records after ``scanned`` and calls `found` with each intact one (its header and
     /// its offset); stops at a torn record at the end (it may still be being written: read again
     /// next time) and at bytes that are not a record. Returns how many damaged records it skipped.

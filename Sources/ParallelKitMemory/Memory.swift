@@ -69,6 +69,9 @@ public final class Memory: Sendable {
     public let directory: String
     public let options: Options
     let log: Mutex<EntryLog>
+    /// Held by stores, `clear()`s and compactions (then `log` inside it, never the other way
+    /// round): a store writes and `fsync`s without `log`, so lookups need not wait for the disk.
+    let writing = Mutex(())
     let build: String?
 
     /// A memory keeping its entries in `directory`, made if it does not exist.
@@ -114,7 +117,9 @@ public final class Memory: Sendable {
     ///
     /// - Throws: ``MemoryError/Code/directoryUnusable`` when the directory cannot be read.
     public func clear() throws(MemoryError) {
-        try log.withLock { log throws(MemoryError) in try log.removeAll() }
+        try writing.withLock { _ throws(MemoryError) in
+            try log.withLock { log throws(MemoryError) in try log.removeAll() }
+        }
     }
 
     /// The counts so far, and what the directory holds.
@@ -135,7 +140,9 @@ public final class Memory: Sendable {
     /// which is dropped as damaged).
     func lookup<Output: Decodable>(_ key: MemoryKey, as type: Output.Type) -> Output? {
         guard let payload = log.withLock({ $0.payload(key) }) else { return nil }
-        if let output = try? WireCoder.decode(Output.self, from: payload) { return output }
+        if let output = Self.decodePlain(Output.self, payload) ?? (try? WireCoder.decode(Output.self, from: payload)) {
+            return output
+        }
         log.withLock { $0.discard(key) }
         return nil
     }
@@ -150,7 +157,7 @@ public final class Memory: Sendable {
                 outputs.append(nil)
                 continue
             }
-            if let output = try? WireCoder.decode(Output.self, from: payload) {
+            if let output = Self.decodePlain(Output.self, payload) ?? (try? WireCoder.decode(Output.self, from: payload)) {
                 outputs.append(output)
             } else {
                 log.withLock { $0.discard(key) }
@@ -160,8 +167,30 @@ public final class Memory: Sendable {
         return outputs
     }
 
-    /// Stores `outputs` under `keys`: one write and one `fsync`, then the size limit.
-    func store<Output: Encodable>(_ keys: some Collection<MemoryKey>, _ outputs: some Collection<Output>) throws(MemoryError) {
+    /// Removes the entries of the function tagged `tag` (``CachedFunction/clear()``).
+    func clear(tag: UInt64) throws(MemoryError) {
+        try writing.withLock { _ throws(MemoryError) in
+            _ = try log.withLock { log throws(MemoryError) in try log.removeEntries(tag: tag) }
+        }
+    }
+
+    /// A bare `Int` or `Double` output read from its payload without a decoder: the wire coder
+    /// writes one as a tag (3 an Int64, 5 a Double) and 8 bytes little-endian. Nil for other
+    /// types and other bytes (which the decoder then reads, or refuses).
+    @inline(__always)
+    static func decodePlain<Output>(_ type: Output.Type, _ payload: [UInt8]) -> Output? {
+        guard payload.count == 9 else { return nil }
+        let bits = payload.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 1, as: UInt64.self)) }
+        if Output.self == Int.self, payload[0] == 3 { return unsafeBitCast(Int(Int64(bitPattern: bits)), to: Output.self) }
+        if Output.self == Double.self, payload[0] == 5 { return unsafeBitCast(Double(bitPattern: bits), to: Output.self) }
+        return nil
+    }
+
+    /// Stores `outputs` of the function tagged `tag` under `keys`: one write and one `fsync`
+    /// (without `log`'s lock: ``PendingAppend``), then the size limit.
+    func store<Output: Encodable>(
+        _ keys: some Collection<MemoryKey>, _ outputs: some Collection<Output>, tag: UInt64
+    ) throws(MemoryError) {
         var entries: [(key: MemoryKey, payload: [UInt8])] = []
         entries.reserveCapacity(keys.count)
         for (key, output) in zip(keys, outputs) {
@@ -171,9 +200,14 @@ public final class Memory: Sendable {
                 throw MemoryError(.unencodable, "\(String(reflecting: Output.self)) could not be encoded for \(directory)")
             }
         }
-        try log.withLock { log throws(MemoryError) in
-            try log.append(entries)
-            if let limit = options.sizeLimit { try log.enforce(limit: limit) }
+        try writing.withLock { _ throws(MemoryError) in
+            let pending = try log.withLock { log throws(MemoryError) in try log.beginAppend(entries, tag: tag) }
+            guard let pending else { return }
+            let failure = pending.perform()
+            try log.withLock { log throws(MemoryError) in
+                try log.finishAppend(pending, failure)
+                if let limit = options.sizeLimit { try log.enforce(limit: limit) }
+            }
         }
     }
 }

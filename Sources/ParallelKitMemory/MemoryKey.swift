@@ -47,6 +47,9 @@ public struct MemoryKey: Hashable, Sendable, CustomStringConvertible {
 /// then the input's canonical bytes. (Bytes, not a started `SHA256`, which is not `Sendable`.)
 struct KeyPrefix: Sendable {
     private let header: [UInt8]
+    /// The function's tag, stored with each of its entries so that ``CachedFunction/clear()``
+    /// can find them: the first 8 bytes of the SHA-256 of its signature (every version's).
+    let tag: UInt64
 
     /// `signature` names the task and its types; `build` is the executable's build ID when the
     /// memory folds it in.
@@ -56,15 +59,53 @@ struct KeyPrefix: Sendable {
         CanonicalSlot.appendLength(version, to: &header)
         CanonicalSlot.appendString(build ?? "", to: &header)
         self.header = header
+        var tagged: [UInt8] = Array("ParallelKitMemory tag 1\0".utf8)
+        CanonicalSlot.appendString(signature, to: &tagged)
+        tag = SHA256.hash(data: tagged).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
     }
 
     func key<Input: Encodable>(_ input: Input) throws(MemoryError) -> MemoryKey {
+        if let word = Self.plainWord(input) { return key(word) }
+        return try encodedKey(input)
+    }
+
+    /// The key of `input` through the canonical encoder, whatever its type (tests compare the
+    /// plain numbers' path with it).
+    func encodedKey<Input: Encodable>(_ input: Input) throws(MemoryError) -> MemoryKey {
         var bytes = header
         bytes.reserveCapacity(header.count + 64)
         try CanonicalEncoder.encode(input, into: &bytes)
         var hasher = SHA256()
         hasher.update(data: bytes)
         return hasher.finalize().withUnsafeBytes { MemoryKey(digest: $0) }
+    }
+
+    /// The key of an input whose canonical bytes are one tag and 8 bytes (``plainWord(_:)``):
+    /// the same digest as ``key(_:)``'s general path, without an encoder or a buffer.
+    private func key(_ word: (tag: CanonicalSlot.Tag, bits: UInt64)) -> MemoryKey {
+        var hasher = SHA256()
+        header.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: word.tag.rawValue) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: word.bits.littleEndian) { hasher.update(bufferPointer: $0) }
+        return hasher.finalize().withUnsafeBytes { MemoryKey(digest: $0) }
+    }
+
+    /// The tag and bits `CanonicalPrimitive` writes for a bare integer or floating-point input
+    /// (found by comparing metatypes, as the wire coder does: no cast, no encoder); nil for
+    /// every other type.
+    @inline(__always)
+    static func plainWord<Input>(_ input: Input) -> (tag: CanonicalSlot.Tag, bits: UInt64)? {
+        if Input.self == Int.self { return (.integer, UInt64(bitPattern: Int64(unsafeBitCast(input, to: Int.self)))) }
+        if Input.self == Int64.self { return (.integer, UInt64(bitPattern: unsafeBitCast(input, to: Int64.self))) }
+        if Input.self == Int32.self {
+            return (.integer, UInt64(bitPattern: Int64(unsafeBitCast(input, to: Int32.self))))
+        }
+        if Input.self == UInt.self { return (.unsigned, UInt64(unsafeBitCast(input, to: UInt.self))) }
+        if Input.self == UInt64.self { return (.unsigned, unsafeBitCast(input, to: UInt64.self)) }
+        if Input.self == UInt32.self { return (.unsigned, UInt64(unsafeBitCast(input, to: UInt32.self))) }
+        if Input.self == Double.self { return (.double, unsafeBitCast(input, to: Double.self).bitPattern) }
+        if Input.self == Float.self { return (.float, UInt64(unsafeBitCast(input, to: Float.self).bitPattern)) }
+        return nil
     }
 }
 

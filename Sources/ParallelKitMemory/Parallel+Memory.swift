@@ -38,7 +38,7 @@ extension Parallel {
         var inner = self
         inner.progress = sink.map { .sink(WithoutTotal(sink: $0)) }
         do throws(MemoryError) {
-            try await inner.runMissing(task, inputs, keys, missing, memory, into: &outputs)
+            try await inner.runMissing(task, inputs, keys, missing, memory, prefix.tag, into: &outputs)
         } catch {
             bar?.finish(failed: true)
             throw error
@@ -50,7 +50,7 @@ extension Parallel {
     /// Computes the items at `missing` in batches of about ``batchSeconds``, storing each.
     private func runMissing<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: [Task.Input], _ keys: [MemoryKey], _ missing: [Int], _ memory: Memory,
-        into outputs: inout [Task.Output?]
+        _ tag: UInt64, into outputs: inout [Task.Output?]
     ) async throws(MemoryError) {
         guard !missing.isEmpty else { return }
         var results = outputs
@@ -64,7 +64,7 @@ extension Parallel {
                     let started = ContinuousClock.now
                     let computed = try await parallel.map(task, batch.map { inputs[$0] })
                     do throws(MemoryError) {
-                        try memory.store(batch.map { keys[$0] }, computed)
+                        try memory.store(batch.map { keys[$0] }, computed, tag: tag)
                     } catch {
                         return error
                     }

@@ -1,8 +1,9 @@
 // The rows of Benchmarks/compare-memory.sh that ParallelKit measures (the CLI does not link
 // ParallelKitMemory: its start-up stays free of swift-crypto and Foundation).
 //
-//   ParallelKitMemoryBench cache DIR [ROUNDS]     memory-cache: a warm hit on a small input, and the
-//                                                 key of a 100 MB [Double] (SHA-256 of its bytes)
+//   ParallelKitMemoryBench cache DIR [ROUNDS]     memory-cache: a warm hit on a small input, the
+//                                                 key of a 100 MB [Double] (SHA-256 of its bytes),
+//                                                 and SHA256.hash alone on those bytes (the ceiling)
 //   ParallelKitMemoryBench resume DIR COUNTER N   memory-resume's child: prints `ready`, then maps N
 //                                                 cheap items with DIR as the checkpoint, each
 //                                                 appending its index to COUNTER before it returns
@@ -10,6 +11,7 @@
 //
 // Prints JSON lines with the keys of `parallelkit bench --json` (workload, variant, workers,
 // items, seconds, items_per_second) and the row's own (`microseconds_per_call`, `gb_per_second`).
+import Crypto
 import ParallelKit
 import ParallelKitMemory
 import ParallelKitSystem
@@ -75,6 +77,16 @@ case "cache":
     }
     let hash = median(hashes)
     print(row("memory-cache", "hash-100mb", items: 1, seconds: hash, ["gb_per_second": 1e-9 * 100_000_000 / hash]))
+    // The ceiling: swift-crypto's SHA256.hash alone over the same 100 MB, one call on one core
+    // (the key hashes 4 MiB pieces of it on every core, then their digests).
+    var alone: [Double] = []
+    for _ in 0..<rounds {
+        let start = now()
+        _ = doubles.withUnsafeBytes { SHA256.hash(data: $0) }
+        alone.append(now() - start)
+    }
+    let ceiling = median(alone)
+    print(row("memory-cache", "sha256-alone-100mb", items: 1, seconds: ceiling, ["gb_per_second": 1e-9 * 100_000_000 / ceiling]))
 case "resume":
     let count = Int(arguments[3]) ?? 0
     print("ready")

@@ -1,6 +1,6 @@
 import Foundation
 import ParallelKit
-import ParallelKitMemory
+@_spi(Testing) import ParallelKitMemory
 import Testing
 
 /// CanonicalEncoder.swift, CanonicalContainers.swift and CanonicallyKeyed.swift: one value, one
@@ -109,6 +109,27 @@ struct CanonicalEncoderTests {
         }
         let padded = try SharedArray(repeating: Pair(a: 1, b: 2), count: 4)
         #expect(throws: MemoryError.self) { _ = try CanonicalEncoder.encode(padded) }
+    }
+
+    @Test("a bare number's key, computed without the encoder, is the encoder's key")
+    func plainNumberKeys() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let memory = try Memory(directory: directory.path)
+        func check<T: Codable & Sendable>(_ values: [T]) throws {
+            let function = memory.cache("plain", version: 3) { (x: T) in x }
+            for value in values { #expect(try function.key(for: value) == function.encodedKey(for: value)) }
+        }
+        try check([0, 1, -1, Int.min, Int.max])
+        try check([Int64.min, 7] as [Int64])
+        try check([Int32.min, -7] as [Int32])
+        try check([UInt.max, 7] as [UInt])
+        try check([UInt64.max, 7] as [UInt64])
+        try check([UInt32.max, 7] as [UInt32])
+        try check([0.0, -0.0, .pi, .infinity, .nan] as [Double])
+        try check([1.5, -.infinity] as [Float])
+        let int = memory.cache("plain", version: 3) { (x: Int) in x }
+        #expect(try int.key(for: 5) != int.key(for: 6))
     }
 
     @Test("the same inputs built in another process give the same keys")

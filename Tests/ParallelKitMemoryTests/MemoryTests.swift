@@ -60,6 +60,49 @@ struct MemoryTests {
         #expect(try doubled(version: 1).key(for: 5) != doubled(version: 2).key(for: 5))
     }
 
+    @Test("a function's clear() removes its entries, every version's, and no other function's")
+    func functionClear() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let memory = try Memory(directory: directory.path)
+        let calls = Calls()
+        func doubled(version: Int) -> CachedFunction<Int, Int> {
+            memory.cache("doubled", version: version) { (x: Int) in
+                calls.add()
+                return x * 2
+            }
+        }
+        let other = memory.cache("other", version: 1) { (x: Int) in
+            calls.add()
+            return x + 100
+        }
+        for x in 1...3 {
+            _ = try await doubled(version: 1)(x)
+            _ = try await doubled(version: 2)(x)
+            _ = try await other(x)
+        }
+        #expect(memory.statistics.entries == 9)
+        #expect(calls.count == 9)
+
+        try doubled(version: 1).clear()
+        #expect(memory.statistics.entries == 3)
+        #expect(try doubled(version: 1).cachedOutput(for: 1) == nil)
+        #expect(try doubled(version: 2).cachedOutput(for: 1) == nil)
+        #expect(try other.cachedOutput(for: 2) == 102)
+        let fresh = try Memory(directory: directory.path)
+        #expect(fresh.statistics.entries == 3)
+        #expect(try fresh.cache("other", version: 1) { (x: Int) in -x }.cachedOutput(for: 3) == 103)
+
+        #expect(try await doubled(version: 1)(2) == 4)
+        #expect(try await other(2) == 102)
+        #expect(calls.count == 10)
+        try other.clear()
+        try other.clear()  // nothing left of it: a no-op
+        #expect(memory.statistics.entries == 1)
+        #expect(try doubled(version: 1).cachedOutput(for: 2) == 4)
+        #expect(directory.logFiles.count == 1)
+    }
+
     @Test("a task's key holds its name and types; a named closure's holds its name")
     func signatures() throws {
         let directory = TemporaryDirectory()
