@@ -23,10 +23,12 @@ enum CSVApplyChunk {
     /// throws: an error is returned with the chunk's line count, so that the caller names it in
     /// the file's lines.
     static func run(
-        _ chunk: CSVChunk, _ context: CSVApplyContext, _ transform: (CSVRecord) throws -> [String]
+        _ chunk: CSVChunk, _ context: CSVApplyContext, _ buffers: CSVApplyBuffers,
+        _ transform: (CSVRecord) throws -> [String]
     ) -> CSVApplyResult {
         var result = CSVApplyResult()
-        var fields = CSVFields()
+        var fields = buffers.takeFields()
+        defer { buffers.giveBack(fields) }
         chunk.bytes.withUnsafeBytes { buffer in
             do throws(CSVError) {
                 try CSVParser.parse(buffer, delimiter: context.delimiter, into: &fields)
@@ -38,7 +40,7 @@ enum CSVApplyChunk {
                 result.error = error
                 return
             }
-            result.output.reserveCapacity(buffer.count)
+            result.output = buffers.takeBytes(.output, capacity: buffer.count)
             withUnsafePointer(to: &fields) { pointer in
                 let width = context.raggedRows == .fill ? context.width : nil
                 for record in 0..<pointer.pointee.recordCount {

@@ -38,6 +38,8 @@ final class CSVChunkReader {
     private var startedInput = false
     private var chunksMade = 0
     private var quotes: [Int] = []
+    /// Where the buffers of new chunks come from, when an apply recycles them.
+    var buffers: CSVApplyBuffers?
 
     /// Opens the file at `path`.
     ///
@@ -99,7 +101,8 @@ final class CSVChunkReader {
     private func take(_ count: Int, inside: Bool) -> CSVChunk {
         // The pending buffer becomes the chunk and the few bytes after the cut a new buffer: one
         // small copy instead of copying the chunk out and moving the rest down.
-        let rest = Array(pending[count...])
+        var rest = buffers?.takeBytes(.input, capacity: chunkBytes + 64 * 1024 + 1) ?? []
+        rest.append(contentsOf: pending[count...])
         pending.removeLast(pending.count - count)
         let chunk = CSVChunk(bytes: pending, index: chunksMade, cutInsideRecord: inside)
         pending = rest

@@ -59,6 +59,10 @@ extension Parallel {
         _ maxBuffered: Int?, _ transform: @escaping @Sendable (CSVRecord) throws -> [String]
     ) async throws(CSVError) -> Int {
         let reader = try CSVChunkReader(path: input, chunkBytes: chunkBytes)
+        let window = max(maxBuffered ?? 4 * jobs.count, 1)
+        // Three windows' buffers: one being mapped, one read, one written.
+        let buffers = CSVApplyBuffers(limit: 3 * window)
+        reader.buffers = buffers
         let header = try CSVHeader(reading: reader, options: options)
         let checks = options.types.compactMap { name, type in
             header.names.firstIndex(of: name).map { (column: $0, type: type) }
@@ -80,7 +84,6 @@ extension Parallel {
         // is mapped, so the caller's reads and writes overlap the workers. Chosen over
         // `Parallel.stream` over the chunks (one task per chunk on the cooperative pool), which
         // ran slower than the serial loop here (2.6 s against 2.2 s for csv-rows, load 6).
-        let window = max(maxBuffered ?? 4 * jobs.count, 1)
         var mapper = self
         mapper.chunking = .fixed(1)
         func readWindow() throws(CSVError) -> [CSVChunk] {
@@ -98,15 +101,19 @@ extension Parallel {
             var previous: [CSVApplyResult] = []
             while !batch.isEmpty || !previous.isEmpty {
                 let current = batch
-                async let mapped = mapper.mapWindow(current, context, transform)
+                async let mapped = mapper.mapWindow(current, context, buffers, transform)
                 for result in previous {
                     if let error = result.error { throw error.shifted(by: lines).named(header.names) }
                     try file.write(result.output)
                     lines += result.lines
                     rows += result.rows
+                    buffers.giveBack(result.output, as: .output)
                 }
+                previous = []
                 batch = current.isEmpty ? [] : try readWindow()
-                switch await mapped {
+                let results = await mapped
+                for chunk in current { buffers.giveBack(chunk.bytes, as: .input) }
+                switch results {
                 case .success(let results): previous = results
                 case .failure(let error): throw CSVError(.rowFailed(String(describing: error)))
                 }
@@ -121,11 +128,12 @@ extension Parallel {
 
     /// One window's chunks mapped, as a value (an `async let` of a typed-throwing call).
     private func mapWindow(
-        _ batch: [CSVChunk], _ context: CSVApplyContext, _ transform: @escaping @Sendable (CSVRecord) throws -> [String]
+        _ batch: [CSVChunk], _ context: CSVApplyContext, _ buffers: CSVApplyBuffers,
+        _ transform: @escaping @Sendable (CSVRecord) throws -> [String]
     ) async -> Result<[CSVApplyResult], BackendError> {
         guard !batch.isEmpty else { return .success([]) }
         do {
-            return .success(try await map(batch) { chunk in CSVApplyChunk.run(chunk, context, transform) })
+            return .success(try await map(batch) { chunk in CSVApplyChunk.run(chunk, context, buffers, transform) })
         } catch {
             return .failure(error)
         }

@@ -118,6 +118,34 @@ struct CSVApplyTests {
         }
     }
 
+    @Test("text that is not ASCII is read as it is, plain, quoted or with doubled quotes; a cut sequence is refused")
+    func nonASCII() async throws {
+        try await Self.inDirectory { directory in
+            try Self.write("a,b\ncafé,\"naïve, \"\"ß\"\"\"\n日本,\"€\"\n", "\(directory)/in.csv")
+            for chunkBytes in [1, 1 << 20] {
+                let rows = try await Parallel(jobs: 2).mapCSVRows(
+                    from: "\(directory)/in.csv", to: "\(directory)/out.csv", chunkBytes: chunkBytes, maxBuffered: 1
+                ) { record in
+                    [try record.string(1), try record.string(0)]
+                }
+                #expect(rows == 2)
+                #expect(try Self.read("\(directory)/out.csv") == "\"naïve, \"\"ß\"\"\",café\n€,日本\n")
+            }
+            // A four-byte sequence cut after three bytes, then ASCII: as long as its repair (U+FFFD).
+            let cut = Array("a,b\nok,x\n".utf8) + [0xF0, 0x9F, 0x98] + Array("y,z\n".utf8)
+            try Data(cut).write(to: URL(fileURLWithPath: "\(directory)/in.csv"))
+            let error = await #expect(throws: CSVError.self) {
+                _ = try await Parallel(jobs: 2).mapCSVRows(from: "\(directory)/in.csv", to: "\(directory)/bad.csv") {
+                    record in [try record.string(0)]
+                }
+            }
+            #expect(error?.code == .invalidUTF8)
+            #expect(error?.line == 3)
+            #expect(error?.field == 1)
+            #expect(try Self.files(directory) == ["in.csv", "out.csv"])
+        }
+    }
+
     @Test("a missing input file is an error naming it, before any output is made")
     func missingInput() async throws {
         try await Self.inDirectory { directory in
