@@ -32,7 +32,8 @@ final class FileServer {
         }
         let text = String(decoding: line, as: UTF8.self)
         guard let range = text.range(of: "port "), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
             throw ServerError(message: "python3 -m http.server did not say its port: \(text)")
         }
         self.port = port
@@ -42,7 +43,9 @@ final class FileServer {
 
     /// Stops the server and removes its directory.
     func stop() {
-        process.terminate()
+        // SIGKILL, not `terminate()`'s SIGTERM: the server may have inherited a signal mask that
+        // blocks SIGTERM from the thread that started it.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
     }

@@ -5,13 +5,15 @@ import Synchronization
 /// `results[:10]` and its time.
 enum PoolMethods {
     /// The per-row methods (`apply`, `apply_async`) make one round trip per row: they get the
-    /// first `perRowCount` rows, the batched ones all of them.
-    static let perRowCount = 2_000
-
-    static func run(_ data: [[Int]], expected: [Int]) async throws {
+    /// first `perRowCount` rows; the batched ones the first `batchedCount` (`--full`: every row
+    /// for all of them, as the seed does; slow in a debug build).
+    static func run(_ data: [[Int]], expected: [Int], full: Bool) async throws {
+        let perRowCount = full ? data.count : 500
+        let batchedCount = full ? data.count : 10_000
         let clock = ContinuousClock()
         let pool = try await ProcessPool()
         let head = Array(data.prefix(perRowCount))
+        let data = Array(data.prefix(batchedCount))
         func report(_ name: String, _ results: [Int], _ start: ContinuousClock.Instant) {
             let reference = results.count == expected.count ? expected : Array(expected.prefix(results.count))
             print("\(name): \(Array(results.prefix(10))) rows \(results.count), \(results == reference ? "same as serial" : "DIFFERENT") (\(clock.now - start))")
@@ -28,15 +30,18 @@ enum PoolMethods {
         start = clock.now
         report("Pool.starmap", try await pool.map($howManyWithinRange, data.map { .init($0, 4, 8) }), start)
 
-        // apply_async with a callback that collects (i, count), then sorted by i.
+        // apply_async with a callback that collects (i, count), then sorted by i. The callbacks
+        // may still run after a future is done: as in the seed, close and join a pool of its own.
         start = clock.now
         let collected = Collected()
-        let futures = try head.enumerated().map { i, row in
-            try pool.submit($howManyWithinRange2, .init(i, row, 4, 8), onSuccess: { result in
+        let callbackPool = try await ProcessPool()
+        for (i, row) in head.enumerated() {
+            try callbackPool.submit($howManyWithinRange2, .init(i, row, 4, 8), onSuccess: { result in
                 collected.items.withLock { $0.append(result) }
             })
         }
-        for future in futures { _ = try await future.value }  // pool.close(); pool.join() in the seed
+        callbackPool.close()
+        await callbackPool.join()
         let sorted = collected.items.withLock { $0 }.sorted { $0.i < $1.i }.map(\.count)
         report("Pool.apply_async, callback (first \(perRowCount) rows)", sorted, start)
 

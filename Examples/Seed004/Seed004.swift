@@ -19,7 +19,7 @@ struct Seed004 {
         let threads = data.parallelMap { howManyWithinRange(row: $0, minimum: 4, maximum: 8) }
         print("threads (parallelMap): \(threads == serial ? "same as serial" : "DIFFERENT")")
 
-        try await PoolMethods.run(data, expected: serial)
+        try await PoolMethods.run(data, expected: serial, full: CommandLine.arguments.contains("--full"))
         try await DataFrames.run()
         try await Exercises.run()
     }

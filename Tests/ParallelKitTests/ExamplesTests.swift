@@ -80,7 +80,7 @@ extension ProcessPoolSuites.ExamplesTests {
             let line = try #require(lines(output, method).first, "no line for \(method)")
             #expect(line.contains("same as serial"), "\(line)")
         }
-        #expect(lines(output, "Pool.map: ").first?.contains("rows 200000,") == true)
+        #expect(lines(output, "Pool.map: ").first?.contains("rows 10000,") == true)
         #expect(output.contains("row-wise hypotenuses: [9.43, 5.83, 5.0, 5.66, 11.4] ("))
         #expect(output.contains("column-wise sums of squares: [163, 147] ("))
         // The example's own count of cores (the test's may differ: PARALLELKIT_WORKERS is not passed on).
