@@ -135,6 +135,15 @@ let package = Package(
             dependencies: ["GuideSnippetsTool"]
         ),
         .executableTarget(name: "GuideSnippetsTool"),
+        // Examples/: every seed tutorial's programs in Swift, one executable per seed
+        // (Examples/README.md); ExamplesTests runs each and checks its answers.
+        .executableTarget(name: "Seed000Squares", dependencies: ["ParallelKitMacros"], path: "Examples/Seed000Squares"),
+        .executableTarget(name: "Seed001", dependencies: ["ParallelKitMacros"], path: "Examples/Seed001"),
+        .executableTarget(name: "Seed002SharedSum", dependencies: ["ParallelKit"], path: "Examples/Seed002SharedSum"),
+        .executableTarget(name: "Seed003", dependencies: ["ParallelKitMacros"], path: "Examples/Seed003"),
+        .executableTarget(
+            name: "Seed004", dependencies: ["ParallelKitMacros", "ParallelKitTabular", "ParallelKitRun"], path: "Examples/Seed004"
+        ),
         .testTarget(
             name: "ParallelKitTests",
             dependencies: [
@@ -142,6 +151,8 @@ let package = Package(
                 "ParallelKitMemory",
                 "ParallelKitTestWorker", "ParallelKitForgetfulWorker", "ParallelKitRecipeTasks", "ParallelKitRecipeWorker",
                 "ParallelKitTabular",
+                // Built beside the bundle for ExamplesTests, which runs them (never imports them).
+                "Seed000Squares", "Seed001", "Seed002SharedSum", "Seed003", "Seed004",
             ],
             exclude: ["Fixtures"]
         ),

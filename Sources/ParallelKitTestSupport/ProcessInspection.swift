@@ -44,6 +44,21 @@ package func processes(withCommandLineContaining marker: String) -> [Int32] {
     return found
 }
 
+/// Processes (not zombies) other than this one with `entry` (`NAME=value`) in their environment:
+/// what a program started with a marker in its environment left running, grandchildren included.
+package func processes(withEnvironmentEntry entry: String) -> [Int32] {
+    let wanted = Array(entry.utf8)
+    var found: [Int32] = []
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = Int32(name), pid != getpid(),
+            let raw = FileManager.default.contents(atPath: "/proc/\(name)/environ")
+        else { continue }
+        guard raw.split(separator: 0).contains(where: { $0.elementsEqual(wanted) }), !processIsGone(pid) else { continue }
+        found.append(pid)
+    }
+    return found
+}
+
 /// Open file descriptors of this process.
 package func openDescriptorCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1

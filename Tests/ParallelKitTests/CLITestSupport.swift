@@ -26,13 +26,13 @@ func siblingExecutable(_ name: String) -> String {
     return name
 }
 
-/// Runs `parallelkit` with `arguments` (after `prefix`, e.g. `taskset -c 0`) and waits for it, off
-/// the cooperative pool.
+/// Runs `parallelkit` (or another `executable`) with `arguments` (after `prefix`, e.g.
+/// `taskset -c 0`) and waits for it, off the cooperative pool.
 func runCLI(
-    _ arguments: [String], prefix: [String] = [], environment: [String: String] = [:]
+    _ arguments: [String], prefix: [String] = [], environment: [String: String] = [:], executable: String = cliPath()
 ) async throws -> CLIResult {
     let process = Process()
-    let command = prefix + [cliPath()] + arguments
+    let command = prefix + [executable] + arguments
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = command
     var env = ProcessInfo.processInfo.environment

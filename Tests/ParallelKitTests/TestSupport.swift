@@ -118,6 +118,9 @@ enum ProcessPoolSuites {
     @Suite("MPIPool") struct MPIPoolTests {}
     /// ParallelKitTabular's row, column and partition operations with tasks on processes.
     @Suite("Tabular on processes") struct TabularProcessTests {}
+
+    /// Examples/: every seed example run as a program, its answers checked (ExamplesTests.swift).
+    @Suite("Examples") struct ExamplesTests {}
 }
 
 /// Starts the test worker executable as a program of its own with `arguments` (one of its
