@@ -41,9 +41,16 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "List the workloads and exit.")
     var list = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Instead of the table, time each workload's parallel variant against its serial baseline with 1 up to twice the usable cores and draw the speedups, with the ideal and an Amdahl's-law fit, as an SVG picture at this path (default workloads: \(SpeedupSweep.defaultWorkloads.joined(separator: ", "))).",
+            valueName: "file.svg"))
+    var plot: String?
+
     func validate() throws {
         if let repetitions, repetitions < 1 { throw ValidationError("--repetitions must be 1 or more, got \(repetitions)") }
         if let workers, workers < 1 { throw ValidationError("--workers must be 1 or more, got \(workers)") }
+        if plot != nil, workers != nil { throw ValidationError("--plot sweeps the worker count itself; leave out --workers") }
         let unknown = workloads.filter { name in !Self.catalog.contains { $0.name == name } }
         if !unknown.isEmpty {
             let known = Self.catalog.map(\.name).joined(separator: ", ")
@@ -120,8 +127,12 @@ struct BenchCommand: AsyncParsableCommand {
         let chosen = Self.catalog.filter { entry in
             workloads.isEmpty ? full || quick || !Self.longWorkloads.contains(entry.name) : workloads.contains(entry.name)
         }
-        let parallelWorkers: Workers = workers.map { .count($0) } ?? .all
         let report = BenchReport(json: json)
+        if let plot {
+            try await drawPlot(to: plot, report: report)
+            return
+        }
+        let parallelWorkers: Workers = workers.map { .count($0) } ?? .all
         let started = ContinuousClock.now
         var printed: [BenchRow] = []
         // Which workload and variant runs, and how many workloads are done: on standard error,
@@ -153,6 +164,30 @@ struct BenchCommand: AsyncParsableCommand {
         }
         progress.finish(erasingLine: true)
         report.printSummary(printed, elapsed: seconds(ContinuousClock.now - started))
+    }
+
+    /// `--plot`: the sweep of ``SpeedupSweep`` over the chosen workloads, drawn by ``SpeedupPlot``.
+    private func drawPlot(to path: String, report: BenchReport) async throws {
+        let names = workloads.isEmpty ? SpeedupSweep.defaultWorkloads : workloads
+        let entries = names.compactMap { name in Self.catalog.first { $0.name == name }.map { (name: $0.name, make: $0.make) } }
+        let cores = Workers.available
+        let progress = ProgressBar(style: .bar, total: entries.count, delay: .seconds(1))
+        let rounds = repetitions ?? (full ? 5 : nil)
+        let series = try await SpeedupSweep.run(
+            entries, quick: quick, variant: variants.first, repetitions: rounds, cores: cores, report: report, progress: progress)
+        progress.finish(erasingLine: true)
+        let runs = rounds.map { "median of \($0) runs" } ?? "medians of about a second of runs"
+        let plot = SpeedupPlot(
+            series: series, cores: cores,
+            subtitle: "parallelkit bench --plot\(quick ? " --quick" : ""): \(runs) per point, \(cores) usable cores")
+        try plot.document().write(to: path)
+        guard !json else { return }
+        print("")
+        for one in series {
+            let fraction = plot.fit(one).map { fixed($0.serialFraction, 3) } ?? "-"
+            print("\(one.workload): Amdahl's serial fraction s = \(fraction) (least squares over \(one.points.count) points)")
+        }
+        print("wrote \(path)")
     }
 
     /// Runs every case `repetitions` times, interleaved, and turns medians into rows; with

@@ -121,6 +121,12 @@ enum ProcessPoolSuites {
 
     /// Examples/: every seed example run as a program, its answers checked (ExamplesTests.swift).
     @Suite("Examples") struct ExamplesTests {}
+
+    /// `parallelkit bench --plot`: the sweep over worker counts drawn as SVG (SpeedupSweepTests.swift).
+    @Suite("SpeedupSweep") struct SpeedupSweepTests {}
+
+    /// Benchmarks/compare --quick with the peers quick to install (CompareTests.swift).
+    @Suite("Benchmarks/compare") struct CompareTests {}
 }
 
 /// Starts the test worker executable as a program of its own with `arguments` (one of its
