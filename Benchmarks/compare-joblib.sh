@@ -31,8 +31,9 @@ while [ $# -gt 0 ]; do
 done
 [ "$sleep_ms" = 10 ] || { echo "parallelkit's joblib-30x10 row sleeps 10 ms; --sleep-ms other than 10 is not comparable" >&2; exit 2; }
 python3 -c 'import joblib' 2>/dev/null || { echo "joblib is not installed: pip install joblib" >&2; exit 2; }
-(cd "$root" && swift build -c release --product parallelkit >/dev/null)
-pk="$root/.build/release/parallelkit"
+# PARALLELKIT: a parallelkit binary to use instead of building the release one (Benchmarks/compare sets it).
+pk=${PARALLELKIT:-$root/.build/release/parallelkit}
+[ -n "${PARALLELKIT:-}" ] || (cd "$root" && swift build -c release --product parallelkit >/dev/null)
 samples=$(mktemp)
 trap 'rm -f "$samples"' EXIT
 seconds=$(awk -v ms="$sleep_ms" 'BEGIN { print ms / 1000 }')

@@ -11,24 +11,30 @@
 #
 # Output: one JSON line per row with the keys of `parallelkit bench --json` rows.
 #
-# Usage: Benchmarks/compare-pandas.sh [--rows N]
+# Usage: Benchmarks/compare-pandas.sh [--rows N] [--quick]
+#   --rows N   rows for pandas (default: as many as parallelkit's csv-rows)
+#   --quick    csv-rows' --quick size on both sides: 100,000 rows
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-rows=1000000
+pk_rows=1000000 rows= quick=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --rows) rows=${2:?}; shift ;;
+        --quick) pk_rows=100000 quick=(--quick) ;;
         *) sed -n '/^# Usage/,/^set -e/p' "$0" | sed '$d' >&2; exit 2 ;;
     esac
     shift
 done
-[ "$rows" = 1000000 ] || echo "note: parallelkit's csv-rows has 1,000,000 rows; pandas gets $rows" >&2
+rows=${rows:-$pk_rows}
+[ "$rows" = "$pk_rows" ] || echo "note: parallelkit's csv-rows has $pk_rows rows; pandas gets $rows" >&2
 python3 -c 'import pandas' 2>/dev/null || { echo "pandas is not installed: pip install pandas" >&2; exit 2; }
-(cd "$root" && swift build -c release --product parallelkit >/dev/null)
+# PARALLELKIT: a parallelkit binary to use instead of building the release one (Benchmarks/compare sets it).
+pk=${PARALLELKIT:-$root/.build/release/parallelkit}
+[ -n "${PARALLELKIT:-}" ] || (cd "$root" && swift build -c release --product parallelkit >/dev/null)
 samples=$(mktemp)
 trap 'rm -f "$samples"' EXIT
-"$root/.build/release/parallelkit" bench --json --repetitions 1 --workload csv-rows >>"$samples"
+"$pk" bench --json ${quick[@]+"${quick[@]}"} --repetitions 1 --workload csv-rows >>"$samples"
 python3 "$here/peers/python/pandas_peer.py" "$rows" >>"$samples"
 python3 - "$samples" <<'PY'
 import json, sys

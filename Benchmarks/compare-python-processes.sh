@@ -9,9 +9,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-(cd "$root" && swift build -c release --product parallelkit >/dev/null)
+# PARALLELKIT: a parallelkit binary to use instead of building the release one (Benchmarks/compare sets it).
+pk=${PARALLELKIT:-$root/.build/release/parallelkit}
+[ -n "${PARALLELKIT:-}" ] || (cd "$root" && swift build -c release --product parallelkit >/dev/null)
 python3 "$here/peers/python/pool_peer.py" "$@"
-"$root/.build/release/parallelkit" bench --json "$@" \
+"$pk" bench --json "$@" \
     --workload pool-startup --workload apply-roundtrip --workload squares --workload count-in-range \
     --workload starmap-struct --workload map-array --workload cpu-task \
     | grep -E '"variant":"(serial|process-pool)"'

@@ -6,8 +6,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-(cd "$root" && swift build -c release --product parallelkit >/dev/null)
+# PARALLELKIT: a parallelkit binary to use instead of building the release one (Benchmarks/compare sets it).
+pk=${PARALLELKIT:-$root/.build/release/parallelkit}
+[ -n "${PARALLELKIT:-}" ] || (cd "$root" && swift build -c release --product parallelkit >/dev/null)
 python3 "$here/peers/python/threadpool_peer.py" "$@"
-"$root/.build/release/parallelkit" bench --json "$@" \
+"$pk" bench --json "$@" \
     --workload sleep-16 --workload submit-roundtrip --workload stream-throughput \
     | grep -v '"variant":"serial"' | grep -v cooperative | grep -v task-spawn

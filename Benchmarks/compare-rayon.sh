@@ -3,12 +3,16 @@
 # against Debian's librust-rayon-dev, runs it and `parallelkit bench --json` on the same
 # workloads, and prints each one's speedup over its own serial loop and their ratio.
 #
-# Usage: Benchmarks/compare-rayon.sh [--repetitions N] [--quick]
+# Usage: Benchmarks/compare-rayon.sh [--repetitions N] [--quick] [--json]
+#   --json   print both sides' rows as JSON lines (the keys of `parallelkit bench --json`), no table
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 peer="$here/peers/rayon"
-args=("$@")
+args=() json=0
+for arg in "$@"; do
+    if [ "$arg" = --json ]; then json=1; else args+=("$arg"); fi
+done
 
 if [ ! -d /usr/share/cargo/registry/rayon-1.6.1 ] && ! ls -d /usr/share/cargo/registry/rayon-* >/dev/null 2>&1; then
     echo "installing Debian's Rayon crate (librust-rayon-dev)..." >&2
@@ -28,14 +32,20 @@ TOML
 
 echo "building the Rayon peer and parallelkit (release)..." >&2
 (cd "$peer" && cargo build --release --quiet)
-(cd "$root" && swift build -c release --product parallelkit >/dev/null)
+# PARALLELKIT: a parallelkit binary to use instead of building the release one (Benchmarks/compare sets it).
+pk=${PARALLELKIT:-$root/.build/release/parallelkit}
+[ -n "${PARALLELKIT:-}" ] || (cd "$root" && swift build -c release --product parallelkit >/dev/null)
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 workloads=(cheap-map costly-map imbalanced)
-"$peer/target/release/rayon-peer" "${args[@]}" > "$out/rayon.jsonl"
-"$root/.build/release/parallelkit" bench --json "${args[@]}" \
+"$peer/target/release/rayon-peer" ${args[@]+"${args[@]}"} > "$out/rayon.jsonl"
+"$pk" bench --json ${args[@]+"${args[@]}"} \
     $(printf -- '--workload %s ' "${workloads[@]}") > "$out/parallelkit.jsonl"
+if [ $json = 1 ]; then
+    cat "$out/rayon.jsonl" "$out/parallelkit.jsonl"
+    exit 0
+fi
 
 python3 - "$out/rayon.jsonl" "$out/parallelkit.jsonl" <<'PY'
 import json, sys
