@@ -11,7 +11,9 @@ NAMES = {"parallelkit": "ParallelKit", "python-processes": "Python multiprocessi
          "run": "GNU parallel, xargs", "mpi": "mpi4py.futures"}
 PEER_COLORS = {"python-processes": "#d62728", "python-threads": "#ff7f0e", "joblib": "#9467bd", "pandas": "#8c564b",
                "rayon": "#2ca02c", "run": "#7f7f7f", "mpi": "#17becf"}
-BAR, GAP, LABELS, WIDTH = 16, 14, 330, 1100
+BAR, GAP, LABELS, RIGHT, WIDTH = 16, 14, 330, 900, 1240
+# The legend starts this far right of the axis's end: past the longest figure a bar there can have.
+LEGEND = 110
 TOP = 80
 
 
@@ -50,7 +52,7 @@ def write(report, path):
     low = math.floor(math.log10(min(times))) if times else -6
     high = math.ceil(math.log10(max(times))) if times else 0
     high = max(high, low + 1)
-    left, right = LABELS, WIDTH - 190
+    left, right = LABELS, RIGHT
     height = TOP + sum(len(bars) * BAR + GAP for _, bars in laid) + 90
 
     def x(seconds):
@@ -94,12 +96,12 @@ def write(report, path):
     # The legend: ParallelKit and each peer group drawn.
     drawn = ["parallelkit"] + [g["name"] for g in report.get("groups", []) if g.get("status") == "ran"]
     legend_y = TOP
-    out.append(text("legend", right + 30, legend_y, 13, bold=True))
+    out.append(text("legend", right + LEGEND, legend_y, 13, bold=True))
     for name in drawn:
         legend_y += 20
         color = PARALLELKIT_COLOR if name == "parallelkit" else PEER_COLORS.get(name, "#bcbd22")
-        out.append(f'<rect x="{right + 30}" y="{legend_y - 10}" width="14" height="12" fill="{color}"/>')
-        out.append(text(NAMES.get(name, name), right + 50, legend_y, 12, extra=' class="legend"'))
+        out.append(f'<rect x="{right + LEGEND}" y="{legend_y - 10}" width="14" height="12" fill="{color}"/>')
+        out.append(text(NAMES.get(name, name), right + LEGEND + 20, legend_y, 12, extra=' class="legend"'))
     skipped = [g["name"] for g in report.get("groups", []) if g.get("status") != "ran"]
     if skipped:
         out.append(text("not run: " + ", ".join(skipped), 20, height - 12, 11, extra=f" fill={quoteattr('#555555')}"))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ParallelKit
+import ParallelKitSystem
 
 /// `parallelkit bench`: every workload run serially and with each variant, interleaved, in one process.
 struct BenchCommand: AsyncParsableCommand {
@@ -179,7 +180,7 @@ struct BenchCommand: AsyncParsableCommand {
         let runs = rounds.map { "median of \($0) runs" } ?? "medians of about a second of runs"
         let plot = SpeedupPlot(
             series: series, cores: cores,
-            subtitle: "parallelkit bench --plot\(quick ? " --quick" : ""): \(runs) per point, \(cores) usable cores")
+            subtitle: "parallelkit bench --plot\(quick ? " --quick" : ""): \(runs) per point, \(cores) usable cores, load \(Self.loadAverage)")
         try plot.document().write(to: path)
         guard !json else { return }
         print("")
@@ -188,6 +189,11 @@ struct BenchCommand: AsyncParsableCommand {
             print("\(one.workload): Amdahl's serial fraction s = \(fraction) (least squares over \(one.points.count) points)")
         }
         print("wrote \(path)")
+    }
+
+    /// The first three figures of `/proc/loadavg` (the machine may be shared: say so on the picture).
+    static var loadAverage: String {
+        (SmallFile.text("/proc/loadavg") ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     /// Runs every case `repetitions` times, interleaved, and turns medians into rows; with
