@@ -59,6 +59,8 @@ let package = Package(
                 "CParallelKit",
                 "ParallelKitSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `run --mpi`: only with the `MPI` trait, so a plain `parallelkit` never links MPI.
+                .target(name: "ParallelKitMPI", condition: .when(traits: ["MPI"])),
             ]
         ),
         // `parallelkit` itself: one line that calls ParallelKitCLI's entry point.
@@ -89,12 +91,16 @@ let package = Package(
                 .product(name: "SwiftDiagnostics", package: "swift-syntax"),
             ]
         ),
-        // MPI (the `MPI` trait): Open MPI's C API through a shim for its macro handles; the test
+        // MPI (the `MPI` trait): Open MPI's C API through a shim for its macro handles, and
+        // `parallelkit run --mpi`'s ranks (ParallelKitMPI/Run, on ParallelKitRun's engine); the test
         // runner is the program the MPI tests start under `mpirun` (it builds without the trait too).
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
         .target(
             name: "ParallelKitMPI",
-            dependencies: ["ParallelKit", "ParallelKitSystem", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]
+            dependencies: [
+                "ParallelKit", "ParallelKitSystem", "ParallelKitRun", "CParallelKit",
+                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+            ]
         ),
         .executableTarget(name: "ParallelKitMPITestRunner", dependencies: ["ParallelKitMPI"]),
         .executableTarget(name: "ParallelKitMPIBench", dependencies: ["ParallelKitMPI"]),
