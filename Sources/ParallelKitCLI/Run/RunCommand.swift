@@ -86,7 +86,9 @@ enum RunMain {
     }
 
     /// Runs `options` with `jobs` at once, here or (`remote`) on other ranks.
-    private static func run(_ options: RunOptions, jobs: Int, remote: (any RemoteJobs)?) throws(RunUsageError) -> Int32 {
+    private static func run(
+        _ options: RunOptions, jobs: Int, remote: (any RemoteJobs)?
+    ) throws(RunUsageError) -> Int32 {
         // The process-wide policy, the CLI's alone: one thread, so jobs start by the clone that
         // does not wait for the exec; SIGINT, SIGTERM and SIGHUP stop the jobs through the signal
         // pipe, installed when the first job is about to start (not for --dry-run); SIGPIPE is ignored, and a closed standard

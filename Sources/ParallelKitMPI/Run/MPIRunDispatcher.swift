@@ -153,7 +153,9 @@ final class MPIRunDispatcher: RemoteJobs, @unchecked Sendable {
         let rank = Int(message.source)
         switch MPIMessage.Tag(rawValue: message.tag) {
         case .ready:
-            guard let ready = MPIRunMessage.parseReady(message.bytes) else { comm!.fail("decoding rank \(rank)'s hello") }
+            guard let ready = MPIRunMessage.parseReady(message.bytes) else {
+                comm!.fail("decoding rank \(rank)'s hello")
+            }
             ranks[rank].host = ready.host
             ranks[rank].slots = max(1, ready.slots)
             readyCount += 1

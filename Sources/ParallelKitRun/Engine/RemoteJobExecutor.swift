@@ -73,7 +73,9 @@ package final class RemoteJobExecutor {
             var program = spawner.shell
             var arguments = [spawner.shell, Array("-c".utf8), job.shellText]
             var direct = false
-            if let name = job.words.first, !CommandTemplate.shellWords.contains(name), let path = spawner.resolve(name) {
+            if let name = job.words.first, !CommandTemplate.shellWords.contains(name),
+                let path = spawner.resolve(name)
+            {
                 (program, arguments, direct) = (path, job.words, true)
             }
             do throws(JobSpawner.Failure) {
@@ -113,8 +115,9 @@ package final class RemoteJobExecutor {
         for pid in running.map(\.pid) + leftovers.values where pid > 0 { _ = kill(-pid, signal) }
     }
 
-    /// Waits up to `timeoutMilliseconds` (0: not at all, -1: until something happens; never when no job runs) for the jobs' pipes and exits, takes what
-    /// came, and returns the jobs that are over.
+    /// Waits up to `timeoutMilliseconds` (0: not at all; -1: until something happens, but never
+    /// when no job runs) for the jobs' pipes and exits, takes what came, and returns the jobs that
+    /// are over.
     package func collect(waitingMilliseconds timeoutMilliseconds: Int32) -> [RemoteJobResult] {
         descriptors.removeAll(keepingCapacity: true)
         owners.removeAll(keepingCapacity: true)
@@ -123,8 +126,13 @@ package final class RemoteJobExecutor {
             if entry.status != nil {
                 // Over (answer now), or waiting out the grace for pipes something else holds.
                 let waited = MonotonicClock.nanoseconds() &- (entry.exitTime ?? 0)
-                let left = waited >= Self.drainGraceNanoseconds ? 0 : (Self.drainGraceNanoseconds - waited) / 1_000_000 + 1
-                if entry.pipesClosed || left == 0 { timeout = 0 } else if timeout < 0 || left < timeout { timeout = Int32(left) }
+                let grace = Self.drainGraceNanoseconds
+                let left = waited >= grace ? 0 : Int32((grace - waited) / 1_000_000 + 1)
+                if entry.pipesClosed || left == 0 {
+                    timeout = 0
+                } else if timeout < 0 || left < timeout {
+                    timeout = left
+                }
             } else if entry.pidfd < 0 {
                 timeout = timeout < 0 ? 5 : min(timeout, 5)  // no pidfd from the kernel: reaped by polling
             }
@@ -223,7 +231,8 @@ package final class RemoteJobExecutor {
         guard entry.status == nil, entry.pid > 0 else { return }
         var waitStatus: Int32 = 0
         let pid = entry.pid
-        guard let reaped = try? systemCall("waitpid", { waitpid(pid, &waitStatus, WNOHANG) }), reaped == pid else { return }
+        guard let reaped = try? systemCall("waitpid", { waitpid(pid, &waitStatus, WNOHANG) }), reaped == pid
+        else { return }
         entry.status = TerminationStatus(waitStatus: waitStatus)
         entry.exitTime = MonotonicClock.nanoseconds()
         if let launch = entry.launch, launch.execErrno != 0 {
@@ -240,7 +249,8 @@ package final class RemoteJobExecutor {
     private func drain(_ entry: Running) {
         for stream in 0..<2 {
             while (stream == 0 ? entry.outputFD : entry.errorFD) >= 0 {
-                var descriptor = pollfd(fd: stream == 0 ? entry.outputFD : entry.errorFD, events: Int16(POLLIN), revents: 0)
+                let fd = stream == 0 ? entry.outputFD : entry.errorFD
+                var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 guard let ready = try? systemCall("poll", { poll(&descriptor, 1, 0) }), ready > 0 else {
                     close(descriptor.fd)
                     if stream == 0 { entry.outputFD = -1 } else { entry.errorFD = -1 }
