@@ -130,9 +130,8 @@ extension ProcessPoolSuites.MPIPoolTests {
     }
 }
 
-@Suite("parallelkit run --mpi without the MPI trait")
-struct RunWithoutMPITraitTests {
-    @Test("a parallelkit built without the MPI trait refuses --mpi, naming --traits MPI, and runs nothing")
+extension ProcessPoolSuites.MPIPoolTests {
+    @Test("a parallelkit built without the MPI trait (the tests' own) refuses --mpi, naming --traits MPI, runs nothing")
     func refusesMPI() async throws {
         let result = try await runCLI(["run", "--mpi", "echo", "ran", ":::", "a"])
         #expect(result.status == 255)

@@ -11,8 +11,9 @@ import ParallelKitSystem
 /// completes sends, and polls the jobs' pipes and pidfds — at once while something happens, then
 /// up to 1 ms at a time (an `MPI_Iprobe` per millisecond while jobs run; a sleep growing from
 /// 2 µs to 1 ms while none does), as ``MPIThread`` does for ``MPIPool``'s ranks. Every job gets
-/// `PARALLELKIT_RANK` (this rank) in its environment. SIGINT, SIGTERM and SIGHUP (what `mpirun`
-/// sends its ranks when it is stopped) pass to every job's process group before the rank exits.
+/// `PARALLELKIT_RANK` (this rank) and `PARALLEL_PID` (this rank's process) in its environment.
+/// SIGINT, SIGTERM and SIGHUP (what `mpirun` sends its ranks when it is stopped) pass to every
+/// job's process group before the rank exits.
 enum MPIRunWorker {
     static func serve(slots: Int) -> Never {
         signal(SIGPIPE, SIG_IGN)  // a job that closes its --pipe input must not end the rank
@@ -20,7 +21,9 @@ enum MPIRunWorker {
         if pk_pipe_cloexec(&signalPipe, 1) == 0 { _ = pk_install_signal_pipe(signalPipe[1]) }
         var comm = MPIComm.initialize()
         comm.sendNow(MPIRunMessage.ready(slots: slots, host: comm.host), to: 0, tag: .ready)
-        let executor = RemoteJobExecutor(environment: ["PARALLELKIT_RANK": String(comm.rank)])
+        let executor = RemoteJobExecutor(environment: [
+            "PARALLELKIT_RANK": String(comm.rank), "PARALLEL_PID": String(getpid()),
+        ])
         var idleRounds = 0
         var backoff: UInt32 = 2
         serving: while true {
