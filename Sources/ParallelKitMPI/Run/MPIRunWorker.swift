@@ -58,7 +58,7 @@ enum MPIRunWorker {
             if comm.sending && comm.progressSends() { busy = true }
             let wait: Int32 = busy || idleRounds < MPIThread.spinRounds ? 0 : 1
             for result in executor.collect(waitingMilliseconds: executor.count > 0 ? wait : 0) {
-                comm.send(MPIRunMessage.result(result), to: 0, tag: .jobDone)
+                comm.send(MPIRunMessage.result(fitted(result)), to: 0, tag: .jobDone)
                 busy = true
             }
             if busy {
@@ -79,6 +79,21 @@ enum MPIRunWorker {
         while comm.sending, MonotonicClock.nanoseconds() < deadline { _ = comm.progressSends() }
         comm.finalize()
         exit(0)
+    }
+
+    /// The most output one answer carries: an MPI message counts its bytes in an `Int32`.
+    static let outputLimit = Int(Int32.max) - (1 << 20)
+
+    /// `result`, its output and error cut to a GiB each (and said so) when together they are more
+    /// than one message can carry.
+    static func fitted(_ result: RemoteJobResult) -> RemoteJobResult {
+        guard result.output.count + result.error.count > outputLimit else { return result }
+        var cut = result
+        let each = outputLimit / 2
+        if cut.output.count > each { cut.output.removeLast(cut.output.count - each) }
+        if cut.error.count > each { cut.error.removeLast(cut.error.count - each) }
+        cut.message = "a job's output was over 2 GiB, more than one MPI message carries: cut to 1 GiB of each stream"
+        return cut
     }
 }
 #endif
