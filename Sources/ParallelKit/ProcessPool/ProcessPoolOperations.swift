@@ -115,6 +115,8 @@ extension ProcessPool {
     /// ```
     ///
     /// - Parameters:
+    ///   - task: the registered task to run.
+    ///   - input: its input.
     ///   - onSuccess: called with the output when the task succeeds (on a pool thread).
     ///   - onFailure: called with the error when it fails (on a pool thread).
     /// - Returns: a future of the output; its errors are `FutureError.failed(BackendError)`.
