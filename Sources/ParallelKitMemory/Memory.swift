@@ -6,7 +6,7 @@ import Synchronization
 /// by the code's text: a task's name and types, a version you bump, and the input's canonical
 /// bytes.
 ///
-/// Wrap a ``WorkerTask`` or a named closure with ``cache(_:version:)`` or
+/// Wrap a `WorkerTask` or a named closure with ``cache(_:version:)`` or
 /// ``cache(_:version:_:)``; a call whose key has an entry returns the stored output without
 /// running the work. Bump `version` when the work's results change: that invalidates that
 /// work's entries and nothing else. Editing the code, moving it, or rebuilding does not (unless

@@ -29,7 +29,11 @@ extension Parallel {
     ///   - input: the CSV file to read; its header (unless `options.hasHeader` is false) names
     ///     the columns and is not passed to `transform`.
     ///   - output: the file to write; replaced whole, and only when every row succeeded.
+    ///   - options: how `input` is read: its delimiter, header, column types and ragged rows
+    ///     (``CSVOptions``).
     ///   - header: the output's header line, if any.
+    ///   - chunkBytes: about how many bytes one chunk of `input` holds.
+    ///   - maxBuffered: how many chunks are mapped at a time; by default four per job.
     ///   - transform: called once per record, on several threads at once; returns the output
     ///     record's fields (quoted when they need it).
     /// - Returns: how many records were written.
