@@ -30,7 +30,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-syntax", "600.0.0"..<"604.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // `swift package generate-documentation` (the DocC catalogs; .ci/run builds them). A command
-        // plugin: a plain `swift build` builds nothing of it.
+        // plugin: a plain `swift build` only compiles its two plugin scripts (~3 s of CPU each);
+        // its SymbolKit and snippet-extract are built by generate-documentation alone.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
