@@ -162,7 +162,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ParallelKitMemoryTests",
-            dependencies: ["ParallelKitMemory", "ParallelKit", "ParallelKitSystem", "ParallelKitMemoryDrill"]
+            dependencies: [
+                "ParallelKitMemory", "ParallelKit", "ParallelKitSystem", "ParallelKitMemoryDrill",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "ParallelKitMacrosTests",
