@@ -2,7 +2,7 @@ import ParallelKit
 
 /// A CSV row function that runs in worker processes: the form of
 /// ``ParallelKit/Parallel/mapCSVRows(_:from:to:options:header:chunkBytes:maxBuffered:)`` for
-/// `.processes` (and every other backend), as a ``WorkerTask`` is for `map`.
+/// `.processes` (and every other backend), as a `WorkerTask` is for `map`.
 ///
 /// Declare `transform`; the task's `run` is written for you. A worker process receives whole
 /// chunks of the file (about a megabyte of records each), parses them and runs `transform` on
