@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", "600.0.0"..<"604.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `swift package generate-documentation` (the DocC catalogs; .ci/run builds them). A command
+        // plugin: a plain `swift build` only compiles its two plugin scripts (~3 s of CPU each);
+        // its SymbolKit and snippet-extract are built by generate-documentation alone.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .target(name: "CParallelKit"),
@@ -164,7 +168,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ParallelKitMemoryTests",
-            dependencies: ["ParallelKitMemory", "ParallelKit", "ParallelKitSystem", "ParallelKitMemoryDrill"]
+            dependencies: [
+                "ParallelKitMemory", "ParallelKit", "ParallelKitSystem", "ParallelKitMemoryDrill",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "ParallelKitMacrosTests",
