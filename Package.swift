@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax", "600.0.0"..<"604.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `swift package generate-documentation` (the DocC catalogs; .ci/run builds them). A command
+        // plugin: a plain `swift build` only compiles its two plugin scripts (~3 s of CPU each);
+        // its SymbolKit and snippet-extract are built by generate-documentation alone.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .target(name: "CParallelKit"),
@@ -59,6 +63,8 @@ let package = Package(
                 "CParallelKit",
                 "ParallelKitSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `run --mpi`: only with the `MPI` trait, so a plain `parallelkit` never links MPI.
+                .target(name: "ParallelKitMPI", condition: .when(traits: ["MPI"])),
             ]
         ),
         // `parallelkit` itself: one line that calls ParallelKitCLI's entry point.
@@ -89,12 +95,16 @@ let package = Package(
                 .product(name: "SwiftDiagnostics", package: "swift-syntax"),
             ]
         ),
-        // MPI (the `MPI` trait): Open MPI's C API through a shim for its macro handles; the test
+        // MPI (the `MPI` trait): Open MPI's C API through a shim for its macro handles, and
+        // `parallelkit run --mpi`'s ranks (ParallelKitMPI/Run, on ParallelKitRun's engine); the test
         // runner is the program the MPI tests start under `mpirun` (it builds without the trait too).
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
         .target(
             name: "ParallelKitMPI",
-            dependencies: ["ParallelKit", "ParallelKitSystem", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]
+            dependencies: [
+                "ParallelKit", "ParallelKitSystem", "ParallelKitRun", "CParallelKit",
+                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+            ]
         ),
         .executableTarget(name: "ParallelKitMPITestRunner", dependencies: ["ParallelKitMPI"]),
         .executableTarget(name: "ParallelKitMPIBench", dependencies: ["ParallelKitMPI"]),
@@ -158,7 +168,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ParallelKitMemoryTests",
-            dependencies: ["ParallelKitMemory", "ParallelKit", "ParallelKitSystem", "ParallelKitMemoryDrill"]
+            dependencies: [
+                "ParallelKitMemory", "ParallelKit", "ParallelKitSystem", "ParallelKitMemoryDrill",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "ParallelKitMacrosTests",

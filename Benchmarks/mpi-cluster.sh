@@ -6,7 +6,8 @@
 #
 # Needs root, iproute2, openssh-server, openmpi-bin, libopenmpi-dev. Cleans up after itself
 # (namespaces, bridge, sshds, and the key it added to root's authorized_keys).
-# Usage: Benchmarks/mpi-cluster.sh [mode]       (mode: the test program's, "pool" by default)
+# Usage: Benchmarks/mpi-cluster.sh [mode]       (mode: the test program's, "pool" by default;
+#        "run": `parallelkit run --mpi` of 12 jobs, its output and then the joblog's hosts)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -31,8 +32,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$root" && swift build --scratch-path .build/mpi --traits MPI --product ParallelKitMPITestRunner >/dev/null)
-runner="$root/.build/mpi/debug/ParallelKitMPITestRunner"
+if [ "$mode" = run ]; then
+    # PARALLELKIT_MPI_CLI: a parallelkit built with the MPI trait already (MPIRunMainTests passes its own).
+    pk=${PARALLELKIT_MPI_CLI:-}
+    if [ -z "$pk" ]; then
+        (cd "$root" && swift build --scratch-path .build/mpi --traits MPI --product parallelkit >/dev/null)
+        pk="$root/.build/mpi/debug/parallelkit"
+    fi
+    program=("$pk" run --mpi -k -j2 --joblog "$work/joblog"
+        'echo {} rank $PARALLELKIT_RANK on $(hostname)' ::: $(seq 12))
+else
+    (cd "$root" && swift build --scratch-path .build/mpi --traits MPI --product ParallelKitMPITestRunner >/dev/null)
+    program=("$root/.build/mpi/debug/ParallelKitMPITestRunner" "$mode")
+fi
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/key"
 ssh-keygen -q -t ed25519 -N '' -f "$work/hostkey"
@@ -75,4 +87,7 @@ mpirun --hostfile "$work/hostfile" -np 4 --map-by node \
     --mca plm_rsh_args "$ssh_args" --mca btl tcp,self \
     --mca oob_tcp_if_include "$subnet.0/24" --mca btl_tcp_if_include "$subnet.0/24" \
     -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM \
-    "$runner" "$mode"
+    "${program[@]}"
+if [ "$mode" = run ]; then
+    echo "joblog hosts $(tail -n +2 "$work/joblog" | cut -f2 | sort -u | tr '\n' ' ' | sed 's/ $//')"
+fi

@@ -4,7 +4,8 @@
 # `mpirun -np 4` gives. Stops the daemons and removes what it made when it ends.
 #
 # Needs root, slurm-wlm, munge, openmpi-bin, libopenmpi-dev.
-# Usage: Benchmarks/mpi-slurm.sh [mode]       (mode: the test program's, "pool" by default)
+# Usage: Benchmarks/mpi-slurm.sh [mode]       (mode: the test program's, "pool" by default;
+#        "run": `parallelkit run --mpi` of 12 jobs under srun, its output and the joblog's hosts)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -33,8 +34,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$root" && swift build --scratch-path .build/mpi --traits MPI --product ParallelKitMPITestRunner >/dev/null)
-runner="$root/.build/mpi/debug/ParallelKitMPITestRunner"
+if [ "$mode" = run ]; then
+    pk=${PARALLELKIT_MPI_CLI:-}  # a parallelkit built with the MPI trait already
+    if [ -z "$pk" ]; then
+        (cd "$root" && swift build --scratch-path .build/mpi --traits MPI --product parallelkit >/dev/null)
+        pk="$root/.build/mpi/debug/parallelkit"
+    fi
+    program=("$pk" run --mpi -k -j2 --joblog "$work/joblog"
+        'echo {} rank $PARALLELKIT_RANK on $(hostname)' ::: $(seq 12))
+else
+    (cd "$root" && swift build --scratch-path .build/mpi --traits MPI --product ParallelKitMPITestRunner >/dev/null)
+    program=("$root/.build/mpi/debug/ParallelKitMPITestRunner" "$mode")
+fi
 
 # munge, with a key made by hand, its socket and files in $work.
 mkdir -p "$work/munge"
@@ -85,4 +96,7 @@ sinfo -h -o '%P %T %D' >&2
 srun --mpi=list >&2 || true
 
 export OMPI_MCA_pml=ob1
-srun -n 4 --mpi=pmix "$runner" "$mode"
+srun -n 4 --mpi=pmix "${program[@]}"
+if [ "$mode" = run ]; then
+    echo "joblog hosts $(tail -n +2 "$work/joblog" | cut -f2 | sort -u | tr '\n' ' ' | sed 's/ $//')"
+fi

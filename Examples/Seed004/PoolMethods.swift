@@ -30,8 +30,9 @@ enum PoolMethods {
         start = clock.now
         report("Pool.starmap", try await pool.map($howManyWithinRange, data.map { .init($0, 4, 8) }), start)
 
-        // apply_async with a callback that collects (i, count), then sorted by i. The callbacks
-        // may still run after a future is done: as in the seed, close and join a pool of its own.
+        // apply_async with a callback that collects (i, count), then sorted by i. As in the seed,
+        // a pool of its own, closed and joined: every callback has run once join returns (a
+        // callback also runs before its future completes, as in Python).
         start = clock.now
         let collected = Collected()
         let callbackPool = try await ProcessPool()

@@ -218,11 +218,19 @@ struct BenchCommand: AsyncParsableCommand {
                 times[index].append(ownMeasure ?? seconds(ContinuousClock.now - start))
             }
         }
-        let medians = times.map(median)
-        return cases.enumerated().map { index, benchCase in
+        return rows(cases, medians: times.map(median))
+    }
+
+    /// Each case's row, from its median time and its baseline's.
+    static func rows(_ cases: [BenchCase], medians: [Double]) -> [BenchRow] {
+        cases.enumerated().map { index, benchCase in
             let baselineIndex = cases.firstIndex { $0.label.variant == benchCase.baseline } ?? index
+            // A baseline over fewer items (csv-memory's 1M rows beside 10M) is scaled to this row's
+            // count: the speedup of a throughput row compares items per second, not raw times.
+            let baseline = cases[baselineIndex].label
+            let scale = benchCase.isLatency || baseline.items == 0 ? 1 : Double(benchCase.label.items) / Double(baseline.items)
             return BenchRow(
-                label: benchCase.label, seconds: medians[index], baselineSeconds: medians[baselineIndex],
+                label: benchCase.label, seconds: medians[index], baselineSeconds: medians[baselineIndex] * scale,
                 baselineVariant: cases[baselineIndex].label.variant, isThroughput: !benchCase.isLatency,
                 extra: benchCase.extras?() ?? [])
         }

@@ -1,10 +1,17 @@
 import ParallelKit
+import ParallelKitTabular
 
 /// Tasks `parallelkit bench` runs in worker processes.
 let benchWorkerTasks: [any WorkerTask.Type] = [
     NoOpTask.self, SquareMapTask.self, CountInRangeMapTask.self, CPUTask.self, SharedSumNaiveTask.self,
     SharedSumLocalTask.self, ArrayDigestTask.self, InputDigestTask.self, StarmapCountTask.self, FunctionToTestTask.self,
+    CSVRowsTask.self,
 ]
+
+/// csv-rows' row function on processes: whole chunks to each worker.
+struct CSVRowsTask: CSVRowTask {
+    static func transform(_ record: CSVRecord) throws -> [String] { try TabularBench.rowFunction(record) }
+}
 
 /// Returns its input: the cost of a round trip and nothing else.
 struct NoOpTask: WorkerTask {

@@ -76,7 +76,7 @@ enum TabularBench {
         let rows = quick ? 100_000 : 1_000_000
         let input = makeCSV(rows: rows, name: "rows")
         let expected = Checksums()
-        func apply(_ variant: String, jobs: Workers, backend: Parallel.Backend? = nil) -> BenchCase {
+        func apply(_ variant: String, jobs: Workers, backend: Parallel.Backend? = nil, onProcesses: Bool = false) -> BenchCase {
             let output = "\(directory)/parallelkit-bench-\(getpid())-\(variant).out.csv"
             return BenchCase(
                 label: BenchLabel(workload: csvRows, variant: variant, workers: jobs.count, items: rows),
@@ -84,8 +84,12 @@ enum TabularBench {
             ) { () async throws(BenchError) -> Double? in
                 let start = ContinuousClock.now
                 do {
-                    let written = try await Parallel(jobs: jobs, backend: backend).mapCSVRows(
-                        from: input, to: output, header: ["id", "value"], rowFunction)
+                    let written =
+                        onProcesses
+                        ? try await Parallel(backend: .processes(try await ProcessPoolBench.pool(workers: jobs))).mapCSVRows(
+                            CSVRowsTask.self, from: input, to: output, header: ["id", "value"])
+                        : try await Parallel(jobs: jobs, backend: backend).mapCSVRows(
+                            from: input, to: output, header: ["id", "value"], rowFunction)
                     guard written == rows else { throw BenchError.wrongResult(variant: variant) }
                 } catch let error as BenchError {
                     throw error
@@ -102,6 +106,7 @@ enum TabularBench {
         return [
             apply("serial", jobs: 1), apply("parallel", jobs: workers),
             apply("parallel-threadpool", jobs: workers, backend: .threadPool),
+            apply("parallel-processes", jobs: workers, onProcesses: true),
         ]
     }
 

@@ -102,7 +102,7 @@ final class MPIDispatcher: @unchecked Sendable {
             }
         case .hello:
             if let hello = MPIMessage.parseHello(message.bytes) { workers[message.source] = hello }
-        case .run, .stop, nil:
+        case .run, .stop, .job, .jobDone, .signal, .groupEnded, .ready, nil:
             comm.fail("rank 0 received a message with tag \(message.tag) from rank \(message.source)")
         }
     }

@@ -10,6 +10,16 @@
 /// | `failure` | worker | an encoded `BatchFailure`, batch id u64 |
 /// | `hello` | worker | host name, process id u32 |
 /// | `stop` | 0 | nothing: finalize and exit |
+///
+/// `parallelkit run --mpi` (``MPIRunMessage``) uses `stop` and these:
+///
+/// | tag | from | bytes |
+/// |---|---|---|
+/// | `job` | 0 | a `WireCoder`-encoded `RemoteJob` |
+/// | `jobDone` | worker | a `WireCoder`-encoded `RemoteJobResult` |
+/// | `signal` | 0 | handle i32, signal i32 |
+/// | `groupEnded` | worker | handle i32 |
+/// | `ready` | worker | job slots u32, host name |
 enum MPIMessage {
     enum Tag: Int32 {
         case run = 1
@@ -17,6 +27,11 @@ enum MPIMessage {
         case failure = 3
         case hello = 4
         case stop = 5
+        case job = 6
+        case jobDone = 7
+        case signal = 8
+        case groupEnded = 9
+        case ready = 10
     }
 
     /// A batch to run, as a worker rank receives it.

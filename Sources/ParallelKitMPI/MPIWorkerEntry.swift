@@ -40,7 +40,7 @@ enum MPIWorkerEntry: LaunchedProcessServer {
                     busy = true
                 case .stop:
                     return .stop
-                case .result, .failure, .hello, nil:
+                case .result, .failure, .hello, .job, .jobDone, .signal, .groupEnded, .ready, nil:
                     comm.fail("a worker rank received a message with tag \(message.tag) from rank \(message.source)")
                 }
             }

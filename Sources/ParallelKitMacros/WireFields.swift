@@ -1,4 +1,4 @@
-/// Gives a struct a ``WireFields`` conformance: a `ProcessPool` then writes and reads its
+/// Gives a struct a `WireFields` conformance: a `ProcessPool` then writes and reads its
 /// stored properties field by field, without `Codable`'s containers, in the same bytes.
 ///
 /// For the input or output structs of `WorkerTask`s; an `@WorkerFunction` of several

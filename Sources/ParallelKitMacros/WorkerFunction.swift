@@ -4,8 +4,8 @@
 /// Makes a process-pool task of a function: Swift's counterpart of Ray's `@ray.remote`.
 ///
 /// Attach it to a global function or a static member function whose parameters and result are
-/// `Codable` and `Sendable`. It adds, beside the function, a ``WorkerTask`` type that calls it
-/// and a handle named `$` + the function's name, which every ``ProcessPool`` operation takes
+/// `Codable` and `Sendable`. It adds, beside the function, a `WorkerTask` type that calls it
+/// and a handle named `$` + the function's name, which every `ProcessPool` operation takes
 /// where it takes a task type:
 ///
 /// ```swift
@@ -38,11 +38,11 @@
 /// | `f(_ n: Int) -> Int` (one parameter) | that parameter's type, `Int`: a map sends the values as they are | `Int` |
 /// | `f(row: [Int], minimum: Int) -> Int` | a struct of the parameters, with `.init(row:minimum:)` (default values kept) and `.init(_:_:)` | `Int` |
 /// | `f() -> Int` | an empty struct: `.init()` | `Int` |
-/// | `f(_ path: String)` or `-> Void` | `String` | ``NoOutput`` |
+/// | `f(_ path: String)` or `-> Void` | `String` | `NoOutput` |
 ///
 /// `throws`, `throws(E)` and `async` carry over: the task's `run` calls the function with `try`
 /// and `await` as it needs. An error the function throws in a worker arrives as a
-/// ``BackendError`` with code `.taskFailed`, whose ``RemoteTaskError`` names the error's type
+/// `BackendError` with code `.taskFailed`, whose `RemoteTaskError` names the error's type
 /// and description.
 ///
 /// The task is named after the function (`"square"`; `"Stats.mean"` for `static func mean` in

@@ -13,7 +13,7 @@
 ///   value agree), floating-point numbers by their bit pattern;
 /// - a contiguous array of plain numbers (`[Double]`, `[Int32]`, …) is written from its bytes:
 ///   under 4 KiB as they are, above as their SHA-256, without an element-wise encode;
-/// - a value that lives in shared memory (``SharedInputArray``, `SharedArray`, `SharedValue`) is
+/// - a value that lives in shared memory (`SharedInputArray`, `SharedArray`, `SharedValue`) is
 ///   written by its contents, never its segment's name; one whose contents cannot be read
 ///   (`ProcessLock`, `ProcessQueue`) is refused with ``MemoryError/Code/unkeyable``.
 ///

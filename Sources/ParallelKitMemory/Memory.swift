@@ -6,7 +6,7 @@ import Synchronization
 /// by the code's text: a task's name and types, a version you bump, and the input's canonical
 /// bytes.
 ///
-/// Wrap a ``WorkerTask`` or a named closure with ``cache(_:version:)`` or
+/// Wrap a `WorkerTask` or a named closure with ``cache(_:version:)`` or
 /// ``cache(_:version:_:)``; a call whose key has an entry returns the stored output without
 /// running the work. Bump `version` when the work's results change: that invalidates that
 /// work's entries and nothing else. Editing the code, moving it, or rebuilding does not (unless
@@ -147,22 +147,20 @@ public final class Memory: Sendable {
         return nil
     }
 
-    /// Each key's stored output, or nil: one pass over the directory for the whole batch.
+    /// Each key's stored output, or nil: one pass over the directory for the whole batch, each
+    /// output decoded from the mapped file.
     func lookup<Output: Decodable>(_ keys: [MemoryKey], as type: Output.Type) -> [Output?] {
-        let payloads = log.withLock { $0.payloads(keys) }
+        // nil: no entry; .some(nil): an entry that did not decode (discarded, then a miss).
+        let found = log.withLock { log in
+            log.payloads(keys) { raw -> Output? in
+                Self.decodePlain(Output.self, raw) ?? (try? WireCoder.decode(Output.self, from: Array(raw)))
+            }
+        }
         var outputs: [Output?] = []
         outputs.reserveCapacity(keys.count)
-        for (key, payload) in zip(keys, payloads) {
-            guard let payload else {
-                outputs.append(nil)
-                continue
-            }
-            if let output = Self.decodePlain(Output.self, payload) ?? (try? WireCoder.decode(Output.self, from: payload)) {
-                outputs.append(output)
-            } else {
-                log.withLock { $0.discard(key) }
-                outputs.append(nil)
-            }
+        for (key, output) in zip(keys, found) {
+            if case .some(.none) = output { log.withLock { $0.discard(key) } }
+            outputs.append(output ?? nil)
         }
         return outputs
     }
@@ -179,8 +177,13 @@ public final class Memory: Sendable {
     /// types and other bytes (which the decoder then reads, or refuses).
     @inline(__always)
     static func decodePlain<Output>(_ type: Output.Type, _ payload: [UInt8]) -> Output? {
+        payload.withUnsafeBytes { decodePlain(type, $0) }
+    }
+
+    @inline(__always)
+    static func decodePlain<Output>(_ type: Output.Type, _ payload: UnsafeRawBufferPointer) -> Output? {
         guard payload.count == 9 else { return nil }
-        let bits = payload.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 1, as: UInt64.self)) }
+        let bits = UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: 1, as: UInt64.self))
         if Output.self == Int.self, payload[0] == 3 { return unsafeBitCast(Int(Int64(bitPattern: bits)), to: Output.self) }
         if Output.self == Double.self, payload[0] == 5 { return unsafeBitCast(Double(bitPattern: bits), to: Output.self) }
         return nil

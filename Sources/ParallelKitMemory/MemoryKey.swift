@@ -44,9 +44,16 @@ public struct MemoryKey: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Everything in a key but the input, written once per cached function; each key hashes it and
-/// then the input's canonical bytes. (Bytes, not a started `SHA256`, which is not `Sendable`.)
+/// then the input's canonical bytes.
 struct KeyPrefix: Sendable {
-    private let header: [UInt8]
+    /// SHA-256 with the key's header (a format line, the signature, the version, the build ID)
+    /// absorbed: a key copies it and hashes only its input, one block for a
+    /// plain number instead of two.
+    ///
+    /// `SHA256` is not `Sendable` (its state is a class), but this one is never written: every key
+    /// works on a copy, and the copy's first `update` makes a state of its own (copy-on-write)
+    /// before writing, so threads only read the shared state, and retain it atomically.
+    private nonisolated(unsafe) let started: SHA256
     /// The function's tag, stored with each of its entries so that ``CachedFunction/clear()``
     /// can find them: the first 8 bytes of the SHA-256 of its signature (every version's).
     let tag: UInt64
@@ -58,7 +65,9 @@ struct KeyPrefix: Sendable {
         CanonicalSlot.appendString(signature, to: &header)
         CanonicalSlot.appendLength(version, to: &header)
         CanonicalSlot.appendString(build ?? "", to: &header)
-        self.header = header
+        var started = SHA256()
+        started.update(data: header)
+        self.started = started
         var tagged: [UInt8] = Array("ParallelKitMemory tag 1\0".utf8)
         CanonicalSlot.appendString(signature, to: &tagged)
         tag = SHA256.hash(data: tagged).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
@@ -72,10 +81,10 @@ struct KeyPrefix: Sendable {
     /// The key of `input` through the canonical encoder, whatever its type (tests compare the
     /// plain numbers' path with it).
     func encodedKey<Input: Encodable>(_ input: Input) throws(MemoryError) -> MemoryKey {
-        var bytes = header
-        bytes.reserveCapacity(header.count + 64)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
         try CanonicalEncoder.encode(input, into: &bytes)
-        var hasher = SHA256()
+        var hasher = started
         hasher.update(data: bytes)
         return hasher.finalize().withUnsafeBytes { MemoryKey(digest: $0) }
     }
@@ -83,8 +92,7 @@ struct KeyPrefix: Sendable {
     /// The key of an input whose canonical bytes are one tag and 8 bytes (``plainWord(_:)``):
     /// the same digest as ``key(_:)``'s general path, without an encoder or a buffer.
     private func key(_ word: (tag: CanonicalSlot.Tag, bits: UInt64)) -> MemoryKey {
-        var hasher = SHA256()
-        header.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        var hasher = started
         withUnsafeBytes(of: word.tag.rawValue) { hasher.update(bufferPointer: $0) }
         withUnsafeBytes(of: word.bits.littleEndian) { hasher.update(bufferPointer: $0) }
         return hasher.finalize().withUnsafeBytes { MemoryKey(digest: $0) }

@@ -18,7 +18,7 @@ extension Parallel {
     /// A batch takes about a tenth of a second (at most 65,536 items): what a kill loses is the
     /// batch in flight.
     ///
-    /// - Throws: ``MemoryError``: ``MemoryError/Code/backend`` with the map's ``BackendError``
+    /// - Throws: ``MemoryError``: ``MemoryError/Code/backend`` with the map's `BackendError`
     ///   (the batches finished before it are stored), ``MemoryError/Code/storeFailed``,
     ///   ``MemoryError/Code/unkeyable``.
     public func map<Task: WorkerTask>(

@@ -58,11 +58,13 @@ public struct CommandRunner: Sendable {
 
     /// The results of every argument vector, in input order, as they are ready.
     ///
-    /// - Parameter maxBuffered: the most jobs started and not yet read (running, or done and
-    ///   waiting for the reader or for their turn); default 2 × ``RunConfiguration/workers``.
-    ///   Past it no job starts until the reader takes a result, so memory stays bounded by
-    ///   `maxBuffered` results whatever the number of jobs. Below the worker count it also caps
-    ///   how many jobs run at once.
+    /// - Parameters:
+    ///   - jobs: the argument vectors, as in ``map(arguments:)``.
+    ///   - maxBuffered: the most jobs started and not yet read (running, or done and
+    ///     waiting for the reader or for their turn); default 2 × ``RunConfiguration/workers``.
+    ///     Past it no job starts until the reader takes a result, so memory stays bounded by
+    ///     `maxBuffered` results whatever the number of jobs. Below the worker count it also caps
+    ///     how many jobs run at once.
     ///
     /// ```swift
     /// // 10,000 jobs of 1 KiB each; at most 8 results held at any time.

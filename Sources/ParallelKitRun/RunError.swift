@@ -36,8 +36,8 @@ public struct RunError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var code: Code
-    /// The program the failure is about, as the job named it (``programNotFound``,
-    /// ``notExecutable``, ``spawnFailed``).
+    /// The program the failure is about, as the job named it (``Code/programNotFound``,
+    /// ``Code/notExecutable``, ``Code/spawnFailed``).
     public var program: String?
     /// The job's sequence number (1 up), when the failure is one job's.
     public var sequence: Int?

@@ -1,17 +1,24 @@
 /// What one chunk of a CSV apply needs besides its bytes: the same for every chunk.
-struct CSVApplyContext: Sendable {
+struct CSVApplyContext: Sendable, Codable {
+    /// A column whose declared type is checked on every row.
+    struct Check: Sendable, Codable {
+        var column: Int
+        var type: ColumnType
+    }
+
     var delimiter: UInt8
     var outputDelimiter: UInt8
     /// The header's (or first record's) field count.
     var width: Int
     var raggedRows: CSVOptions.RaggedRows
     /// Declared types, checked on every row before the row function sees it.
-    var checks: [(column: Int, type: ColumnType)]
+    var checks: [Check]
 }
 
 /// One chunk's outcome: its output bytes and lines, or the first error, its line counted from
-/// the chunk's start.
-struct CSVApplyResult: Sendable {
+/// the chunk's start. Public only as a ``CSVRowTask``'s output, the way it comes back from a
+/// worker process; not for users to make or read.
+public struct CSVApplyResult: Sendable, Codable {
     var output: [UInt8] = []
     var lines = 0
     var rows = 0
@@ -52,11 +59,11 @@ enum CSVApplyChunk {
                     }
                     let row = CSVRecord(buffer: buffer, fields: pointer, record: record, width: width)
                     do {
-                        for (column, type) in context.checks {
-                            switch type {
-                            case .int: _ = try row.int(column)
-                            case .double: _ = try row.double(column)
-                            case .string: _ = try row.string(column)
+                        for check in context.checks {
+                            switch check.type {
+                            case .int: _ = try row.int(check.column)
+                            case .double: _ = try row.double(check.column)
+                            case .string: _ = try row.string(check.column)
                             }
                         }
                         CSVWriter.append(try transform(row), delimiter: context.outputDelimiter, to: &result.output)

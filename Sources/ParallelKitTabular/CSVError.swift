@@ -8,9 +8,9 @@
 ///     print(error)        // line 3: 1 field where the header has 2
 /// }
 /// ```
-public struct CSVError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct CSVError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     /// What went wrong.
-    public enum Code: Sendable, Hashable {
+    public enum Code: Sendable, Hashable, Codable {
         /// A quoted field with no closing quote before the end of the file (or of `maxRecordBytes`).
         case unterminatedQuote
         /// Something other than a delimiter or a line end right after a closing quote.
@@ -30,7 +30,7 @@ public struct CSVError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A failed system call, as text (`open: No such file or directory (errno 2)`).
-    public struct SystemFailure: Sendable, Hashable {
+    public struct SystemFailure: Sendable, Hashable, Codable {
         public var call: String
         public var errno: Int32
         public var description: String

@@ -6,7 +6,7 @@
 /// ```
 public struct CSVOptions: Sendable, Hashable {
     /// What to do with a row that has more or fewer fields than the header.
-    public enum RaggedRows: Sendable, Hashable {
+    public enum RaggedRows: Sendable, Hashable, Codable {
         /// Refuse it: ``CSVError/Code/wrongFieldCount(expected:found:)`` naming its line.
         case error
         /// Read missing fields as empty and drop extra ones.

@@ -1,4 +1,4 @@
-/// One record of a CSV file as ``Parallel/mapCSVRows(from:to:options:header:chunkBytes:maxBuffered:_:)``
+/// One record of a CSV file as ``ParallelKit/Parallel/mapCSVRows(from:to:options:header:chunkBytes:maxBuffered:_:)``
 /// hands it to the row function: its fields, read on demand straight from the file's bytes.
 ///
 /// ```swift

@@ -29,7 +29,11 @@ extension Parallel {
     ///   - input: the CSV file to read; its header (unless `options.hasHeader` is false) names
     ///     the columns and is not passed to `transform`.
     ///   - output: the file to write; replaced whole, and only when every row succeeded.
+    ///   - options: how `input` is read: its delimiter, header, column types and ragged rows
+    ///     (``CSVOptions``).
     ///   - header: the output's header line, if any.
+    ///   - chunkBytes: about how many bytes one chunk of `input` holds.
+    ///   - maxBuffered: how many chunks are mapped at a time; by default four per job.
     ///   - transform: called once per record, on several threads at once; returns the output
     ///     record's fields (quoted when they need it).
     /// - Returns: how many records were written.
@@ -39,14 +43,57 @@ extension Parallel {
     ///   is), a file that cannot be read or written. No output file is left behind.
     /// - Note: Runs on the backends that run closures in this process (serial, threads, a
     ///   thread pool); on processes it throws ``CSVError/Code/rowFailed(_:)`` with the backend's
-    ///   `.unsupported` message before reading anything.
+    ///   `.unsupported` message. For processes, declare the row function as a ``CSVRowTask``
+    ///   (``mapCSVRows(_:from:to:options:header:chunkBytes:maxBuffered:)``).
     public func mapCSVRows(
         from input: String, to output: String, options: CSVOptions = CSVOptions(), header: [String]? = nil,
         chunkBytes: Int = 1 << 20, maxBuffered: Int? = nil,
         _ transform: @escaping @Sendable (CSVRecord) throws -> [String]
     ) async throws(CSVError) -> Int {
+        try await applyCSV(input, output, options, header, chunkBytes, maxBuffered) { parallel, chunks, context, buffers in
+            await parallel.mapWindow(chunks, context, buffers, transform)
+        }
+    }
+
+    /// `task`'s ``CSVRowTask/transform(_:)`` on every record of the CSV file at `input`, its
+    /// fields written in input order to `output`: ``mapCSVRows(from:to:options:header:chunkBytes:maxBuffered:_:)``
+    /// on any backend, processes included, where each worker receives whole chunks.
+    ///
+    /// ```swift
+    /// let rows = try await Parallel(backend: .processes).mapCSVRows(
+    ///     Totals.self, from: "orders.csv", to: "totals.csv", header: ["order", "total"])
+    /// ```
+    ///
+    /// Reading, windows, memory, errors and the output file are as for the closure's form; a
+    /// worker that dies fails the apply with ``CSVError/Code/rowFailed(_:)`` carrying the
+    /// backend's message, and leaves no output file.
+    public func mapCSVRows<Task: CSVRowTask>(
+        _ task: Task.Type, from input: String, to output: String, options: CSVOptions = CSVOptions(),
+        header: [String]? = nil, chunkBytes: Int = 1 << 20, maxBuffered: Int? = nil
+    ) async throws(CSVError) -> Int {
+        try await applyCSV(input, output, options, header, chunkBytes, maxBuffered) { parallel, chunks, context, _ in
+            guard !chunks.isEmpty else { return .success([]) }
+            let jobs = chunks.map { CSVChunkJob(bytes: $0.bytes, cutInsideRecord: $0.cutInsideRecord, context: context) }
+            do throws(BackendError) {
+                return .success(try await parallel.map(task, jobs))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// The chunks of one window mapped on `Parallel`'s workers, in order.
+    typealias WindowMapper = @Sendable (Parallel, [CSVChunk], CSVApplyContext, CSVApplyBuffers) async -> Result<
+        [CSVApplyResult], BackendError
+    >
+
+    /// The apply of both forms; an error with a line and no file names `input`.
+    func applyCSV(
+        _ input: String, _ output: String, _ options: CSVOptions, _ outputHeader: [String]?, _ chunkBytes: Int,
+        _ maxBuffered: Int?, _ mapWindow: WindowMapper
+    ) async throws(CSVError) -> Int {
         do {
-            return try await applyCSV(input, output, options, header, chunkBytes, maxBuffered, transform)
+            return try await applyWindows(input, output, options, outputHeader, chunkBytes, maxBuffered, mapWindow)
         } catch {
             var located = error
             if located.path == nil, located.line != nil { located.path = input }
@@ -54,9 +101,9 @@ extension Parallel {
         }
     }
 
-    private func applyCSV(
+    private func applyWindows(
         _ input: String, _ output: String, _ options: CSVOptions, _ outputHeader: [String]?, _ chunkBytes: Int,
-        _ maxBuffered: Int?, _ transform: @escaping @Sendable (CSVRecord) throws -> [String]
+        _ maxBuffered: Int?, _ mapWindow: WindowMapper
     ) async throws(CSVError) -> Int {
         let reader = try CSVChunkReader(path: input, chunkBytes: chunkBytes)
         let window = max(maxBuffered ?? 4 * jobs.count, 1)
@@ -65,7 +112,7 @@ extension Parallel {
         reader.buffers = buffers
         let header = try CSVHeader(reading: reader, options: options)
         let checks = options.types.compactMap { name, type in
-            header.names.firstIndex(of: name).map { (column: $0, type: type) }
+            header.names.firstIndex(of: name).map { CSVApplyContext.Check(column: $0, type: type) }
         }.sorted { $0.column < $1.column }
         let context = CSVApplyContext(
             delimiter: options.delimiter, outputDelimiter: options.delimiter, width: header.names.count,
@@ -101,7 +148,7 @@ extension Parallel {
             var previous: [CSVApplyResult] = []
             while !batch.isEmpty || !previous.isEmpty {
                 let current = batch
-                async let mapped = mapper.mapWindow(current, context, buffers, transform)
+                async let mapped = mapWindow(mapper, current, context, buffers)
                 for result in previous {
                     if let error = result.error { throw error.shifted(by: lines).named(header.names) }
                     try file.write(result.output)

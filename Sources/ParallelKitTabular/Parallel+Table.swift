@@ -12,10 +12,10 @@ extension Parallel {
     /// ```
     ///
     /// A row is a view into the table's columns (``Table/Row``), valid inside `body` only. On
-    /// processes, pass a ``WorkerTask`` whose input is a row's cells (the `mapRows` that takes a task).
+    /// processes, pass a `WorkerTask` whose input is a row's cells (the `mapRows` that takes a task).
     ///
-    /// - Throws: what ``Parallel/map(_:_:)`` throws: ``BackendError/Code/taskFailed`` with the
-    ///   row's index and `body`'s error; ``BackendError/Code/unsupported`` on processes.
+    /// - Throws: what `Parallel.map(_:_:)` throws: `BackendError.Code.taskFailed` with the
+    ///   row's index and `body`'s error; `BackendError.Code.unsupported` on processes.
     public func mapRows<Output: Sendable>(
         _ table: Table, _ body: @escaping @Sendable (Table.Row) throws -> Output
     ) async throws(BackendError) -> [Output] {
@@ -68,7 +68,10 @@ extension Parallel {
     /// }.concatenated()                                         // np.vstack of the shapes
     /// ```
     ///
-    /// - Parameter parts: how many pieces; by default one per job.
+    /// - Parameters:
+    ///   - table: the table to cut.
+    ///   - parts: how many pieces; by default one per job.
+    ///   - body: called once per piece, on several workers at once.
     public func mapPartitions<Output: Sendable>(
         _ table: Table, into parts: Int? = nil, _ body: @escaping @Sendable (Table) throws -> Output
     ) async throws(BackendError) -> [Output] {

@@ -64,6 +64,17 @@ package func openDescriptorCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
 }
 
+/// Open pipes and pidfds of this process: what a spawner opens per child. Unlike
+/// ``openDescriptorCount()``, files, sockets and memfds that tests running at the same time open
+/// do not move it.
+package func openPipeAndPidfdCount() -> Int {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return names.count { name in
+        guard let target = descriptorTarget("/proc/self/fd/\(name)") else { return false }
+        return target.hasPrefix("pipe:") || target == "anon_inode:[pidfd]"
+    }
+}
+
 /// Where a `/proc/…/fd/N` link points (`pipe:[123]`, a path), or `nil` if it cannot be read.
 package func descriptorTarget(_ link: String) -> String? {
     var buffer = [CChar](repeating: 0, count: 4096)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import ParallelKit
 @_spi(Testing) import ParallelKitMemory
@@ -109,6 +110,23 @@ struct CanonicalEncoderTests {
         }
         let padded = try SharedArray(repeating: Pair(a: 1, b: 2), count: 4)
         #expect(throws: MemoryError.self) { _ = try CanonicalEncoder.encode(padded) }
+    }
+
+    @Test("a key is SHA-256 of the format line, signature, version, build and input: entries of earlier builds still hit")
+    func keyFormat() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let memory = try Memory(directory: directory.path)
+        let function = memory.cache("format", version: 3) { (x: Int) in x }
+        func word(_ value: Int) -> [UInt8] { withUnsafeBytes(of: UInt64(value).littleEndian) { Array($0) } }
+        let signature = Array(function.signature.utf8)
+        // Written out byte by byte, as the first release hashed them (one message, no midstate).
+        let header = Array("ParallelKitMemory key 1\0".utf8) + word(signature.count) + signature + word(3) + word(0)
+        let message = header + [2] + word(7)  // tag 2: an integer, then its 8 bytes
+        let expected = SHA256.hash(data: message).map { String($0 >> 4, radix: 16) + String($0 & 15, radix: 16) }
+        let key = try function.key(for: 7)
+        #expect(key.description == expected.joined())
+        #expect(try function.encodedKey(for: 7) == key)
     }
 
     @Test("a bare number's key, computed without the encoder, is the encoder's key")

@@ -106,6 +106,17 @@ struct BenchCommandTests {
         #expect(fixed.count == 2)
     }
 
+    @Test("a row over ten times its baseline's items in ten times its time has a speedup of 1, not 0.1")
+    func speedupPerItem() {
+        let small = BenchCase(workload: "w", variant: "small", workers: 1, items: 10, baseline: "small") {}
+        let large = BenchCase(workload: "w", variant: "large", workers: 2, items: 100, baseline: "small") {}
+        let rows = BenchCommand.rows([small, large], medians: [0.25, 1.25])
+        #expect(rows.map(\.speedup) == [1, 2])
+        #expect(rows.map(\.efficiency) == [1, 1])
+        let latency = BenchCase(workload: "w", variant: "wait", workers: 1, baseline: "small") { 0.04 }
+        #expect(BenchCommand.rows([small, latency], medians: [0.25, 0.5])[1].baselineSeconds == 0.25)
+    }
+
     @Test("the default run reports sleep-16's serial row as the sum of its sleeps without sleeping them")
     func sleepSerialSum() async throws {
         let serial = try #require(ThreadPoolBench.sleepCases(quick: false, sleepSerial: false).first)
@@ -201,7 +212,7 @@ struct BenchCommandTests {
         #expect(run.status == 0, "stderr: \(run.error)")
         let rows = try benchRows(run.output)
         #expect(rows.map { "\($0["workload"] ?? "")/\($0["variant"] ?? "")" } == [
-            "csv-rows/serial", "csv-rows/parallel", "csv-rows/parallel-threadpool", "table-rows/serial",
+            "csv-rows/serial", "csv-rows/parallel", "csv-rows/parallel-threadpool", "csv-rows/parallel-processes", "table-rows/serial",
             "table-rows/mapRows", "table-columns/serial", "table-columns/mapColumns",
         ])
         #expect(rows.allSatisfy { ($0["seconds"] as? Double ?? 0) > 0 })

@@ -7,8 +7,8 @@ import Testing
 // own (so the tests' build keeps its flags), starts it with `mpirun -np 4`, and reads the lines
 // rank 0 prints. Skipped, saying why, where Open MPI is not installed.
 
-/// `mpirun`'s path, or `nil` when Open MPI is not installed.
-private let mpirun: String? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first {
+/// `mpirun`'s path, or `nil` when Open MPI is not installed (also MPIRunMainTests.swift's).
+let mpirun: String? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first {
     FileManager.default.isExecutableFile(atPath: $0)
 }
 
@@ -16,10 +16,10 @@ private let mpirun: String? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first
 private let hasOpenMPIHeaders = FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/openmpi/include/mpi.h")
     || FileManager.default.fileExists(atPath: "/usr/lib/aarch64-linux-gnu/openmpi/include/mpi.h")
 
-private let hasOpenMPI = mpirun != nil && hasOpenMPIHeaders
+let hasOpenMPI = mpirun != nil && hasOpenMPIHeaders
 
 /// The package's root, from this file's path.
-private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
 /// The MPI test program, built once with `--traits MPI` (or `PARALLELKIT_MPI_RUNNER`, prebuilt).
@@ -41,7 +41,7 @@ private struct MPIRunnerBuildFailed: Error, CustomStringConvertible {
 
 /// What root and an oversubscribed machine need, and the faster of Open MPI's messaging layers
 /// for one host (`ob1`: MPI_Init in ~210 ms here instead of ~350 ms).
-private let mpiEnvironment = [
+let mpiEnvironment = [
     "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1",
     "OMPI_MCA_pml": "ob1",
 ]
@@ -90,7 +90,7 @@ private func runMPI(_ mode: String, launched: Bool = true) async throws -> Progr
 }
 
 /// This machine's host name, as Open MPI names a node.
-private var hostName: String {
+var hostName: String {
     var name = [CChar](repeating: 0, count: 256)
     gethostname(&name, name.count)
     return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -145,7 +145,7 @@ private func succeeds(_ executable: String, _ arguments: [String]) -> Bool {
 }
 
 /// Root, sshd, and network and host-name namespaces: what Benchmarks/mpi-cluster.sh needs.
-private let canMakeCluster = hasOpenMPI && getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd")
+let canMakeCluster = hasOpenMPI && getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd")
     && succeeds("/usr/bin/unshare", ["--net", "--uts", "true"]) && succeeds("/usr/sbin/ip", ["-V"])
 
 /// Root, Slurm's daemons and munge: what Benchmarks/mpi-slurm.sh needs.

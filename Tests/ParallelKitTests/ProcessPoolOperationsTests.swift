@@ -1,5 +1,6 @@
 import ParallelKitTestSupport
 import ParallelKitTestTasks
+import Synchronization
 import Testing
 
 @_spi(Backend) @testable import ParallelKit
@@ -40,6 +41,25 @@ extension ProcessPoolSuites.ProcessPoolOperationsTests {
         let rows = (0..<500).map { [$0 % 10, ($0 * 7) % 10, 4, 9, 1] }
         let counts = try await pool.submitMap(CountInRangeTask.self, rows.map { .init(row: $0) }).value
         #expect(counts == rows.map { row in row.filter { (4...8).contains($0) }.count })
+    }
+
+    @Test("a submit's callback has run once its future's value is read, as with Python's apply_async")
+    func callbackBeforeValue() async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        let seen = Mutex<[Int]>([])
+        let handles = try (0..<200).map { input in
+            try pool.submit(SquareTask.self, input, onSuccess: { output in seen.withLock { $0.append(output) } })
+        }
+        for (input, handle) in handles.enumerated() {
+            let output = try await handle.value
+            #expect(output == input * input)
+            #expect(seen.withLock { $0.contains(output) }, "callback of \(input) not yet run")
+        }
+        let failures = Mutex(0)
+        let failing = try pool.submit(EvenOnlyTask.self, 3, onFailure: { _ in failures.withLock { $0 += 1 } })
+        await #expect(throws: FutureError<BackendError>.self) { _ = try await failing.value }
+        #expect(failures.withLock { $0 } == 1)
     }
 
     @Test("a task's error comes back with its type, message and index; the pool goes on")

@@ -114,8 +114,12 @@ enum ProcessPoolSuites {
     /// Parallel/: the front door, `Parallel(jobs:backend:)`, over every backend.
     @Suite("Parallel") struct ParallelFrontDoorTests {}
 
-    /// ParallelKitMPI: MPIPool and the "mpi" backend under `mpirun -np 4` (MPITests.swift).
+    /// ParallelKitMPI: MPIPool and the "mpi" backend under `mpirun -np 4` (MPITests.swift), and
+    /// `parallelkit run --mpi` (MPIRunMainTests.swift).
     @Suite("MPIPool") struct MPIPoolTests {}
+    /// RemoteJobExecutor.swift and RunScheduler+Remote.swift: jobs handed over whole, as `--mpi`
+    /// hands them to ranks, without MPI.
+    @Suite("RemoteJobExecutor") struct RemoteJobExecutorTests {}
     /// ParallelKitTabular's row, column and partition operations with tasks on processes.
     @Suite("Tabular on processes") struct TabularProcessTests {}
 

@@ -25,9 +25,13 @@ extension Collection where Self: Sendable {
 
     /// ``parallelCompactMap(workers:chunking:_:)``, counting the elements done in `progress`.
     ///
-    /// - Parameter progress: where the elements done are counted, one report per chunk
-    ///   (``ProgressSink``); `nil` counts nothing. An overload of its own, so that a call without
-    ///   it carries no counting code.
+    /// - Parameters:
+    ///   - workers: as in ``parallelCompactMap(workers:chunking:_:)``.
+    ///   - chunking: as in ``parallelCompactMap(workers:chunking:_:)``.
+    ///   - progress: where the elements done are counted, one report per chunk
+    ///     (``ProgressSink``); `nil` counts nothing. An overload of its own, so that a call without
+    ///     it carries no counting code.
+    ///   - transform: as in ``parallelCompactMap(workers:chunking:_:)``.
     @inlinable @inline(__always)
     public func parallelCompactMap<T: Sendable, Failure: Error>(
         workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)?,

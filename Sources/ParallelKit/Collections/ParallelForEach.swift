@@ -26,9 +26,13 @@ extension Collection where Self: Sendable {
 
     /// ``parallelForEach(workers:chunking:_:)``, counting the elements done in `progress`.
     ///
-    /// - Parameter progress: where the elements done are counted, one report per chunk
-    ///   (``ProgressSink``); `nil` counts nothing. An overload of its own, so that a call without
-    ///   it carries no counting code.
+    /// - Parameters:
+    ///   - workers: as in ``parallelForEach(workers:chunking:_:)``.
+    ///   - chunking: as in ``parallelForEach(workers:chunking:_:)``.
+    ///   - progress: where the elements done are counted, one report per chunk
+    ///     (``ProgressSink``); `nil` counts nothing. An overload of its own, so that a call without
+    ///     it carries no counting code.
+    ///   - body: as in ``parallelForEach(workers:chunking:_:)``.
     @inlinable @inline(__always)
     public func parallelForEach<Failure: Error>(
         workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)?,

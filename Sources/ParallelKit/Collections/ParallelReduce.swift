@@ -34,9 +34,15 @@ extension Collection where Self: Sendable {
 
     /// ``parallelReduce(workers:chunking:_:mapping:_:)``, counting the elements done in `progress`.
     ///
-    /// - Parameter progress: where the elements done are counted, one report per chunk
-    ///   (``ProgressSink``); `nil` counts nothing. An overload of its own, so that a call without
-    ///   it carries no counting code.
+    /// - Parameters:
+    ///   - workers: as in ``parallelReduce(workers:chunking:_:mapping:_:)``.
+    ///   - chunking: as in ``parallelReduce(workers:chunking:_:mapping:_:)``.
+    ///   - progress: where the elements done are counted, one report per chunk
+    ///     (``ProgressSink``); `nil` counts nothing. An overload of its own, so that a call without
+    ///     it carries no counting code.
+    ///   - identity: as in ``parallelReduce(workers:chunking:_:mapping:_:)``.
+    ///   - transform: as in ``parallelReduce(workers:chunking:_:mapping:_:)``.
+    ///   - combine: as in ``parallelReduce(workers:chunking:_:mapping:_:)``.
     @inlinable @inline(__always)
     public func parallelReduce<T: Sendable, Failure: Error>(
         workers: Workers = .all, chunking: Chunking = .adaptive, progress: (any ProgressSink)?,

@@ -31,7 +31,7 @@ extension Parallel {
         /// A ``ThreadPool`` of `jobs` threads for the call, for work that blocks.
         public static let threadPool = Backend(kind: .threadPool(nil))
         /// Worker processes of this executable, `jobs` of them for the call; its `main` must call
-        /// ``WorkerTasks/serveIfWorker(_:)`` first.
+        /// ``WorkerTasks/serveIfWorker(_:)-(WorkerTask....)`` first.
         public static let processes = Backend(kind: .processes(nil))
 
         /// `pool`'s threads.

@@ -12,7 +12,7 @@ extension Parallel {
     /// }
     /// ```
     ///
-    /// It throws what ``map(_:_:)`` throws, when the loop reaches it.
+    /// It throws what ``map(_:_:)->[Output]`` throws, when the loop reaches it.
     public func stream<Inputs: Sequence, Output: Sendable>(
         _ inputs: Inputs, maxBuffered: Int? = nil, _ body: @escaping @Sendable (Inputs.Element) throws -> Output
     ) -> ParallelStream<Output> where Inputs.Element: Sendable {

@@ -13,7 +13,7 @@
 /// The same call shapes work on every backend: a closure over inputs on the backends that run
 /// in this process (serial, threads, a thread pool), and a ``WorkerTask`` (or a
 /// `@WorkerFunction`'s `$handle`) on all of them, processes included. Results come as an array
-/// in input order (``map(_:_:)``), a stream in input order (``stream(_:maxBuffered:_:)``) or a
+/// in input order (``map(_:_:)->[Output]``), a stream in input order (``stream(_:maxBuffered:_:)``) or a
 /// stream in completion order (``streamUnordered(_:maxBuffered:_:)``): joblib's `return_as`.
 ///
 /// Every backend means the same: the first failure ends the call as a ``BackendError``

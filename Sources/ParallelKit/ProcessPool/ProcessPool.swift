@@ -34,7 +34,7 @@ public final class ProcessPool: Sendable {
     /// - Parameters:
     ///   - workers: how many processes; `.all` is the usable cores.
     ///   - executable: the program to start; by default this one (`/proc/self/exe`), which must
-    ///     call ``WorkerTasks/serveIfWorker(_:)`` first thing in `main`. Another program must
+    ///     call ``WorkerTasks/serveIfWorker(_:)-(WorkerTask....)`` first thing in `main`. Another program must
     ///     call it too, registering the tasks this pool is given, and is accepted only as a build
     ///     `accepting:` names — or pass `worker:` (``WorkerExecutable``), which carries both. In
     ///     `swift test` this program is the test bundle, which cannot serve: tests pass

@@ -115,8 +115,13 @@ extension ProcessPool {
     /// ```
     ///
     /// - Parameters:
-    ///   - onSuccess: called with the output when the task succeeds (on a pool thread).
-    ///   - onFailure: called with the error when it fails (on a pool thread).
+    ///   - task: the registered task to run.
+    ///   - input: its input.
+    ///   - onSuccess: called with the output when the task succeeds (on a pool thread), before
+    ///     the future completes — as Python's `apply_async(callback=)` — so that once
+    ///     `handle.value` returns, the callback has run; keep it short, it delays the result.
+    ///   - onFailure: called with the error when it fails (on a pool thread), before the future
+    ///     completes.
     /// - Returns: a future of the output; its errors are `FutureError.failed(BackendError)`.
     /// - Throws: ``BackendError/closed`` when the pool was closed or terminated before the call,
     ///   as ``ThreadPool/submit(_:)`` does (Python raises `ValueError: Pool not running`); a
@@ -131,12 +136,14 @@ extension ProcessPool {
         let result = Future<Task.Output, BackendError>()
         submitBatch(task, [input][...], firstIndex: 0).onCompletion { outcome in
             switch outcome {
+            // The callback first, then the future, as Python's `AsyncResult` does: whoever awaits
+            // the value finds what the callback did already done.
             case .success(let batch):
-                result.finish(.success(batch.outputs[0]))
                 onSuccess?(batch.outputs[0])
+                result.finish(.success(batch.outputs[0]))
             case .failure(let error):
-                result.finish(.failure(error))
                 onFailure?(error.processPoolError)
+                result.finish(.failure(error))
             }
         }
         return result

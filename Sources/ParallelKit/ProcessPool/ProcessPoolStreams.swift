@@ -11,6 +11,8 @@ extension ProcessPool {
     /// ```
     ///
     /// - Parameters:
+    ///   - task: the registered task to run.
+    ///   - inputs: read lazily, as the buffer below allows.
     ///   - chunking: how many inputs travel in one message to a worker: `.fixed(n)` (Python's
     ///     `chunksize`), or `.adaptive` batches sized towards 50 ms from the times measured.
     ///   - maxBuffered: the most inputs sent and not yet consumed (whole `.fixed` batches: it is

@@ -1,7 +1,7 @@
 /// Writes the stored properties of a ``WireFields`` struct, one call per property, as the
 /// entries of its keyed container: the key's UTF-8, then the value. Numbers, strings, Bools
 /// and arrays of numbers are written in place; any other `Encodable` value is encoded as
-/// ``WireCoder`` encodes it anywhere else.
+/// `WireCoder` encodes it anywhere else.
 public struct WireFieldWriter: ~Copyable {
     // Unmanaged, used through `_withUnsafeGuaranteedRef`: a writer is made only by
     // `WireEncoder.encodeFields` from the encoder's own references, which the encoder holds

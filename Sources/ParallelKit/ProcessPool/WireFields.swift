@@ -16,7 +16,7 @@
 /// }
 /// ```
 ///
-/// The bytes are exactly those of the struct's synthesized `Codable` form in ``WireCoder``'s
+/// The bytes are exactly those of the struct's synthesized `Codable` form in `WireCoder`'s
 /// format (a keyed container of the fields under their names, in declaration order, `nil`
 /// optionals left out), so either side may use either form. Reading takes the fast form only
 /// when the fields come in that order and nothing else is there; any other container (keys in

@@ -3,7 +3,7 @@
 /// Every batch of inputs and every batch of results travels as one message: a length-prefixed
 /// frame on the worker's socket. A message over the limit is refused before it is sent, and a
 /// frame whose length prefix claims more is refused before anything is allocated for it; either
-/// way the batch fails with ``BackendError/messageTooLarge(bytes:limit:tasks:pid:)`` naming
+/// way the batch fails with ``BackendError/messageTooLarge(bytes:limit:tasks:pid:what:)`` naming
 /// both figures, and it is never retried (it would only fail again). Set the limit per pool or
 /// process with `maxMessageBytes:`; the workers are told it when they start.
 ///

@@ -4,7 +4,7 @@ import ParallelKitSystem
 /// How a test starts worker processes, and how a program runs a separate worker tool.
 ///
 /// Inside `swift test` the running program is the test bundle, which cannot serve as a worker:
-/// no `main` of yours calls ``WorkerTasks/serveIfWorker(_:)`` there. A small executable target
+/// no `main` of yours calls ``WorkerTasks/serveIfWorker(_:)-(WorkerTask....)`` there. A small executable target
 /// that does, declared in `Package.swift` and listed in the test target's dependencies, is built
 /// beside the bundle; ``product(_:)`` finds it there, and the tests can `@testable import` it to
 /// name its `internal` task types:

@@ -28,7 +28,7 @@ public final class WorkerProcess<Task: WorkerTask>: Sendable {
     ///   - task: the registered task to run.
     ///   - input: its input, encoded now.
     ///   - executable: the program to start; by default this one (`/proc/self/exe`), which must
-    ///     call ``WorkerTasks/serveIfWorker(_:)`` first thing in `main`. Another program must
+    ///     call ``WorkerTasks/serveIfWorker(_:)-(WorkerTask....)`` first thing in `main`. Another program must
     ///     register `task` there too, and is accepted only as a build `accepting:` names — or
     ///     pass `worker:` (``WorkerExecutable``), which carries both. In `swift test` this program
     ///     is the test bundle, which cannot serve: tests pass `worker: .product("MyWorker")`.

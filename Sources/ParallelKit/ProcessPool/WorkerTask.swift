@@ -1,7 +1,7 @@
 /// Work that can run in another process: a named type with `Codable` input and output.
 ///
 /// Closures cannot cross a process boundary; types can. Declare a task, call
-/// ``WorkerTasks/serveIfWorker(_:)`` at the top of `main` (workers find the task by its type;
+/// ``WorkerTasks/serveIfWorker(_:)-(WorkerTask....)`` at the top of `main` (workers find the task by its type;
 /// list it there only when it is `private` or `fileprivate`), then hand its inputs to a
 /// ``ProcessPool``:
 ///

@@ -5,13 +5,13 @@ import Synchronization
 /// The worker entry point: Swift's counterpart of Python's `if __name__ == "__main__":`.
 ///
 /// A ``ProcessPool`` starts workers by running the program again (or another program with the
-/// same tasks) with a marker in its environment. Call ``serveIfWorker(_:)`` first thing in
+/// same tasks) with a marker in its environment. Call ``serveIfWorker(_:)-(WorkerTask....)`` first thing in
 /// `main`: in the parent it registers the tasks it lists and returns at once; in a worker it
 /// serves tasks until the parent closes the connection, then exits — the rest of `main` never
 /// runs there.
 ///
 /// Nothing needs listing: before a task's first batch, a worker that does not list it finds its
-/// type by name (``discover(task:type:)``), as Swift Testing finds `@Test` functions — every
+/// type by name (`discover(task:type:)`), as Swift Testing finds `@Test` functions — every
 /// task type of the program is in the worker, which runs the same executable. Only `private`
 /// and `fileprivate` task types must be listed; a task the worker cannot find is reported in
 /// the parent as ``BackendError/Code/taskNotRegistered`` before anything is sent.

@@ -66,8 +66,8 @@ extension ThreadPool {
         results(ValuesInOrder.self, maxBuffered, work) { SequenceInput(base: input.makeIterator()) }
     }
 
-    /// Like ``stream(_:maxBuffered:_:)-(Sequence,_,_)`` for an `AsyncSequence` input that cannot
-    /// fail, such as an `AsyncStream`.
+    /// Like ``stream(_:maxBuffered:_:)-6zd5f`` (over a `Sequence`), for an `AsyncSequence` input
+    /// that cannot fail, such as an `AsyncStream`.
     @inlinable
     public func stream<Input: AsyncSequence, Value: Sendable, Failure: Error>(
         _ input: Input, maxBuffered: Int? = nil, _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
@@ -85,7 +85,7 @@ extension ThreadPool {
     /// ```
     ///
     /// Input is read lazily with at most `maxBuffered` results outstanding, as in
-    /// ``stream(_:maxBuffered:_:)-(Sequence,_,_)``.
+    /// ``stream(_:maxBuffered:_:)-6zd5f``.
     @inlinable
     public func streamUnordered<Input: Sequence, Value: Sendable, Failure: Error>(
         _ input: Input, maxBuffered: Int? = nil, _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value
@@ -93,8 +93,8 @@ extension ThreadPool {
         results(ValuesAsCompleted.self, maxBuffered, work) { SequenceInput(base: input.makeIterator()) }
     }
 
-    /// Like ``streamUnordered(_:maxBuffered:_:)-(Sequence,_,_)`` for an `AsyncSequence` input that
-    /// cannot fail.
+    /// Like ``streamUnordered(_:maxBuffered:_:)-3528n`` (over a `Sequence`), for an
+    /// `AsyncSequence` input that cannot fail.
     @inlinable
     public func streamUnordered<Input: AsyncSequence, Value: Sendable, Failure: Error>(
         _ input: Input, maxBuffered: Int? = nil, _ work: @escaping @Sendable (Input.Element) throws(Failure) -> Value

@@ -3,6 +3,9 @@ import CParallelKit
 import ParallelKit
 import ParallelKitRun
 import ParallelKitSystem
+#if MPI
+import ParallelKitMPI
+#endif
 
 /// `parallelkit run`: a GNU-parallel-compatible command runner.
 ///
@@ -64,11 +67,34 @@ enum RunMain {
             try? writeAll(2, Array("parallelkit run: only enough file descriptors to run \(capacity) jobs at once\n".utf8))  // nowhere to report it
             jobs = capacity
         }
+        if options.mpi { return try runOnRanks(options, jobsPerRank: jobs) }
+        return try run(options, jobs: jobs, remote: nil)
+    }
+
+    /// `--mpi`: this rank's part of the run (ParallelKitMPI's `MPIRunMain`); a build without the
+    /// `MPI` trait has no MPI linked and says how to get it.
+    private static func runOnRanks(_ options: RunOptions, jobsPerRank: Int) throws(RunUsageError) -> Int32 {
+        #if MPI
+        return try MPIRunMain.main(slots: jobsPerRank) { remote, slots throws(RunUsageError) in
+            try run(options, jobs: slots, remote: remote)
+        }
+        #else
+        throw RunUsageError(
+            "--mpi needs a parallelkit built with MPI: swift build --traits MPI -c release --product parallelkit "
+                + "(Open MPI's libopenmpi-dev; Guides/MPI.md)")
+        #endif
+    }
+
+    /// Runs `options` with `jobs` at once, here or (`remote`) on other ranks.
+    private static func run(
+        _ options: RunOptions, jobs: Int, remote: (any RemoteJobs)?
+    ) throws(RunUsageError) -> Int32 {
         // The process-wide policy, the CLI's alone: one thread, so jobs start by the clone that
         // does not wait for the exec; SIGINT, SIGTERM and SIGHUP stop the jobs through the signal
         // pipe, installed when the first job is about to start (not for --dry-run); SIGPIPE is ignored, and a closed standard
         // output ends the runner as GNU ends, by SIGPIPE.
         var host = RunHost(maxJobs: jobs)
+        host.remote = remote
         host.strategy = .cloneWithoutWaiting
         host.brokenPipe = {
             signal(SIGPIPE, SIG_DFL)

@@ -57,6 +57,10 @@ enum RunHelp {
             term: "-j N, --jobs, -P",
             text: "run N jobs at once; N% of the cores, +N or -N cores, or 0 for as many as the descriptors allow; "
                 + "a file holding the value is read; default: the usable cores"),
+        .row(
+            term: "--mpi",
+            text: "under mpirun -np N: ranks 1 to N-1 run the jobs, -j each on its own cores; rank 0 hands them "
+                + "out and prints (a build with --traits MPI)"),
         .blank,
         .heading("Output:"),
         .row(term: "--group", text: "each job's output whole, when it ends (the default)"),

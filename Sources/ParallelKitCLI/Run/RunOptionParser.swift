@@ -311,6 +311,7 @@ struct RunOptionParser {
             options.fileSeparator = value
         }),
         Option(names: ["link", "xapply"], action: .flag { $0.linkAll = true }),
+        Option(names: ["mpi"], action: .flag { $0.mpi = true }),
         Option(names: ["help", "h"], action: .flag { $0.showHelp = true }),
         Option(names: ["version", "V"], action: .flag { $0.showVersion = true }),
         // Accepted and ignored: there is no notice to silence, and nothing else to configure.

@@ -22,6 +22,8 @@ final class Job {
     /// Why the attempt could not start (the Swift API reports it as a typed error).
     var launchError: RunError?
     var pid: pid_t = 0
+    /// The host that ran the attempt when another one did (``RemoteJobs``); `nil`: this one.
+    var host: Bytes?
     var pidfd: Int32 = -1
     /// The child's arguments and stack, which it shares until its exec: kept until it is reaped.
     var launch: JobLaunch?
@@ -60,7 +62,7 @@ final class Job {
     func record(command: Bytes, killed: Bool) -> JobRecord {
         let status = self.status ?? .exited(-1)
         return JobRecord(
-            sequence: spec.sequence, startTime: startWall,
+            sequence: spec.sequence, host: host, startTime: startWall,
             runtime: Double(endTime &- startTime) / 1e9,
             sent: spec.input?.count ?? 0, received: output.count,
             exitValue: killed ? -1 : status.exitCode, signal: status.signalNumber, command: command)

@@ -3,6 +3,9 @@ import ParallelKitSystem
 /// One finished job as the joblog, `--results` files and rows record it.
 struct JobRecord {
     var sequence: Int
+    /// The host that ran the job (`parallelkit run --mpi`); `nil`: this one, written `:` as GNU
+    /// writes a local job.
+    var host: Bytes?
     var startTime: Double
     var runtime: Double
     var sent: Int
@@ -100,7 +103,9 @@ final class JobLog {
         var line: Bytes = []
         line.reserveCapacity(64 + record.command.count)
         line += decimalBytes(record.sequence)
-        line += Array("\t:\t".utf8)
+        line.append(0x09)
+        line += record.host ?? [UInt8(ascii: ":")]
+        line.append(0x09)
         line += fixed3(record.startTime)
         line.append(0x09)
         let runtime = fixed3(record.runtime)

@@ -90,7 +90,7 @@ final class ResultsWriter {
                 try writeRow(Array(header.joined(separator: [separator])) + [0x0A])
             }
             var fields: [Bytes] = [
-                decimalBytes(record.sequence), [UInt8(ascii: ":")], JobLog.fixed3(record.startTime),
+                decimalBytes(record.sequence), record.host ?? [UInt8(ascii: ":")], JobLog.fixed3(record.startTime),
                 JobLog.fixed3(record.runtime), decimalBytes(record.sent), decimalBytes(record.received),
                 decimalBytes(Int(record.exitValue)), decimalBytes(Int(record.signal)), record.command,
             ]
@@ -100,7 +100,8 @@ final class ResultsWriter {
             try writeRow(Array(line) + [0x0A])
         case .json:
             var line = Array("{ \"Seq\": ".utf8) + decimalBytes(record.sequence)
-            line += Array(", \"Host\": \":\", \"Starttime\": ".utf8) + JobLog.fixed3(record.startTime)
+            line += Array(", \"Host\": ".utf8) + Self.jsonString(record.host ?? [UInt8(ascii: ":")])
+            line += Array(", \"Starttime\": ".utf8) + JobLog.fixed3(record.startTime)
             line += Array(", \"JobRuntime\": ".utf8) + JobLog.fixed3(record.runtime)
             line += Array(", \"Send\": ".utf8) + decimalBytes(record.sent)
             line += Array(", \"Receive\": ".utf8) + decimalBytes(record.received)

@@ -24,6 +24,9 @@ package struct RunHost {
     /// Standard output is a closed pipe: the host ends the process (after the engine has sent
     /// SIGTERM to every job's group). `nil`: the engine ends the run as after a failed write.
     package var brokenPipe: (() -> Never)?
+    /// Where jobs run when not here (`parallelkit run --mpi`: the other ranks); `nil`: here.
+    /// ``maxJobs`` is then the slots of every process it reaches together.
+    package var remote: (any RemoteJobs)?
 
     // What only the Swift API sets (internal to the module).
 

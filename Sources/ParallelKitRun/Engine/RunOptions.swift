@@ -123,6 +123,8 @@ package struct RunOptions: Sendable {
     /// `-h`/`--help` and `-V`/`--version`: print the help or the version, run nothing.
     package var showHelp = false
     package var showVersion = false
+    /// `--mpi`: the jobs run on the other ranks of the MPI job this process was launched in.
+    package var mpi = false
 
     package init() {}
 }

@@ -13,6 +13,11 @@ extension RunScheduler {
         job.attempt = machine.attemptNumber(of: job.id)
         let command = command(for: job)
         output.printStarting(job)
+        let environment = [
+            Array("PARALLEL_SEQ=".utf8) + decimalBytes(job.spec.sequence),
+            Array("PARALLEL_JOBSLOT=".utf8) + decimalBytes(job.slot),
+        ]
+        if let remote = host.remote { return launchRemote(job, on: remote, command: command, environment: environment) }
 
         var outputPipe: [Int32] = [-1, -1]
         var errorPipe: [Int32] = [-1, -1]
@@ -31,10 +36,6 @@ extension RunScheduler {
         } catch {
             pipeFailure = error
         }
-        let environment = [
-            Array("PARALLEL_SEQ=".utf8) + decimalBytes(job.spec.sequence),
-            Array("PARALLEL_JOBSLOT=".utf8) + decimalBytes(job.slot),
-        ]
         let (program, arguments, direct): (Bytes, [Bytes], Bool)
         switch command {
         case .exec(let path, let argv): (program, arguments, direct) = (path, argv, true)
@@ -86,7 +87,7 @@ extension RunScheduler {
     }
 
     /// How this job runs: directly when the template allows, else under the shell.
-    private func command(for job: Job) -> JobCommand {
+    func command(for job: Job) -> JobCommand {
         if let logged = job.spec.loggedCommand { return .shell(logged) }
         if host.argumentVectors {
             let name = job.spec.arguments.first ?? []

@@ -46,6 +46,10 @@ final class RunScheduler {
     var noPidfd = false
     /// Jobs from the input not yet printed, skipped or forgotten (what ``RunHost/admitsJob`` is told).
     private var undelivered = 0
+    /// Attempts running elsewhere (``RunHost/remote``), by their handle.
+    var remoteAttempts: [Int32: Job] = [:]
+    /// The next attempt's handle (never reused: a finished job's leftovers may still be signalled).
+    var nextRemoteHandle: Int32 = 1
 
     init(options: RunOptions, feed: JobFeed, template: CommandTemplate?, host: RunHost) throws(RunUsageError) {
         self.options = options
@@ -166,6 +170,10 @@ final class RunScheduler {
             descriptors.append(pollfd(fd: inputToWaitFor, events: Int16(POLLIN), revents: 0))
             owners.append((-2, -1))
         }
+        if let remote = host.remote {
+            descriptors.append(pollfd(fd: remote.wakeDescriptor, events: Int16(POLLIN), revents: 0))
+            owners.append((-3, -1))
+        }
         for id in machine.running {
             let job = jobs[id]!
             if job.outputFD >= 0 {
@@ -192,6 +200,10 @@ final class RunScheduler {
             for index in descriptors.indices where descriptors[index].revents != 0 {
                 let (owner, stream) = owners[index]
                 if owner == -2 { continue }
+                if owner == -3 {
+                    receiveRemoteEvents()
+                    continue
+                }
                 guard owner >= 0 else {
                     readSignals()
                     continue
@@ -239,6 +251,7 @@ final class RunScheduler {
     private func perform(_ action: RunStateMachine.Action) {
         switch action {
         case .signal(let group, let signal):
+            if let remote = host.remote { return remote.signal(group, signal) }
             do {
                 _ = try systemCall("kill") { kill(-group, signal) }
             } catch {
@@ -303,6 +316,7 @@ final class RunScheduler {
         guard !brokenPipeHandled else { return }
         brokenPipeHandled = true
         for case let job? in jobs where job.pid > 0 && job.status == nil { _ = kill(-job.pid, SIGTERM) }
+        for handle in remoteAttempts.keys { host.remote?.signal(handle, SIGTERM) }
         if let brokenPipe = host.brokenPipe { brokenPipe() }
         machine.writeFailed()
     }
