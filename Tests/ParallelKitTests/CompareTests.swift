@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+/// Benchmarks/compare in this package (`packageRoot` is MPITests.swift's).
+private let compareScript = packageRoot + "/Benchmarks/compare"
 
 /// The groups of Benchmarks/compare that CI runs (their peers come with Python or .ci/run), and the
 /// workloads each must bring.
@@ -29,7 +29,7 @@ extension ProcessPoolSuites.CompareTests {
         let groups = quickGroups.keys.sorted()
         let run = try await runCLI(
             ["--quick", "--only", groups.joined(separator: ","), "--parallelkit", cliPath(), "--json", json, "--plot", svg],
-            executable: packageRoot.appendingPathComponent("Benchmarks/compare").path)
+            executable: compareScript)
         #expect(run.status == 0, "stdout: \(run.output)\nstderr: \(run.error)")
         #expect(run.output.contains("peer ÷ PK"))
         #expect(run.output.contains("machine: "))
