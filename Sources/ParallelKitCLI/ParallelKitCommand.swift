@@ -10,11 +10,11 @@ public enum Entry {
         // `run` first: registering the bench's worker tasks costs ~1 ms of runtime type lookups,
         // a fifth of the runner's start-up budget, and the runner never serves them.
         if CommandLine.argc > 1, let first = CommandLine.unsafeArgv[1], strcmp(first, "run") == 0 {
-            exit(RunMain.main(Array(rawArguments().dropFirst(2))))
+            RunMain.leave(RunMain.main(Array(rawArguments().dropFirst(2))))
         }
         // `parallelkit help run`: the runner's own help, the one `parallelkit run --help` prints.
         if CommandLine.arguments.dropFirst().elementsEqual(["help", "run"]) {
-            exit(RunMain.main([Array("--help".utf8)]))
+            RunMain.leave(RunMain.main([Array("--help".utf8)]))
         }
         WorkerTasks.serveIfWorker(benchWorkerTasks)
         await ParallelKitCommand.main()
