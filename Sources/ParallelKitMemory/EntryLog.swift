@@ -171,15 +171,6 @@ final class EntryLog {
     /// The payload stored for `key`, checked against its checksum; a damaged record is dropped
     /// from the index (and so recomputed and written again). Counts a hit or a miss.
     func payload(_ key: MemoryKey, refreshingOnMiss: Bool = true, checkFile: Bool = true) -> [UInt8]? {
-        withPayload(key, refreshingOnMiss: refreshingOnMiss, checkFile: checkFile) { Array($0) }
-    }
-
-    /// `read` run on the payload stored for `key`, in the mapped file (no copy), or nil for a
-    /// miss; as ``payload(_:refreshingOnMiss:checkFile:)``.
-    func withPayload<Value>(
-        _ key: MemoryKey, refreshingOnMiss: Bool = true, checkFile: Bool = true,
-        _ read: (UnsafeRawBufferPointer) -> Value
-    ) -> Value? {
         if refreshingOnMiss, index[key] == nil { try? refresh() }
         guard var position = index.index(forKey: key) else {
             counters.misses += 1
@@ -207,7 +198,7 @@ final class EntryLog {
         if now &- location.lastUse > Self.touchInterval { touches.append(key) }
         index.values[position].lastUse = now
         counters.hits += 1
-        return read(UnsafeRawBufferPointer(rebasing: raw[location.outputOffset..<EntryRecord.headerSize + header.length]))
+        return Array(UnsafeRawBufferPointer(rebasing: raw[location.outputOffset..<EntryRecord.headerSize + header.length]))
     }
 
     /// Drops `key`'s entry from the index, as damaged (its payload did not decode).
@@ -218,9 +209,8 @@ final class EntryLog {
         counters.misses += 1
     }
 
-    /// `read` of each key's payload, or nil: one refresh and one check of each file for the
-    /// whole batch.
-    func payloads<Value>(_ keys: [MemoryKey], _ read: (UnsafeRawBufferPointer) -> Value) -> [Value?] {
+    /// Each key's payload, or nil: one refresh and one check of each file for the whole batch.
+    func payloads(_ keys: [MemoryKey]) -> [[UInt8]?] {
         try? refresh()
         // Each file once (not each entry's: a million entries live in a handful of files).
         let unreadable = segments.values.contains { segment in
@@ -228,7 +218,7 @@ final class EntryLog {
             return false
         }
         if unreadable { try? refresh() }
-        return keys.map { withPayload($0, refreshingOnMiss: false, checkFile: false, read) }
+        return keys.map { payload($0, refreshingOnMiss: false, checkFile: false) }
     }
 
     // MARK: Writing

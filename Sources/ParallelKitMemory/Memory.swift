@@ -147,20 +147,22 @@ public final class Memory: Sendable {
         return nil
     }
 
-    /// Each key's stored output, or nil: one pass over the directory for the whole batch, each
-    /// output decoded from the mapped file.
+    /// Each key's stored output, or nil: one pass over the directory for the whole batch.
     func lookup<Output: Decodable>(_ keys: [MemoryKey], as type: Output.Type) -> [Output?] {
-        // nil: no entry; .some(nil): an entry that did not decode (discarded, then a miss).
-        let found = log.withLock { log in
-            log.payloads(keys) { raw -> Output? in
-                Self.decodePlain(Output.self, raw) ?? (try? WireCoder.decode(Output.self, from: Array(raw)))
-            }
-        }
+        let payloads = log.withLock { $0.payloads(keys) }
         var outputs: [Output?] = []
         outputs.reserveCapacity(keys.count)
-        for (key, output) in zip(keys, found) {
-            if case .some(.none) = output { log.withLock { $0.discard(key) } }
-            outputs.append(output ?? nil)
+        for (key, payload) in zip(keys, payloads) {
+            guard let payload else {
+                outputs.append(nil)
+                continue
+            }
+            if let output = Self.decodePlain(Output.self, payload) ?? (try? WireCoder.decode(Output.self, from: payload)) {
+                outputs.append(output)
+            } else {
+                log.withLock { $0.discard(key) }
+                outputs.append(nil)
+            }
         }
         return outputs
     }
@@ -177,13 +179,8 @@ public final class Memory: Sendable {
     /// types and other bytes (which the decoder then reads, or refuses).
     @inline(__always)
     static func decodePlain<Output>(_ type: Output.Type, _ payload: [UInt8]) -> Output? {
-        payload.withUnsafeBytes { decodePlain(type, $0) }
-    }
-
-    @inline(__always)
-    static func decodePlain<Output>(_ type: Output.Type, _ payload: UnsafeRawBufferPointer) -> Output? {
         guard payload.count == 9 else { return nil }
-        let bits = UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: 1, as: UInt64.self))
+        let bits = payload.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 1, as: UInt64.self)) }
         if Output.self == Int.self, payload[0] == 3 { return unsafeBitCast(Int(Int64(bitPattern: bits)), to: Output.self) }
         if Output.self == Double.self, payload[0] == 5 { return unsafeBitCast(Double(bitPattern: bits), to: Output.self) }
         return nil
