@@ -5,7 +5,7 @@ import ParallelKit
 /// `.processes` (and every other backend), as a `WorkerTask` is for `map`.
 ///
 /// Declare `transform`; the task's `run` is written for you. A worker process receives whole
-/// chunks of the file (about a megabyte of records each), parses them and runs `transform` on
+/// chunks of the file (about 256 KiB of records each), parses them and runs `transform` on
 /// each record, and sends the chunk's output back: one message per chunk, not per row.
 ///
 /// ```swift

@@ -15,7 +15,7 @@ extension Parallel {
     /// ```
     ///
     /// The file is read in chunks of about `chunkBytes`, cut at record boundaries (a line end
-    /// inside quotes is no boundary), `maxBuffered` chunks at a time (by default four per job);
+    /// inside quotes is no boundary), `maxBuffered` chunks at a time (by default sixteen per job);
     /// the chunks of a window are parsed and mapped on the workers at once, and their output is
     /// written in order to a temporary file beside `output`, renamed over it at the end. While a
     /// window is mapped the last one is written and the next read, so memory stays near
@@ -33,7 +33,7 @@ extension Parallel {
     ///     (``CSVOptions``).
     ///   - header: the output's header line, if any.
     ///   - chunkBytes: about how many bytes one chunk of `input` holds.
-    ///   - maxBuffered: how many chunks are mapped at a time; by default four per job.
+    ///   - maxBuffered: how many chunks are mapped at a time; by default sixteen per job.
     ///   - transform: called once per record, on several threads at once; returns the output
     ///     record's fields (quoted when they need it).
     /// - Returns: how many records were written.
@@ -47,7 +47,7 @@ extension Parallel {
     ///   (``mapCSVRows(_:from:to:options:header:chunkBytes:maxBuffered:)``).
     public func mapCSVRows(
         from input: String, to output: String, options: CSVOptions = CSVOptions(), header: [String]? = nil,
-        chunkBytes: Int = 1 << 20, maxBuffered: Int? = nil,
+        chunkBytes: Int = defaultChunkBytes, maxBuffered: Int? = nil,
         _ transform: @escaping @Sendable (CSVRecord) throws -> [String]
     ) async throws(CSVError) -> Int {
         try await applyCSV(input, output, options, header, chunkBytes, maxBuffered) { parallel, chunks, context, buffers in
@@ -69,7 +69,7 @@ extension Parallel {
     /// backend's message, and leaves no output file.
     public func mapCSVRows<Task: CSVRowTask>(
         _ task: Task.Type, from input: String, to output: String, options: CSVOptions = CSVOptions(),
-        header: [String]? = nil, chunkBytes: Int = 1 << 20, maxBuffered: Int? = nil
+        header: [String]? = nil, chunkBytes: Int = defaultChunkBytes, maxBuffered: Int? = nil
     ) async throws(CSVError) -> Int {
         try await applyCSV(input, output, options, header, chunkBytes, maxBuffered) { parallel, chunks, context, _ in
             guard !chunks.isEmpty else { return .success([]) }
@@ -81,6 +81,13 @@ extension Parallel {
             }
         }
     }
+
+    /// A CSV apply's chunk size when the caller gives none: 256 KiB, in windows of sixteen chunks
+    /// a job. Against 1 MiB in windows of four a job (the same bytes in flight), csv-rows'
+    /// parallel ÷ serial went from 1.50–1.73× (median 1.60) to 1.39–1.96× (median 1.82) in five
+    /// alternated runs on 2 cores at load 1–1.2: a window's last chunk, which one worker finishes
+    /// while the other waits, is a quarter as long.
+    public static let defaultChunkBytes = 256 << 10
 
     /// The chunks of one window mapped on `Parallel`'s workers, in order.
     typealias WindowMapper = @Sendable (Parallel, [CSVChunk], CSVApplyContext, CSVApplyBuffers) async -> Result<
@@ -106,7 +113,7 @@ extension Parallel {
         _ maxBuffered: Int?, _ mapWindow: WindowMapper
     ) async throws(CSVError) -> Int {
         let reader = try CSVChunkReader(path: input, chunkBytes: chunkBytes)
-        let window = max(maxBuffered ?? 4 * jobs.count, 1)
+        let window = max(maxBuffered ?? 16 * jobs.count, 1)
         // Three windows' buffers: one being mapped, one read, one written.
         let buffers = CSVApplyBuffers(limit: 3 * window)
         reader.buffers = buffers
