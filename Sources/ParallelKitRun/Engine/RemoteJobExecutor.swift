@@ -186,14 +186,7 @@ package final class RemoteJobExecutor {
 
     private func readOutput(_ entry: Running, stream: Int) {
         let fd = stream == 0 ? entry.outputFD : entry.errorFD
-        let got: Int
-        do {
-            got = try systemCall("read") { read(fd, scratch.baseAddress, scratch.count) }
-        } catch where error.errno == EAGAIN {
-            return
-        } catch {
-            got = 0
-        }
+        guard let got = readAvailable(fd, into: scratch) else { return }
         guard got > 0 else {
             close(fd)
             if stream == 0 { entry.outputFD = -1 } else { entry.errorFD = -1 }

@@ -111,14 +111,7 @@ extension RunScheduler {
 
     func readOutput(_ job: Job, stream: Int) {
         let fd = stream == 0 ? job.outputFD : job.errorFD
-        let got: Int
-        do {
-            got = try systemCall("read") { read(fd, scratch.baseAddress, scratch.count) }
-        } catch where error.errno == EAGAIN {
-            return
-        } catch {
-            got = 0  // a pipe that cannot be read has ended, as at its end of file
-        }
+        guard let got = readAvailable(fd, into: scratch) else { return }
         guard got > 0 else {
             close(fd)
             if stream == 0 { job.outputFD = -1 } else { job.errorFD = -1 }
