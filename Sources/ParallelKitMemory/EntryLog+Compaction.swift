@@ -9,11 +9,13 @@ extension EntryLog {
     /// Holds the directory's lock exclusively throughout; the new file is written to a temporary
     /// name, `fsync`ed and renamed before any old one is unlinked, so a crash leaves either the
     /// old files or the new one (or both: then entries are there twice, which is harmless).
-    func enforce(limit: Int) throws(MemoryError) {
-        guard totalBytes > limit else { return }
-        try exclusively { () throws(MemoryError) in
+    /// Returns whether it compacted.
+    @discardableResult
+    func enforce(limit: Int) throws(MemoryError) -> Bool {
+        guard totalBytes > limit else { return false }
+        return try exclusively { () throws(MemoryError) -> Bool in
             try refresh()
-            guard totalBytes > limit else { return }
+            guard totalBytes > limit else { return false }
             let target = limit / 4 * 3
             var kept: [(key: MemoryKey, location: Location)] = []
             var size = 0
@@ -26,6 +28,7 @@ extension EntryLog {
             let evicted = index.count - kept.count
             try rewrite(keeping: kept, "compacting \(entriesPath) to \(limit) bytes")
             counters.evictions += evicted
+            return true
         }
     }
 
@@ -44,7 +47,8 @@ extension EntryLog {
     }
 
     /// Writes `kept` into one new file (temporary name, `fsync`, rename), unlinks every old file
-    /// and reads the directory again. The caller holds the lock exclusively.
+    /// and the maps' journals (which name old files), and reads the directory again. The caller
+    /// holds the lock exclusively.
     private func rewrite(keeping kept: [(key: MemoryKey, location: Location)], _ what: String) throws(MemoryError) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(kept.reduce(0) { $0 + EntryRecord.headerSize + $1.location.length })
@@ -72,6 +76,7 @@ extension EntryLog {
             throw MemoryError(.storeFailed, what, systemError: error)
         }
         for old in segments.keys { unlink(entriesPath + "/" + old) }
+        removeJournals()
         dropWriter()
         segments = [:]
         index = [:]

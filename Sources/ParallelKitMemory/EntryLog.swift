@@ -58,7 +58,8 @@ final class EntryLog {
         } catch {
             throw MemoryError(.directoryUnusable, "the memory directory \(directory)", systemError: error)
         }
-        try refresh()
+        // The files are read at the first lookup, not here: a resumed map served by its journal
+        // (``RunJournal``) need not index what it read whole.
     }
 
     deinit {
@@ -82,7 +83,9 @@ final class EntryLog {
 
     /// Opens the files that appeared since the last call, indexes the records appended to every
     /// file since, and forgets files that were unlinked (by a compaction or `clear()` elsewhere).
-    func refresh() throws(MemoryError) {
+    /// The byte ranges of `skipping` (by file name: those a map's journal read whole) are left
+    /// out of the index, as holes; a refresh without them indexes every hole first.
+    func refresh(skipping: [String: [Range<Int>]] = [:]) throws(MemoryError) {
         let names: Set<String>
         do {
             names = try listSegments()
@@ -96,19 +99,24 @@ final class EntryLog {
                 guard let segment = try? LogSegment(directory: entriesPath, name: name) else { continue }  // unlinked meanwhile
                 segments[name] = segment
             }
-            if let segment = segments[name] { scan(segment) }
+            if let segment = segments[name] { scan(segment, skipping: skipping[name] ?? []) }
         }
     }
 
     private func listSegments() throws(SystemError) -> Set<String> {
-        guard let stream = opendir(entriesPath) else { throw SystemError(call: "opendir", errno: errno) }
+        try Self.fileNames(in: entriesPath, endingWith: ".log")
+    }
+
+    /// The names in `directory` that end with `suffix`.
+    static func fileNames(in directory: String, endingWith suffix: String) throws(SystemError) -> Set<String> {
+        guard let stream = opendir(directory) else { throw SystemError(call: "opendir", errno: errno) }
         defer { closedir(stream) }
         var names: Set<String> = []
         while let entry = readdir(stream) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            if name.hasSuffix(".log") { names.insert(name) }
+            if name.hasSuffix(suffix) { names.insert(name) }
         }
         return names
     }
@@ -118,13 +126,17 @@ final class EntryLog {
         index = index.filter { !names.contains($0.value.segment.name) }
     }
 
-    /// Indexes what was appended to `segment` since it was last read; a file cut short from
-    /// outside is read again from its start.
-    func scan(_ segment: LogSegment) {
+    /// Indexes what was appended to `segment` since it was last read, but for `skipping`; a
+    /// file cut short from outside is read again from its start.
+    func scan(_ segment: LogSegment, skipping: [Range<Int>] = []) {
         guard let state = try? segment.fileState() else { return }
         if state.size < segment.mappedSize {
             index = index.filter { $0.value.segment !== segment }
             segment.scanned = 0
+            segment.holes = []
+        }
+        if skipping.isEmpty, !segment.holes.isEmpty {
+            counters.damaged += segment.fillHoles { header, offset in add(header, at: offset, in: segment) }
         }
         guard state.size > segment.scanned else { return }
         do {
@@ -134,26 +146,31 @@ final class EntryLog {
         }
         // Room for every record first: growing a dictionary of a million entries one rehash at a
         // time was a third of a resumed run's time (perf).
-        index.reserveCapacity(index.count + segment.recordsAfterScanned())
-        counters.damaged += segment.scan { header, offset in
-            switch header.kind {
-            case .entry, .taggedEntry:
-                var tag: UInt64?
-                if header.kind == .taggedEntry {
-                    guard header.length >= EntryRecord.tagSize else { return }
-                    tag = UInt64(
-                        littleEndian: segment.bytes(from: offset + EntryRecord.headerSize).loadUnaligned(as: UInt64.self))
-                }
-                // One hash operation for a new key (the common case); a second only when an older
-                // record of the key was used later than this one was written.
-                let location = Location(
-                    segment: segment, offset: offset, length: header.length, lastUse: header.time, tag: tag)
-                if let old = index.updateValue(location, forKey: header.key), old.lastUse > header.time {
-                    index[header.key]?.lastUse = old.lastUse
-                }
-            case .touch:
-                if let old = index[header.key], old.lastUse < header.time { index[header.key]?.lastUse = header.time }
+        index.reserveCapacity(index.count + segment.recordsAfterScanned(skipping: skipping))
+        counters.damaged += segment.scan(skipping: skipping) { header, offset in add(header, at: offset, in: segment) }
+    }
+
+    /// Indexes the intact record at `offset` of `segment`, whose header is `header`.
+    @inline(__always)
+    private func add(_ header: EntryRecord.Header, at offset: Int, in segment: LogSegment) {
+        switch header.kind {
+        case .entry, .taggedEntry:
+            var tag: UInt64?
+            if header.kind == .taggedEntry {
+                guard header.length >= EntryRecord.tagSize else { return }
+                tag = UInt64(
+                    littleEndian: segment.bytes(from: offset + EntryRecord.headerSize).loadUnaligned(as: UInt64.self))
             }
+            // One hash operation for a new key (the common case); a second only when an older
+            // record of the key was used later than this one was written.
+            let location = Location(segment: segment, offset: offset, length: header.length, lastUse: header.time, tag: tag)
+            if let old = index.updateValue(location, forKey: header.key), old.lastUse > header.time {
+                index[header.key]?.lastUse = old.lastUse
+            }
+        case .touch:
+            if let old = index[header.key], old.lastUse < header.time { index[header.key]?.lastUse = header.time }
+        case .journal:
+            break  // only in journals/, never in an entries file
         }
     }
 
@@ -209,15 +226,16 @@ final class EntryLog {
         counters.misses += 1
     }
 
-    /// Each key's payload, or nil: one refresh and one check of each file for the whole batch.
-    func payloads(_ keys: [MemoryKey]) -> [[UInt8]?] {
-        try? refresh()
+    /// Each key's payload, or nil: one refresh and one check of each file for the whole batch;
+    /// the ranges of `skipping` are not indexed (``refresh(skipping:)``).
+    func payloads(_ keys: [MemoryKey], skipping: [String: [Range<Int>]] = [:]) -> [[UInt8]?] {
+        try? refresh(skipping: skipping)
         // Each file once (not each entry's: a million entries live in a handful of files).
         let unreadable = segments.values.contains { segment in
             guard let state = try? segment.fileState(), state.linked, state.size >= segment.mappedSize else { return true }
             return false
         }
-        if unreadable { try? refresh() }
+        if unreadable { try? refresh(skipping: skipping) }
         return keys.map { payload($0, refreshingOnMiss: false, checkFile: false) }
     }
 
@@ -285,6 +303,7 @@ final class EntryLog {
         try exclusively { () throws(MemoryError) in
             try refresh()
             for name in segments.keys { unlink(entriesPath + "/" + name) }
+            removeJournals()
             if let writer {
                 unlink(entriesPath + "/" + writer.name)
                 close(writer.fd)

@@ -4,7 +4,8 @@
 ///  0  magic "PKM1"        4 bytes
 ///  4  kind                4 bytes: 0 an entry, 1 a touch (the key was used; no payload),
 ///                             2 a function's entry (the payload starts with the function's
-///                             8-byte tag, ``KeyPrefix/tag``, then the output)
+///                             8-byte tag, ``KeyPrefix/tag``, then the output),
+///                             3 a map's journal record (only in `journals/`: ``RunJournal``)
 ///  8  payload length      8 bytes
 /// 16  time               8 bytes: nanoseconds since 1970, when written or last used
 /// 24  key               32 bytes
@@ -22,6 +23,7 @@ enum EntryRecord {
         case entry = 0
         case touch = 1
         case taggedEntry = 2
+        case journal = 3
     }
 
     /// Bytes of a function's tag at the start of a ``Kind/taggedEntry`` payload.

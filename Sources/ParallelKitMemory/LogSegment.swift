@@ -11,8 +11,12 @@ final class LogSegment {
     let fd: Int32
     private(set) var base: UnsafeRawPointer?
     private(set) var mappedSize = 0
-    /// Records up to here are indexed; the bytes after it are not yet (or are torn).
+    /// Records up to here are indexed, but for ``holes``; the bytes after it are not yet (or are torn).
     var scanned = 0
+    /// Ranges below ``scanned`` skipped by a scan: a map's journal read their records whole
+    /// (``RunJournal``), so its lookup of the other items need not index them. The next full
+    /// ``EntryLog/refresh(skipping:)`` indexes them.
+    var holes: [Range<Int>] = []
 
     init(directory: String, name: String) throws(SystemError) {
         self.name = name
@@ -57,12 +61,17 @@ final class LogSegment {
         return UnsafeRawBufferPointer(start: base + offset, count: mappedSize - offset)
     }
 
-    /// How many records follow ``scanned``, by their headers' lengths alone (no checksums): the
-    /// room an index needs before ``scan(_:)`` fills it.
-    func recordsAfterScanned() -> Int {
+    /// How many records follow ``scanned``, by their headers' lengths alone (no checksums), but
+    /// for those in `skipping`: the room an index needs before ``scan(skipping:_:)`` fills it.
+    func recordsAfterScanned(skipping: [Range<Int>] = []) -> Int {
         var offset = scanned
         var count = 0
+        var skips = skipping.sorted { $0.lowerBound < $1.lowerBound }[...]
         while true {
+            if let skip = Self.skip(at: offset, &skips, within: mappedSize) {
+                offset = skip.upperBound
+                continue
+            }
             let rest = bytes(from: offset)
             guard let header = EntryRecord.header(rest), EntryRecord.headerSize + header.length <= rest.count else { break }
             offset += EntryRecord.headerSize + header.length
@@ -73,10 +82,17 @@ final class LogSegment {
 
     /// Reads the records after ``scanned`` and calls `found` with each intact one (its header and
     /// its offset); stops at a torn record at the end (it may still be being written: read again
-    /// next time) and at bytes that are not a record. Returns how many damaged records it skipped.
-    func scan(_ found: (EntryRecord.Header, Int) -> Void) -> Int {
+    /// next time) and at bytes that are not a record. A range of `skipping` that starts where a
+    /// record starts is jumped over and kept in ``holes``. Returns how many damaged records it skipped.
+    func scan(skipping: [Range<Int>] = [], _ found: (EntryRecord.Header, Int) -> Void) -> Int {
         var damaged = 0
+        var skips = skipping.sorted { $0.lowerBound < $1.lowerBound }[...]
         while true {
+            if let skip = Self.skip(at: scanned, &skips, within: mappedSize) {
+                holes.append(skip)
+                scanned = skip.upperBound
+                continue
+            }
             let rest = bytes(from: scanned)
             guard let header = EntryRecord.header(rest) else { break }
             let end = EntryRecord.headerSize + header.length
@@ -91,5 +107,34 @@ final class LogSegment {
             scanned += end
         }
         return damaged
+    }
+
+    /// Calls `found` with each intact record of ``holes``, and forgets them. Returns how many
+    /// damaged records it skipped.
+    func fillHoles(_ found: (EntryRecord.Header, Int) -> Void) -> Int {
+        var damaged = 0
+        for hole in holes {
+            var offset = hole.lowerBound
+            while offset < hole.upperBound {
+                let rest = bytes(from: offset)
+                guard let header = EntryRecord.header(rest), EntryRecord.headerSize + header.length <= rest.count else {
+                    damaged += 1
+                    break
+                }
+                if EntryRecord.isIntact(rest, header) { found(header, offset) } else { damaged += 1 }
+                offset += EntryRecord.headerSize + header.length
+            }
+        }
+        holes = []
+        return damaged
+    }
+
+    /// The first of `skips` (sorted) that starts at `offset` and ends within `size`, removed; the
+    /// ones that start before `offset` are dropped (a scan passed them: they were not at a record's start).
+    private static func skip(at offset: Int, _ skips: inout ArraySlice<Range<Int>>, within size: Int) -> Range<Int>? {
+        while let first = skips.first, first.lowerBound < offset || first.isEmpty { skips.removeFirst() }
+        guard let first = skips.first, first.lowerBound == offset, first.upperBound <= size else { return nil }
+        skips.removeFirst()
+        return first
     }
 }

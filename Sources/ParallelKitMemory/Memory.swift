@@ -59,9 +59,9 @@ public final class Memory: Sendable {
         public var evictions: Int
         /// Damaged or torn records found (never read as hits).
         public var damaged: Int
-        /// Entries in the directory, as last read.
+        /// Entries in the directory.
         public var entries: Int
-        /// Bytes of the directory's log files, as last read.
+        /// Bytes of the directory's log files.
         public var bytes: Int
     }
 
@@ -122,10 +122,11 @@ public final class Memory: Sendable {
         }
     }
 
-    /// The counts so far, and what the directory holds.
+    /// The counts so far, and what the directory holds now (its files read again).
     public var statistics: Statistics {
         log.withLock { log in
-            Statistics(
+            try? log.refresh()
+            return Statistics(
                 hits: log.counters.hits, misses: log.counters.misses, stores: log.counters.stores,
                 evictions: log.counters.evictions, damaged: log.counters.damaged, entries: log.index.count,
                 bytes: log.totalBytes)
@@ -147,9 +148,12 @@ public final class Memory: Sendable {
         return nil
     }
 
-    /// Each key's stored output, or nil: one pass over the directory for the whole batch.
-    func lookup<Output: Decodable>(_ keys: [MemoryKey], as type: Output.Type) -> [Output?] {
-        let payloads = log.withLock { $0.payloads(keys) }
+    /// Each key's stored output, or nil: one pass over the directory for the whole batch, but
+    /// for the byte ranges of `skipping` (read whole from a journal: ``served(_:tag:count:as:)``).
+    func lookup<Output: Decodable>(
+        _ keys: [MemoryKey], as type: Output.Type, skipping: [String: [Range<Int>]] = [:]
+    ) -> [Output?] {
+        let payloads = log.withLock { $0.payloads(keys, skipping: skipping) }
         var outputs: [Output?] = []
         outputs.reserveCapacity(keys.count)
         for (key, payload) in zip(keys, payloads) {
@@ -165,6 +169,26 @@ public final class Memory: Sendable {
             }
         }
         return outputs
+    }
+
+    /// The outputs the journal of `runKey` names (``RunJournal``), at their inputs' places among
+    /// `count`, and the byte ranges read, by file.
+    func served<Output: Decodable>(
+        _ runKey: MemoryKey, tag: UInt64, count: Int, as type: Output.Type
+    ) -> (pieces: OutputPieces<Output>, read: [String: [Range<Int>]]) {
+        let batches = RunJournal.batches(runKey: runKey, directory: directory)
+        guard !batches.isEmpty else { return (OutputPieces(count: count), [:]) }
+        return log.withLock { log in
+            var pieces = OutputPieces<Output>(count: count)
+            // In place: returning an optional output cost a generic metadata lookup per item (perf).
+            let read = log.serve(batches, tag: tag, into: &pieces) { raw, target in
+                if Self.decodePlain(raw, into: target) { return true }
+                guard let output = try? WireCoder.decode(Output.self, from: Array(raw)) else { return false }
+                target.initialize(to: output)
+                return true
+            }
+            return (pieces, read)
+        }
     }
 
     /// Removes the entries of the function tagged `tag` (``CachedFunction/clear()``).
@@ -186,11 +210,29 @@ public final class Memory: Sendable {
         return nil
     }
 
+    /// The same, into `target` (left uninitialized when it returns false).
+    @inline(__always)
+    static func decodePlain<Output>(_ payload: UnsafeRawBufferPointer, into target: UnsafeMutablePointer<Output>) -> Bool {
+        guard payload.count == 9 else { return false }
+        let bits = UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: 1, as: UInt64.self))
+        if Output.self == Int.self, payload[0] == 3 {
+            UnsafeMutableRawPointer(target).initializeMemory(as: Int.self, to: Int(Int64(bitPattern: bits)))
+            return true
+        }
+        if Output.self == Double.self, payload[0] == 5 {
+            UnsafeMutableRawPointer(target).initializeMemory(as: Double.self, to: Double(bitPattern: bits))
+            return true
+        }
+        return false
+    }
+
     /// Stores `outputs` of the function tagged `tag` under `keys`: one write and one `fsync`
-    /// (without `log`'s lock: ``PendingAppend``), then the size limit.
+    /// (without `log`'s lock: ``PendingAppend``), then the size limit. Returns where the
+    /// records went (nil when nothing was written, or a compaction moved them at once).
+    @discardableResult
     func store<Output: Encodable>(
         _ keys: some Collection<MemoryKey>, _ outputs: some Collection<Output>, tag: UInt64
-    ) throws(MemoryError) {
+    ) throws(MemoryError) -> StoredEntries? {
         var entries: [(key: MemoryKey, payload: [UInt8])] = []
         entries.reserveCapacity(keys.count)
         for (key, output) in zip(keys, outputs) {
@@ -200,13 +242,14 @@ public final class Memory: Sendable {
                 throw MemoryError(.unencodable, "\(String(reflecting: Output.self)) could not be encoded for \(directory)")
             }
         }
-        try writing.withLock { _ throws(MemoryError) in
+        return try writing.withLock { _ throws(MemoryError) -> StoredEntries? in
             let pending = try log.withLock { log throws(MemoryError) in try log.beginAppend(entries, tag: tag) }
-            guard let pending else { return }
+            guard let pending else { return nil }
             let failure = pending.perform()
-            try log.withLock { log throws(MemoryError) in
-                try log.finishAppend(pending, failure)
-                if let limit = options.sizeLimit { try log.enforce(limit: limit) }
+            return try log.withLock { log throws(MemoryError) -> StoredEntries? in
+                let stored = try log.finishAppend(pending, failure)
+                if let limit = options.sizeLimit, try log.enforce(limit: limit) { return nil }
+                return stored
             }
         }
     }

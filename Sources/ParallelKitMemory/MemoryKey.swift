@@ -1,5 +1,5 @@
 import Crypto
-import ParallelKit
+@_spi(Backend) import ParallelKit
 
 /// The key of one cached result: SHA-256 of the task's signature (its name, input and output
 /// types), its version, and the canonical bytes of the input (``CanonicalEncoder``).
@@ -84,6 +84,27 @@ struct KeyPrefix: Sendable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(64)
         try CanonicalEncoder.encode(input, into: &bytes)
+        var hasher = started
+        hasher.update(data: bytes)
+        return hasher.finalize().withUnsafeBytes { MemoryKey(digest: $0) }
+    }
+
+    /// The key of a whole map's inputs, for its journal (``RunJournal``): their canonical bytes
+    /// when the array's contents are read from its bytes (plain numbers, at GB/s), else their
+    /// wire encoding — the same for the same inputs in every run but for values whose encoding
+    /// is not their contents (dictionaries' order, shared memory): those miss the journal and
+    /// are found through the index, one key at a time.
+    func runKey<Input: Encodable>(_ inputs: [Input]) throws(MemoryError) -> MemoryKey {
+        var bytes: [UInt8] = Array("run\0".utf8)
+        if let plain = inputs as? any CanonicallyKeyed {
+            try plain.writeCanonicalContents(into: &bytes, codingPath: [])
+        } else {
+            do {
+                bytes += try WireCoder.encode(inputs)
+            } catch {
+                throw MemoryError(.unkeyable, "the inputs of a map could not be encoded for its journal: \(error)")
+            }
+        }
         var hasher = started
         hasher.update(data: bytes)
         return hasher.finalize().withUnsafeBytes { MemoryKey(digest: $0) }

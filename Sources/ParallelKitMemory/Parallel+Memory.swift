@@ -16,7 +16,10 @@ extension Parallel {
     /// usual events for the `n - k` computed.
     ///
     /// A batch takes about a tenth of a second (at most 65,536 items): what a kill loses is the
-    /// batch in flight.
+    /// batch in flight. Each committed batch is also noted in the map's journal (``RunJournal``,
+    /// keyed by all the inputs), so that the same map run again reads those outputs back in
+    /// order, without a key or an index lookup per item; the other items are looked up one key
+    /// at a time.
     ///
     /// - Throws: ``MemoryError``: ``MemoryError/Code/backend`` with the map's `BackendError`
     ///   (the batches finished before it are stored), ``MemoryError/Code/storeFailed``,
@@ -26,34 +29,47 @@ extension Parallel {
     ) async throws(MemoryError) -> [Task.Output] {
         let inputs = Array(inputs)
         let prefix = memory.keyPrefix(signature: Task.signature, version: version)
+        let runKey = try prefix.runKey(inputs)
+        var (pieces, read) = memory.served(runKey, tag: prefix.tag, count: inputs.count, as: Task.Output.self)
+        let unserved = pieces.uncovered
         let keys: [MemoryKey] =
-            inputs.count < 256
-            ? try inputs.map { (input) throws(MemoryError) in try prefix.key(input) }
-            : try inputs.parallelMap(workers: jobs) { (input) throws(MemoryError) in try prefix.key(input) }
-        var outputs = memory.lookup(keys, as: Task.Output.self)
-        let missing = outputs.indices.filter { outputs[$0] == nil }
+            unserved.count < 256
+            ? try unserved.map { (index) throws(MemoryError) in try prefix.key(inputs[index]) }
+            : try unserved.parallelMap(workers: jobs) { (index) throws(MemoryError) in try prefix.key(inputs[index]) }
+        var found: (indices: [Int], values: [Task.Output]) = ([], [])
+        var missing: [(index: Int, key: MemoryKey)] = []
+        for (index, (key, output)) in zip(unserved, zip(keys, memory.lookup(keys, as: Task.Output.self, skipping: read))) {
+            if let output {
+                found.indices.append(index)
+                found.values.append(output)
+            } else {
+                missing.append((index, key))
+            }
+        }
+        if !found.values.isEmpty { pieces.add(found.values, at: found.indices) }
         let (sink, bar) = progressTarget(total: inputs.count)
         sink?.report(.total(inputs.count))
         if inputs.count > missing.count { sink?.report(.cached(inputs.count - missing.count)) }
         var inner = self
         inner.progress = sink.map { .sink(WithoutTotal(sink: $0)) }
         do throws(MemoryError) {
-            try await inner.runMissing(task, inputs, keys, missing, memory, prefix.tag, into: &outputs)
+            try await inner.runMissing(task, inputs, missing, memory, prefix.tag, runKey, into: &pieces)
         } catch {
             bar?.finish(failed: true)
             throw error
         }
         bar?.finish()
-        return outputs.map { $0! }
+        return pieces.assembled()
     }
 
-    /// Computes the items at `missing` in batches of about ``batchSeconds``, storing each.
+    /// Computes the items of `missing` in batches of about a tenth of a second, storing each and
+    /// noting it in the journal of `runKey`.
     private func runMissing<Task: WorkerTask>(
-        _ task: Task.Type, _ inputs: [Task.Input], _ keys: [MemoryKey], _ missing: [Int], _ memory: Memory,
-        _ tag: UInt64, into outputs: inout [Task.Output?]
+        _ task: Task.Type, _ inputs: [Task.Input], _ missing: [(index: Int, key: MemoryKey)], _ memory: Memory,
+        _ tag: UInt64, _ runKey: MemoryKey, into pieces: inout OutputPieces<Task.Output>
     ) async throws(MemoryError) {
         guard !missing.isEmpty else { return }
-        var results = outputs
+        var results = pieces
         let storeFailure: MemoryError?
         do {
             storeFailure = try await reusingBackend { (parallel) throws(BackendError) -> MemoryError? in
@@ -62,23 +78,30 @@ extension Parallel {
                 while position < missing.count {
                     let batch = missing[position..<min(position + size, missing.count)]
                     let started = ContinuousClock.now
-                    let computed = try await parallel.map(task, batch.map { inputs[$0] })
+                    let computed = try await parallel.map(task, batch.map { inputs[$0.index] })
+                    let stored: StoredEntries?
                     do throws(MemoryError) {
-                        try memory.store(batch.map { keys[$0] }, computed, tag: tag)
+                        stored = try memory.store(batch.map(\.key), computed, tag: tag)
                     } catch {
                         return error
                     }
-                    for (index, output) in zip(batch, computed) { results[index] = output }
+                    let ranges = RunJournal.ranges(of: batch.lazy.map(\.index))
+                    if let stored {
+                        let entry = RunJournal.Batch(
+                            segment: stored.segment, offset: stored.offset, length: stored.length, count: stored.count,
+                            ranges: ranges)
+                        RunJournal.append(entry, runKey: runKey, directory: memory.directory)
+                    }
+                    results.add(computed, at: ranges)
                     position = batch.endIndex
                     size = Self.nextBatchSize(size, took: ContinuousClock.now - started)
                 }
                 return nil
             }
         } catch {
-            outputs = results
             throw MemoryError(.backend, "computing the items missing from \(memory.directory)", backendError: error)
         }
-        outputs = results
+        pieces = results
         if let storeFailure { throw storeFailure }
     }
 

@@ -15,6 +15,8 @@ struct PendingAppend {
     /// Bytes the test budget lets through (``EntryLog/writeBudget``); the rest fail with `ENOSPC`.
     let allowed: Int
     let entries: Int
+    /// The entries' records' bytes, at the start of ``bytes`` (the touches follow).
+    let entryBytes: Int
     let what: String
 
     /// Writes the records and `fsync`s them; the system call that failed, or nil.
@@ -51,6 +53,7 @@ extension EntryLog {
                 EntryRecord.append(kind: .entry, key: entry.key, time: time, tag: tag, payload: payload, to: &bytes)
             }
         }
+        let entryBytes = bytes.count
         for key in touches {
             EntryRecord.append(kind: .touch, key: key, time: time, payload: UnsafeRawBufferPointer(start: nil, count: 0), to: &bytes)
         }
@@ -72,15 +75,18 @@ extension EntryLog {
         }
         let allowed = min(writeBudget ?? bytes.count, bytes.count)
         if let budget = writeBudget { writeBudget = budget - allowed }
-        return PendingAppend(fd: fd, bytes: bytes, allowed: allowed, entries: entries.count, what: what)
+        return PendingAppend(
+            fd: fd, bytes: bytes, allowed: allowed, entries: entries.count, entryBytes: entryBytes, what: what)
     }
 
     /// Releases the directory's lock and indexes `pending`'s records, or, when `failure` says
     /// its write or `fsync` failed, forgets the writer (what reached the file is a torn record
     /// that no reader takes for an entry; this memory appends to a new file from then on).
+    /// Returns where the entries' records now are, for a map's journal (nil when not known).
     ///
     /// - Throws: ``MemoryError/Code/storeFailed`` with `failure`.
-    func finishAppend(_ pending: PendingAppend, _ failure: SystemError?) throws(MemoryError) {
+    @discardableResult
+    func finishAppend(_ pending: PendingAppend, _ failure: SystemError?) throws(MemoryError) -> StoredEntries? {
         flock(lockFD, LOCK_UN)
         if let failure {
             if let writer { close(writer.fd) }
@@ -88,11 +94,24 @@ extension EntryLog {
             throw MemoryError(.storeFailed, pending.what, systemError: failure)
         }
         counters.stores += pending.entries
-        if let name = writer?.name {
-            if segments[name] == nil, let segment = try? LogSegment(directory: entriesPath, name: name) {
-                segments[name] = segment
-            }
-            if let segment = segments[name] { scan(segment) }
+        guard let name = writer?.name else { return nil }
+        if segments[name] == nil, let segment = try? LogSegment(directory: entriesPath, name: name) {
+            segments[name] = segment
         }
+        if let segment = segments[name] { scan(segment) }
+        // The file's offset is its end: this memory alone writes it, under its writing lock, with O_APPEND.
+        let end = Int(lseek(pending.fd, 0, SEEK_CUR))
+        guard end >= pending.bytes.count else { return nil }
+        return StoredEntries(
+            segment: name, offset: end - pending.bytes.count, length: pending.entryBytes, count: pending.entries)
     }
+}
+
+/// Where one store put its entries' records: a file of `entries/`, the byte range of the
+/// records (consecutive, in the order given), and how many.
+struct StoredEntries: Sendable {
+    let segment: String
+    let offset: Int
+    let length: Int
+    let count: Int
 }
