@@ -153,6 +153,7 @@ public final class Memory: Sendable {
     func lookup<Output: Decodable>(
         _ keys: [MemoryKey], as type: Output.Type, skipping: [String: [Range<Int>]] = [:]
     ) -> [Output?] {
+        guard !keys.isEmpty else { return [] }  // a map its journal served whole reads no file
         let payloads = log.withLock { $0.payloads(keys, skipping: skipping) }
         var outputs: [Output?] = []
         outputs.reserveCapacity(keys.count)
