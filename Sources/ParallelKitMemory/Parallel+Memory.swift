@@ -16,10 +16,10 @@ extension Parallel {
     /// usual events for the `n - k` computed.
     ///
     /// A batch takes about a tenth of a second (at most 65,536 items): what a kill loses is the
-    /// batch in flight. Each committed batch is also noted in the map's journal (``RunJournal``,
-    /// keyed by all the inputs), so that the same map run again reads those outputs back in
-    /// order, without a key or an index lookup per item; the other items are looked up one key
-    /// at a time.
+    /// batch in flight. Each committed batch is also noted in the map's journal (in the
+    /// directory's `journals/`, keyed by all the inputs), so that the same map run again reads
+    /// those outputs back in order, without a key or an index lookup per item; the other items
+    /// are looked up one key at a time.
     ///
     /// - Throws: ``MemoryError``: ``MemoryError/Code/backend`` with the map's `BackendError`
     ///   (the batches finished before it are stored), ``MemoryError/Code/storeFailed``,
