@@ -1,5 +1,6 @@
 #if MPI
 @_spi(Backend) import ParallelKit
+import ParallelKitSystem
 
 /// How one batch sent to a worker rank ended.
 enum MPIBatchOutcome: Sendable {
@@ -31,7 +32,15 @@ final class MPIDispatcher: @unchecked Sendable {
     private(set) var comm: MPIComm
     private var waiting: [Batch] = []
     private var waitingHead = 0
-    private var out: [UInt64: (rank: Int32, completion: @Sendable (MPIBatchOutcome) -> Void)] = [:]
+    /// Who waits for a batch out: its own completion, or the call it is part of.
+    private enum Owner {
+        case single(@Sendable (MPIBatchOutcome) -> Void)
+        case call(any MPIDispatchedCall, number: Int, sentAt: UInt64)
+    }
+
+    /// Calls with batches still to send, oldest first.
+    private var calls: [any MPIDispatchedCall] = []
+    private var out: [UInt64: (rank: Int32, owner: Owner)] = [:]
     private var load: [Int]
     private var nextID: UInt64 = 1
     /// Each worker rank's host and process ID, as its hello said.
@@ -48,17 +57,31 @@ final class MPIDispatcher: @unchecked Sendable {
         waiting.append(batch)
     }
 
+    /// Draws batches from `call` after those of the calls added before it.
+    func add(_ call: any MPIDispatchedCall) {
+        if stopped { return call.stop() }
+        calls.append(call)
+    }
+
     /// One round of the loop: sends what the ranks have room for, takes in what arrived.
     func poll() -> MPIThread.Poll {
         var busy = false
-        while waitingHead < waiting.count, let rank = leastLoadedRank() {
-            let batch = waiting[waitingHead]
-            waiting[waitingHead] = Batch(task: "", type: "", payload: [], completion: { _ in })
-            waitingHead += 1
+        while waitingHead < waiting.count || !calls.isEmpty, let rank = leastLoadedRank() {
             let id = nextID
+            if waitingHead < waiting.count {
+                let batch = waiting[waitingHead]
+                waiting[waitingHead] = Batch(task: "", type: "", payload: [], completion: { _ in })
+                waitingHead += 1
+                comm.send(MPIMessage.run(id: id, task: batch.task, type: batch.type, payload: batch.payload), to: rank, tag: .run)
+                out[id] = (rank, .single(batch.completion))
+            } else if let batch = calls[0].nextBatch() {
+                comm.send(MPIMessage.run(id: id, task: batch.task, type: batch.type, payload: batch.payload), to: rank, tag: .run)
+                out[id] = (rank, .call(calls[0], number: batch.number, sentAt: MonotonicClock.nanoseconds()))
+            } else {
+                calls.removeFirst()
+                continue
+            }
             nextID += 1
-            comm.send(MPIMessage.run(id: id, task: batch.task, type: batch.type, payload: batch.payload), to: rank, tag: .run)
-            out[id] = (rank, batch.completion)
             load[Int(rank)] += 1
             busy = true
         }
@@ -93,12 +116,18 @@ final class MPIDispatcher: @unchecked Sendable {
             guard let (id, payload) = MPIMessage.parseAnswer(message.bytes), let entry = out.removeValue(forKey: id)
             else { return }
             load[Int(entry.rank)] -= 1
+            let outcome: MPIBatchOutcome
             if message.tag == MPIMessage.Tag.result.rawValue {
-                entry.completion(.finished(payload, rank: entry.rank))
+                outcome = .finished(payload, rank: entry.rank)
             } else if let failure = try? WireCoder.decode(BatchFailure.self, from: payload) {
-                entry.completion(.failed(failure, rank: entry.rank))
+                outcome = .failed(failure, rank: entry.rank)
             } else {
                 comm.fail("decoding a failure from rank \(entry.rank)")
+            }
+            switch entry.owner {
+            case .single(let completion): completion(outcome)
+            case .call(let call, let number, let sentAt):
+                call.finished(number, outcome, seconds: Double(MonotonicClock.nanoseconds() - sentAt) / 1e9)
             }
         case .hello:
             if let hello = MPIMessage.parseHello(message.bytes) { workers[message.source] = hello }
@@ -115,7 +144,14 @@ final class MPIDispatcher: @unchecked Sendable {
         for batch in waiting[waitingHead...] { batch.completion(.stopped) }
         waiting.removeAll()
         waitingHead = 0
-        for (_, entry) in out { entry.completion(.stopped) }
+        for call in calls { call.stop() }
+        calls.removeAll()
+        for (_, entry) in out {
+            switch entry.owner {
+            case .single(let completion): completion(.stopped)
+            case .call(let call, _, _): call.stop()
+            }
+        }
         out.removeAll()
         // Blocking sends: a stop is small, so it goes out at once (eagerly), in order after the
         // batches sent to the same rank. Batches still being sent are abandoned with the job.

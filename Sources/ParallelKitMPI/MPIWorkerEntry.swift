@@ -31,8 +31,10 @@ enum MPIWorkerEntry: LaunchedProcessServer {
                 busy = true
             }
             if comm.sending && comm.progressSends() { busy = true }
-            // One batch at a time: the next waits in MPI's queue (rank 0 sends it ahead).
-            if !state.running, let message = comm.receive() {
+            // One batch at a time: the next waits in MPI's queue (rank 0 sends it ahead). A batch
+            // runs on this thread, so the answers before it go out first: a large one needs this
+            // rank's progress to cross (rendezvous), which a running batch would hold up.
+            if !state.running, !comm.sending, let message = comm.receive() {
                 switch MPIMessage.Tag(rawValue: message.tag) {
                 case .run:
                     guard let run = MPIMessage.parseRun(message.bytes) else { comm.fail("decoding a batch") }
@@ -66,11 +68,12 @@ final class MPIWorkerState: @unchecked Sendable {
         return finished
     }
 
-    /// Runs `run` off the MPI thread, on the cooperative pool.
+    /// Runs `run` as a task on the MPI thread (its executor): it starts in the loop's next round,
+    /// and a task that suspends lets the loop go on until it resumes there.
     func start(_ run: MPIMessage.Run, thread: MPIThread) {
         running = true
         let discover = discovered.insert(run.task).inserted
-        Task.detached { [self] in
+        Task(executorPreference: thread) { [self] in
             if discover { _ = WorkerTasks.discover(task: run.task, type: run.type) }
             let outcome = await WorkerTasks.runBatch(task: run.task, payload: run.payload)
             thread.perform { [self] in

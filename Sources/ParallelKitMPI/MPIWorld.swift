@@ -74,6 +74,22 @@ final class MPIWorld: Sendable {
         }
     }
 
+    /// Runs `call` on the MPI thread, drawing its batches as ranks have room, until it ends;
+    /// cancelling the calling task cancels it.
+    func run<Task: WorkerTask>(_ call: MPIMapCall<Task>) async -> MPIMapCall<Task>.Outcome {
+        guard let dispatcher = self.dispatcher.withLock({ $0 }) else { return .failure(.closed) }
+        return await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                thread.perform {
+                    call.start(continuation)
+                    dispatcher.add(call)
+                }
+            }
+        } onCancel: {
+            thread.perform { call.cancel() }
+        }
+    }
+
     /// The host and process ID of each worker rank that has said hello, by rank.
     func workers() async -> [Int32: (host: String, pid: Int32)] {
         guard let dispatcher = self.dispatcher.withLock({ $0 }) else { return [:] }
