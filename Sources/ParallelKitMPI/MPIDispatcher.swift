@@ -65,6 +65,12 @@ final class MPIDispatcher: @unchecked Sendable {
 
     /// One round of the loop: sends what the ranks have room for, takes in what arrived.
     func poll() -> MPIThread.Poll {
+        // Results first, so that the ranks they free get their next batch in this round.
+        var received = 0
+        while received < 64, let message = comm.receive() {
+            handle(message)
+            received += 1
+        }
         var busy = false
         while waitingHead < waiting.count || !calls.isEmpty, let rank = leastLoadedRank() {
             let id = nextID
@@ -88,11 +94,6 @@ final class MPIDispatcher: @unchecked Sendable {
         if waitingHead == waiting.count, waitingHead > 0 {
             waiting.removeAll(keepingCapacity: true)
             waitingHead = 0
-        }
-        var received = 0
-        while received < 64, let message = comm.receive() {
-            handle(message)
-            received += 1
         }
         if comm.sending && comm.progressSends() { busy = true }
         if busy || received > 0 { return .busy }

@@ -1,6 +1,8 @@
 #if MPI
+import Glibc
 import ParallelKit
 import ParallelKitSystem
+import Synchronization
 
 /// The one thread that makes every MPI call of its process, and how async code reaches it.
 ///
@@ -14,11 +16,13 @@ import ParallelKitSystem
 /// every ≤ 1 ms costs a few percent. A poll that has nothing to wait for but a command sleeps
 /// with no timeout.
 final class MPIThread: @unchecked Sendable {
-    // @unchecked: `queued` and `sleeping` are read and written only with `lock` held; everything
-    // else is immutable.
+    // @unchecked: `queued` and `sleeping` are read and written only with `lock` held; `runner` is
+    // atomic; everything else is immutable.
     private let lock = PThreadLock()
     private var queued: [@Sendable () -> Void] = []
     private var sleeping = false
+    /// The thread running the loop, once it runs.
+    private let runner = Atomic<UInt>(0)
 
     /// The longest sleep between two polls of an idle loop.
     static let maximumBackoffNanoseconds: UInt64 = 1_000_000
@@ -52,8 +56,12 @@ final class MPIThread: @unchecked Sendable {
         if wake { lock.signal() }
     }
 
+    /// Whether the caller is on the MPI thread (in its loop's `poll` or a command).
+    var isCurrent: Bool { runner.load(ordering: .relaxed) == UInt(pthread_self()) }
+
     /// Runs the loop on the calling thread, which becomes the MPI thread, until `poll` says stop.
     func run(_ poll: () -> Poll) {
+        runner.store(UInt(pthread_self()), ordering: .relaxed)
         var idleSince: UInt64?
         var backoff: UInt64 = 2_000
         while true {

@@ -58,7 +58,8 @@ enum MPIWorkerEntry: LaunchedProcessServer {
 /// task that runs the batch.
 final class MPIWorkerState: @unchecked Sendable {
     // @unchecked: every property is touched only on the MPI thread: the task that runs a batch
-    // hands its answer back through `MPIThread.perform`, which runs it there.
+    // sets its answer when `thread.isCurrent` says it runs there, and otherwise hands it back
+    // through `MPIThread.perform`, which runs it there.
     private var finished: [(UInt64, Result<[UInt8], BatchFailure>)] = []
     private(set) var running = false
     private var discovered: Set<String> = []
@@ -76,10 +77,12 @@ final class MPIWorkerState: @unchecked Sendable {
         Task(executorPreference: thread) { [self] in
             if discover { _ = WorkerTasks.discover(task: run.task, type: run.type) }
             let outcome = await WorkerTasks.runBatch(task: run.task, payload: run.payload)
-            thread.perform { [self] in
+            let finish: @Sendable () -> Void = { [self] in
                 running = false
                 finished.append((run.id, outcome))
             }
+            // On the MPI thread (the task's executor) the answer is taken at once, in this round.
+            if thread.isCurrent { finish() } else { thread.perform(finish) }
         }
     }
 }
