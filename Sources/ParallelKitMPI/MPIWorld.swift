@@ -34,12 +34,7 @@ final class MPIWorld: Sendable {
         + "ranks 1, 2, … serve its tasks"
 
     /// The rank the launcher gave this process, from its environment, or `nil` without a launcher.
-    static var launchedRank: Int? {
-        for name in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"] {
-            if let value = getenv(name), let rank = Int(String(cString: value)) { return rank }
-        }
-        return nil
-    }
+    static var launchedRank: Int? { launcherRank }
 
     /// Starts rank 0's side once; later calls do nothing.
     func start() {

@@ -120,6 +120,16 @@ extension ProcessPoolSuites.MPIPoolTests {
     }
 
     @Test(
+        "a usage error under mpirun -np 4 is printed once, by rank 0, and every rank exits 255",
+        .enabled(if: hasOpenMPI, "Open MPI is not installed: apt-get install openmpi-bin libopenmpi-dev"))
+    func usageErrorOnce() async throws {
+        let result = try await runMPICLI(["run", "--mpi", "--no-such-option", "echo", "ran", ":::", "a"])
+        #expect(result.status == 255)
+        #expect(result.output.isEmpty)
+        #expect(result.error == "parallelkit run: unknown option: --no-such-option\n", "\(result.error)")
+    }
+
+    @Test(
         "run --mpi without a launcher says how to launch it and runs nothing",
         .enabled(if: hasOpenMPI, "Open MPI is not installed: apt-get install openmpi-bin libopenmpi-dev"))
     func withoutLauncher() async throws {
