@@ -7,8 +7,9 @@ import Testing
 // `mpirun -np 4` — rank 0 hands out the jobs, ranks 1-3 run them, `-j2` each — and holds it to
 // the same binary run without `--mpi` on the same command and inputs.
 
-/// `parallelkit` built with `--traits MPI` (or `PARALLELKIT_MPI_CLI`, prebuilt).
-private let mpiCLI: Result<String, MPICLIBuildFailed> = {
+/// `parallelkit` built with `--traits MPI` (or `PARALLELKIT_MPI_CLI`, prebuilt); MPITests.swift's
+/// Slurm test runs it too.
+let mpiCLI: Result<String, MPICLIBuildFailed> = {
     if let prebuilt = ProcessInfo.processInfo.environment["PARALLELKIT_MPI_CLI"] { return .success(prebuilt) }
     let scratch = packageRoot + "/.build/mpi"
     let build = Process()
@@ -35,7 +36,7 @@ private let mpiCLI: Result<String, MPICLIBuildFailed> = {
     return .success(scratch + "/debug/parallelkit")
 }()
 
-private struct MPICLIBuildFailed: Error, CustomStringConvertible {
+struct MPICLIBuildFailed: Error, CustomStringConvertible {
     var output: String
     var description: String { "swift build --traits MPI --product parallelkit failed:\n\(output)" }
 }

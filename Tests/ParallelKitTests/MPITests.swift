@@ -176,7 +176,7 @@ extension ProcessPoolSuites.MPIPoolTests {
     }
 
     @Test(
-        "srun -n 4 on a single-node Slurm gives the results of mpirun -np 4",
+        "srun -n 4 on a single-node Slurm gives the results of mpirun -np 4, and runs parallelkit run --mpi",
         .enabled(if: canStartSlurm, "needs root, slurm-wlm and munge"))
     func slurm() async throws {
         let oneHost = try await runMPI("pool")
@@ -185,5 +185,17 @@ extension ProcessPoolSuites.MPIPoolTests {
         #expect(slurm.status == 0, "\(slurm.output)\n\(slurm.error)")
         #expect(checkLines(slurm.output) == checkLines(oneHost.output), "\(slurm.output)\n\(slurm.error)")
         #expect(!checkLines(slurm.output).isEmpty)
+        // `parallelkit run --mpi -k -j2` of 12 jobs under srun: in order, on ranks 1-3, the joblog's Host this node.
+        let cli = try await offCooperativePool { () throws(MPICLIBuildFailed) -> String in try mpiCLI.get() }
+        let run = await offCooperativePool {
+            runProgram("/bin/bash", [script, "run"], environment: ["PARALLELKIT_MPI_CLI": cli])
+        }
+        #expect(run.status == 0, "\(run.output)\n\(run.error)")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        let jobs = lines.filter { $0.contains(" rank ") }.map { $0.split(separator: " ").map(String.init) }
+        #expect(jobs.map { $0[0] } == (1...12).map(String.init), "\(run.output)")
+        #expect(Set(jobs.map { $0[2] }) == ["1", "2", "3"], "\(run.output)")
+        #expect(jobs.allSatisfy { $0.last == hostName }, "\(run.output)")
+        #expect(lines.last == "joblog hosts \(hostName)", "\(run.output)\n\(run.error)")
     }
 }
