@@ -16,7 +16,10 @@ enum MPIBatchOutcome: Sendable {
 ///
 /// Dynamic load balancing: a batch goes to the rank with the fewest batches out, and a rank has
 /// at most ``batchesPerRank`` out (one running, one waiting in its queue, so it never waits for
-/// the next), so a rank gets more work exactly when it returns a result.
+/// the next), so a rank gets more work exactly when it returns a result. A rank whose batches
+/// take microseconds may hold more, up to ``mostBatchesPerRank`` and about
+/// ``queuedNanoseconds`` of its work: each time rank 0 and the rank get a core (4 ranks share 2
+/// cores here) more answers are served, and a rank still ends its share within that time of the others.
 final class MPIDispatcher: @unchecked Sendable {
     // @unchecked: touched only on the MPI thread — its loop's `poll` and the commands
     // `MPIThread.perform` runs there; no other thread reads or writes any of it.
@@ -28,6 +31,8 @@ final class MPIDispatcher: @unchecked Sendable {
     }
 
     static let batchesPerRank = 2
+    static let mostBatchesPerRank = 8
+    static let queuedNanoseconds: UInt64 = 100_000
 
     private(set) var comm: MPIComm
     private var waiting: [Batch] = []
@@ -42,6 +47,12 @@ final class MPIDispatcher: @unchecked Sendable {
     private var calls: [any MPIDispatchedCall] = []
     private var out: [UInt64: (rank: Int32, owner: Owner)] = [:]
     private var load: [Int]
+    /// Each rank's batches out at most, from `serviceNanoseconds`.
+    private var depth: [Int]
+    /// Each rank's time per batch (a moving average of the gaps between its answers while it
+    /// stayed busy), and when its last answer came.
+    private var serviceNanoseconds: [UInt64]
+    private var lastAnswer: [UInt64]
     private var nextID: UInt64 = 1
     /// Each worker rank's host and process ID, as its hello said.
     private(set) var workers: [Int32: (host: String, pid: Int32)] = [:]
@@ -50,6 +61,9 @@ final class MPIDispatcher: @unchecked Sendable {
     init(comm: MPIComm) {
         self.comm = comm
         load = Array(repeating: 0, count: Int(comm.size))
+        depth = Array(repeating: Self.batchesPerRank, count: Int(comm.size))
+        serviceNanoseconds = Array(repeating: 0, count: Int(comm.size))
+        lastAnswer = Array(repeating: 0, count: Int(comm.size))
     }
 
     func enqueue(_ batch: Batch) {
@@ -102,8 +116,8 @@ final class MPIDispatcher: @unchecked Sendable {
 
     private func leastLoadedRank() -> Int32? {
         var best: Int32?
-        var bestLoad = Self.batchesPerRank
-        for rank in 1..<Int(comm.size) where load[rank] < bestLoad {
+        var bestLoad = Int.max
+        for rank in 1..<Int(comm.size) where load[rank] < depth[rank] && load[rank] < bestLoad {
             best = Int32(rank)
             bestLoad = load[rank]
             if bestLoad == 0 { break }
@@ -111,11 +125,25 @@ final class MPIDispatcher: @unchecked Sendable {
         return best
     }
 
+    /// Learns `rank`'s time per batch from an answer; `busy`: it had another batch out, so the
+    /// gap since its last answer was all work.
+    private func answered(by rank: Int, busy: Bool) {
+        let now = MonotonicClock.nanoseconds()
+        if busy, lastAnswer[rank] > 0 {
+            let gap = now - lastAnswer[rank]
+            serviceNanoseconds[rank] = serviceNanoseconds[rank] == 0 ? gap : (3 * serviceNanoseconds[rank] + gap) / 4
+            let fit = Self.queuedNanoseconds / max(serviceNanoseconds[rank], 1)
+            depth[rank] = Int(min(max(fit, UInt64(Self.batchesPerRank)), UInt64(Self.mostBatchesPerRank)))
+        }
+        lastAnswer[rank] = now
+    }
+
     private func handle(_ message: (source: Int32, tag: Int32, bytes: [UInt8])) {
         switch MPIMessage.Tag(rawValue: message.tag) {
         case .result, .failure:
             guard let (id, payload) = MPIMessage.parseAnswer(message.bytes), let entry = out.removeValue(forKey: id)
             else { return }
+            answered(by: Int(entry.rank), busy: load[Int(entry.rank)] > 1)
             load[Int(entry.rank)] -= 1
             let outcome: MPIBatchOutcome
             if message.tag == MPIMessage.Tag.result.rawValue {
