@@ -33,7 +33,9 @@ enum MPIWorkerEntry: LaunchedProcessServer {
             if comm.sending && comm.progressSends() { busy = true }
             // One batch at a time: the next waits in MPI's queue (rank 0 sends it ahead). A batch
             // runs on this thread, so the answers before it go out first: a large one needs this
-            // rank's progress to cross (rendezvous), which a running batch would hold up.
+            // rank's progress to cross (rendezvous), which a running batch would hold up. A stop
+            // ends the rank even then: rank 0, ending, no longer takes answers in.
+            if !state.running, comm.sending, comm.hasWaiting(.stop, from: 0) { return .stop }
             if !state.running, !comm.sending, let message = comm.receive() {
                 switch MPIMessage.Tag(rawValue: message.tag) {
                 case .run:

@@ -50,6 +50,11 @@ final class Tally: ProgressSink, Sendable {
     }
 }
 
+/// An output over Open MPI's eager limit: its answer crosses only once rank 0 takes it in.
+struct LargeOutput: WorkerTask {
+    static func run(_ input: Int) -> [Int] { Array(repeating: input, count: 20_000) }
+}
+
 /// Kills its own rank, as a crash would: the job must end, naming the rank and its host.
 struct KillRank: WorkerTask {
     static func run(_ input: Int) -> Int {
@@ -68,6 +73,7 @@ enum MPIRunner {
             switch mode {
             case "kill": await kill()
             case "singleton": await singleton()
+            case "exit-early": await exitEarly()
             default: await pool()
             }
         }
@@ -197,6 +203,21 @@ enum MPIRunner {
         } catch {
             print("FAIL kill: \(error)")
         }
+    }
+
+    /// Leaves a stream of large outputs after its first and exits: the worker ranks still have
+    /// answers on their way that rank 0 will never take in, and must stop all the same.
+    static func exitEarly() async {
+        do {
+            let pool = try await MPIPool()
+            for try await first in pool.stream(LargeOutput.self, 0..<100, chunking: .fixed(1)) {
+                check("exit-early", first == Array(repeating: 0, count: 20_000))
+                break
+            }
+        } catch {
+            print("FAIL exit-early: \(error)")
+        }
+        print("done")
     }
 
     static func singleton() async {

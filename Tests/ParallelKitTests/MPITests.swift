@@ -131,6 +131,19 @@ extension ProcessPoolSuites.MPIPoolTests {
     }
 
     @Test(
+        "a program that leaves a stream of large outputs early still ends its job (the worker ranks stop)",
+        .enabled(if: hasOpenMPI, "Open MPI is not installed: apt-get install openmpi-bin libopenmpi-dev"))
+    func exitWithAnswersUnread() async throws {
+        let runner = try await offCooperativePool { () throws(MPIRunnerBuildFailed) -> String in try mpiRunner.get() }
+        // `timeout`: a rank that never stops would otherwise hold the test for ever (status 124).
+        let result = await offCooperativePool {
+            runProgram("/usr/bin/timeout", ["120", mpirun!, "-np", "4", runner, "exit-early"], environment: mpiEnvironment)
+        }
+        #expect(result.status == 0, "\(result.output)\n\(result.error)")
+        #expect(result.output == "ok exit-early\ndone\n", "\(result.output)\n\(result.error)")
+    }
+
+    @Test(
         "without a launcher MPIPool says how to launch the program",
         .enabled(if: hasOpenMPI, "Open MPI is not installed: apt-get install openmpi-bin libopenmpi-dev"))
     func singleton() async throws {
