@@ -97,6 +97,14 @@ struct MPIComm {
         return (source, tag, bytes)
     }
 
+    /// Whether a message with `tag` from `rank` is waiting (received or not, the messages before
+    /// it stay queued).
+    func hasWaiting(_ tag: MPIMessage.Tag, from rank: Int32) -> Bool {
+        var flag: Int32 = 0
+        check(MPI_Iprobe(rank, tag.rawValue, pk_mpi_comm_world(), &flag, pk_mpi_status_ignore()), "MPI_Iprobe")
+        return flag != 0
+    }
+
     /// Ends MPI in this process (every rank calls it before exiting).
     func finalize() {
         MPI_Finalize()

@@ -1,5 +1,6 @@
 #if MPI
 @_spi(Backend) import ParallelKit
+import ParallelKitSystem
 
 /// How one batch sent to a worker rank ended.
 enum MPIBatchOutcome: Sendable {
@@ -15,7 +16,10 @@ enum MPIBatchOutcome: Sendable {
 ///
 /// Dynamic load balancing: a batch goes to the rank with the fewest batches out, and a rank has
 /// at most ``batchesPerRank`` out (one running, one waiting in its queue, so it never waits for
-/// the next), so a rank gets more work exactly when it returns a result.
+/// the next), so a rank gets more work exactly when it returns a result. A rank whose batches
+/// take microseconds may hold more, up to ``mostBatchesPerRank`` and about
+/// ``queuedNanoseconds`` of its work: each time rank 0 and the rank get a core (4 ranks share 2
+/// cores here) more answers are served, and a rank still ends its share within that time of the others.
 final class MPIDispatcher: @unchecked Sendable {
     // @unchecked: touched only on the MPI thread — its loop's `poll` and the commands
     // `MPIThread.perform` runs there; no other thread reads or writes any of it.
@@ -27,12 +31,28 @@ final class MPIDispatcher: @unchecked Sendable {
     }
 
     static let batchesPerRank = 2
+    static let mostBatchesPerRank = 8
+    static let queuedNanoseconds: UInt64 = 100_000
 
     private(set) var comm: MPIComm
     private var waiting: [Batch] = []
     private var waitingHead = 0
-    private var out: [UInt64: (rank: Int32, completion: @Sendable (MPIBatchOutcome) -> Void)] = [:]
+    /// Who waits for a batch out: its own completion, or the call it is part of.
+    private enum Owner {
+        case single(@Sendable (MPIBatchOutcome) -> Void)
+        case call(any MPIDispatchedCall, number: Int, sentAt: UInt64)
+    }
+
+    /// Calls with batches still to send, oldest first.
+    private var calls: [any MPIDispatchedCall] = []
+    private var out: [UInt64: (rank: Int32, owner: Owner)] = [:]
     private var load: [Int]
+    /// Each rank's batches out at most, from `serviceNanoseconds`.
+    private var depth: [Int]
+    /// Each rank's time per batch (a moving average of the gaps between its answers while it
+    /// stayed busy), and when its last answer came.
+    private var serviceNanoseconds: [UInt64]
+    private var lastAnswer: [UInt64]
     private var nextID: UInt64 = 1
     /// Each worker rank's host and process ID, as its hello said.
     private(set) var workers: [Int32: (host: String, pid: Int32)] = [:]
@@ -41,6 +61,9 @@ final class MPIDispatcher: @unchecked Sendable {
     init(comm: MPIComm) {
         self.comm = comm
         load = Array(repeating: 0, count: Int(comm.size))
+        depth = Array(repeating: Self.batchesPerRank, count: Int(comm.size))
+        serviceNanoseconds = Array(repeating: 0, count: Int(comm.size))
+        lastAnswer = Array(repeating: 0, count: Int(comm.size))
     }
 
     func enqueue(_ batch: Batch) {
@@ -48,28 +71,43 @@ final class MPIDispatcher: @unchecked Sendable {
         waiting.append(batch)
     }
 
+    /// Draws batches from `call` after those of the calls added before it.
+    func add(_ call: any MPIDispatchedCall) {
+        if stopped { return call.stop() }
+        calls.append(call)
+    }
+
     /// One round of the loop: sends what the ranks have room for, takes in what arrived.
     func poll() -> MPIThread.Poll {
+        // Results first, so that the ranks they free get their next batch in this round.
+        var received = 0
+        while received < 64, let message = comm.receive() {
+            handle(message)
+            received += 1
+        }
         var busy = false
-        while waitingHead < waiting.count, let rank = leastLoadedRank() {
-            let batch = waiting[waitingHead]
-            waiting[waitingHead] = Batch(task: "", type: "", payload: [], completion: { _ in })
-            waitingHead += 1
+        while waitingHead < waiting.count || !calls.isEmpty, let rank = leastLoadedRank() {
             let id = nextID
+            if waitingHead < waiting.count {
+                let batch = waiting[waitingHead]
+                waiting[waitingHead] = Batch(task: "", type: "", payload: [], completion: { _ in })
+                waitingHead += 1
+                comm.send(MPIMessage.run(id: id, task: batch.task, type: batch.type, payload: batch.payload), to: rank, tag: .run)
+                out[id] = (rank, .single(batch.completion))
+            } else if let batch = calls[0].nextBatch() {
+                comm.send(MPIMessage.run(id: id, task: batch.task, type: batch.type, payload: batch.payload), to: rank, tag: .run)
+                out[id] = (rank, .call(calls[0], number: batch.number, sentAt: MonotonicClock.nanoseconds()))
+            } else {
+                calls.removeFirst()
+                continue
+            }
             nextID += 1
-            comm.send(MPIMessage.run(id: id, task: batch.task, type: batch.type, payload: batch.payload), to: rank, tag: .run)
-            out[id] = (rank, batch.completion)
             load[Int(rank)] += 1
             busy = true
         }
         if waitingHead == waiting.count, waitingHead > 0 {
             waiting.removeAll(keepingCapacity: true)
             waitingHead = 0
-        }
-        var received = 0
-        while received < 64, let message = comm.receive() {
-            handle(message)
-            received += 1
         }
         if comm.sending && comm.progressSends() { busy = true }
         if busy || received > 0 { return .busy }
@@ -78,8 +116,8 @@ final class MPIDispatcher: @unchecked Sendable {
 
     private func leastLoadedRank() -> Int32? {
         var best: Int32?
-        var bestLoad = Self.batchesPerRank
-        for rank in 1..<Int(comm.size) where load[rank] < bestLoad {
+        var bestLoad = Int.max
+        for rank in 1..<Int(comm.size) where load[rank] < depth[rank] && load[rank] < bestLoad {
             best = Int32(rank)
             bestLoad = load[rank]
             if bestLoad == 0 { break }
@@ -87,18 +125,38 @@ final class MPIDispatcher: @unchecked Sendable {
         return best
     }
 
+    /// Learns `rank`'s time per batch from an answer; `busy`: it had another batch out, so the
+    /// gap since its last answer was all work.
+    private func answered(by rank: Int, busy: Bool) {
+        let now = MonotonicClock.nanoseconds()
+        if busy, lastAnswer[rank] > 0 {
+            let gap = now - lastAnswer[rank]
+            serviceNanoseconds[rank] = serviceNanoseconds[rank] == 0 ? gap : (3 * serviceNanoseconds[rank] + gap) / 4
+            let fit = Self.queuedNanoseconds / max(serviceNanoseconds[rank], 1)
+            depth[rank] = Int(min(max(fit, UInt64(Self.batchesPerRank)), UInt64(Self.mostBatchesPerRank)))
+        }
+        lastAnswer[rank] = now
+    }
+
     private func handle(_ message: (source: Int32, tag: Int32, bytes: [UInt8])) {
         switch MPIMessage.Tag(rawValue: message.tag) {
         case .result, .failure:
             guard let (id, payload) = MPIMessage.parseAnswer(message.bytes), let entry = out.removeValue(forKey: id)
             else { return }
+            answered(by: Int(entry.rank), busy: load[Int(entry.rank)] > 1)
             load[Int(entry.rank)] -= 1
+            let outcome: MPIBatchOutcome
             if message.tag == MPIMessage.Tag.result.rawValue {
-                entry.completion(.finished(payload, rank: entry.rank))
+                outcome = .finished(payload, rank: entry.rank)
             } else if let failure = try? WireCoder.decode(BatchFailure.self, from: payload) {
-                entry.completion(.failed(failure, rank: entry.rank))
+                outcome = .failed(failure, rank: entry.rank)
             } else {
                 comm.fail("decoding a failure from rank \(entry.rank)")
+            }
+            switch entry.owner {
+            case .single(let completion): completion(outcome)
+            case .call(let call, let number, let sentAt):
+                call.finished(number, outcome, seconds: Double(MonotonicClock.nanoseconds() - sentAt) / 1e9)
             }
         case .hello:
             if let hello = MPIMessage.parseHello(message.bytes) { workers[message.source] = hello }
@@ -115,7 +173,14 @@ final class MPIDispatcher: @unchecked Sendable {
         for batch in waiting[waitingHead...] { batch.completion(.stopped) }
         waiting.removeAll()
         waitingHead = 0
-        for (_, entry) in out { entry.completion(.stopped) }
+        for call in calls { call.stop() }
+        calls.removeAll()
+        for (_, entry) in out {
+            switch entry.owner {
+            case .single(let completion): completion(.stopped)
+            case .call(let call, _, _): call.stop()
+            }
+        }
         out.removeAll()
         // Blocking sends: a stop is small, so it goes out at once (eagerly), in order after the
         // batches sent to the same rank. Batches still being sent are abandoned with the job.

@@ -3,8 +3,8 @@
 import Synchronization
 
 extension MPIPool {
-    /// Batches the map keeps given to the job per worker rank: enough that the dispatcher has the
-    /// next batch at hand whenever a rank returns one.
+    /// Batches a stream keeps given to the job per worker rank: enough that the dispatcher has
+    /// the next batch at hand whenever a rank returns one.
     static let batchesQueuedPerRank = 8
 
     /// Runs `task` on every input on the worker ranks and returns the outputs in input order
@@ -29,44 +29,20 @@ extension MPIPool {
         let tally = progress.map { ProgressTally($0, total: inputs.count) }
         defer { tally?.close() }
         guard !isClosed else { throw .closed }
-        let inbox = MPIInbox<MPIBatchDone>()
-        var sizer = BatchSizer(chunking: chunking, workers: workerCount)
-        var pieces: [(start: Int, outputs: [Task.Output])] = []
-        var next = 0
-        var inFlight = 0
-        var inputsInFlight = 0
-        var firstError: BackendError?
-        while (next < inputs.count && firstError == nil) || inFlight > 0 {
-            while firstError == nil, inFlight < Self.batchesQueuedPerRank * workerCount, next < inputs.count {
-                if _Concurrency.Task.isCancelled {
-                    firstError = .cancelled
-                    break
-                }
-                let size = sizer.nextSize(remaining: inputs.count - next, inFlight: inputsInFlight)
-                tally?.started(size)
-                send(task, inputs[next..<(next + size)], start: next) { inbox.push($0) }
-                next += size
-                inFlight += 1
-                inputsInFlight += size
-            }
-            guard inFlight > 0 else { break }
-            let done = await inbox.next()
-            inFlight -= 1
-            inputsInFlight -= done.range.count
-            do throws(BackendError) {
-                pieces.append((done.range.lowerBound, try done.outputs(task)))
-                sizer.record(seconds: done.seconds, count: done.range.count)
-                tally?.finished(done.range.count)
-            } catch {
-                tally?.batchFailed(error, batchStart: done.range.lowerBound)
-                if firstError == nil { firstError = error }
-            }
+        if inputs.isEmpty { return [] }
+        if _Concurrency.Task.isCancelled { throw .cancelled }
+        beginWork()
+        defer { endWork() }
+        // The whole call runs on the MPI thread; this task waits once, for its end.
+        let call = MPIMapCall<Task>(inputs: inputs, chunking: chunking, workers: workerCount, tally: tally)
+        let pieces: [[Task.Output]]
+        switch await world.run(call) {
+        case .success(let done): pieces = done
+        case .failure(let error): throw error
         }
-        if let firstError { throw firstError }
-        pieces.sort { $0.start < $1.start }
         var outputs: [Task.Output] = []
         outputs.reserveCapacity(inputs.count)
-        for piece in pieces { outputs.append(contentsOf: piece.outputs) }
+        for piece in pieces { outputs.append(contentsOf: piece) }
         return outputs
     }
 

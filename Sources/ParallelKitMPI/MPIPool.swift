@@ -137,19 +137,27 @@ public final class MPIPool: Sendable {
         } catch {
             return completion(MPIBatchDone(range: range, outcome: .unencodable("\(error)"), seconds: 0))
         }
-        state.withLock { $0.outstanding += 1 }
+        beginWork()
         let began = MonotonicClock.nanoseconds()
         world.submit(task: Task.name, type: _mangledTypeName(task) ?? "", payload: payload) { [self] outcome in
             let seconds = Double(MonotonicClock.nanoseconds() - began) / 1e9
             completion(MPIBatchDone(range: range, outcome: .sent(outcome), seconds: seconds))
-            let joiners = state.withLock { state -> [UnsafeContinuation<Void, Never>] in
-                state.outstanding -= 1
-                guard state.outstanding == 0 else { return [] }
-                defer { state.joiners = [] }
-                return state.joiners
-            }
-            for joiner in joiners { joiner.resume() }
+            endWork()
         }
+    }
+
+    /// Counts work given to the job, for ``join()``.
+    func beginWork() { state.withLock { $0.outstanding += 1 } }
+
+    /// Counts work done, resuming the joiners when none is left.
+    func endWork() {
+        let joiners = state.withLock { state -> [UnsafeContinuation<Void, Never>] in
+            state.outstanding -= 1
+            guard state.outstanding == 0 else { return [] }
+            defer { state.joiners = [] }
+            return state.joiners
+        }
+        for joiner in joiners { joiner.resume() }
     }
 }
 

@@ -31,8 +31,12 @@ enum MPIWorkerEntry: LaunchedProcessServer {
                 busy = true
             }
             if comm.sending && comm.progressSends() { busy = true }
-            // One batch at a time: the next waits in MPI's queue (rank 0 sends it ahead).
-            if !state.running, let message = comm.receive() {
+            // One batch at a time: the next waits in MPI's queue (rank 0 sends it ahead). A batch
+            // runs on this thread, so the answers before it go out first: a large one needs this
+            // rank's progress to cross (rendezvous), which a running batch would hold up. A stop
+            // ends the rank even then: rank 0, ending, no longer takes answers in.
+            if !state.running, comm.sending, comm.hasWaiting(.stop, from: 0) { return .stop }
+            if !state.running, !comm.sending, let message = comm.receive() {
                 switch MPIMessage.Tag(rawValue: message.tag) {
                 case .run:
                     guard let run = MPIMessage.parseRun(message.bytes) else { comm.fail("decoding a batch") }
@@ -56,7 +60,8 @@ enum MPIWorkerEntry: LaunchedProcessServer {
 /// task that runs the batch.
 final class MPIWorkerState: @unchecked Sendable {
     // @unchecked: every property is touched only on the MPI thread: the task that runs a batch
-    // hands its answer back through `MPIThread.perform`, which runs it there.
+    // sets its answer when `thread.isCurrent` says it runs there, and otherwise hands it back
+    // through `MPIThread.perform`, which runs it there.
     private var finished: [(UInt64, Result<[UInt8], BatchFailure>)] = []
     private(set) var running = false
     private var discovered: Set<String> = []
@@ -66,17 +71,20 @@ final class MPIWorkerState: @unchecked Sendable {
         return finished
     }
 
-    /// Runs `run` off the MPI thread, on the cooperative pool.
+    /// Runs `run` as a task on the MPI thread (its executor): it starts in the loop's next round,
+    /// and a task that suspends lets the loop go on until it resumes there.
     func start(_ run: MPIMessage.Run, thread: MPIThread) {
         running = true
         let discover = discovered.insert(run.task).inserted
-        Task.detached { [self] in
+        Task(executorPreference: thread) { [self] in
             if discover { _ = WorkerTasks.discover(task: run.task, type: run.type) }
             let outcome = await WorkerTasks.runBatch(task: run.task, payload: run.payload)
-            thread.perform { [self] in
+            let finish: @Sendable () -> Void = { [self] in
                 running = false
                 finished.append((run.id, outcome))
             }
+            // On the MPI thread (the task's executor) the answer is taken at once, in this round.
+            if thread.isCurrent { finish() } else { thread.perform(finish) }
         }
     }
 }

@@ -34,12 +34,7 @@ final class MPIWorld: Sendable {
         + "ranks 1, 2, … serve its tasks"
 
     /// The rank the launcher gave this process, from its environment, or `nil` without a launcher.
-    static var launchedRank: Int? {
-        for name in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"] {
-            if let value = getenv(name), let rank = Int(String(cString: value)) { return rank }
-        }
-        return nil
-    }
+    static var launchedRank: Int? { launcherRank }
 
     /// Starts rank 0's side once; later calls do nothing.
     func start() {
@@ -71,6 +66,22 @@ final class MPIWorld: Sendable {
         guard let dispatcher else { return completion(.stopped) }
         thread.perform {
             dispatcher.enqueue(MPIDispatcher.Batch(task: task, type: type, payload: payload, completion: completion))
+        }
+    }
+
+    /// Runs `call` on the MPI thread, drawing its batches as ranks have room, until it ends;
+    /// cancelling the calling task cancels it.
+    func run<Task: WorkerTask>(_ call: MPIMapCall<Task>) async -> MPIMapCall<Task>.Outcome {
+        guard let dispatcher = self.dispatcher.withLock({ $0 }) else { return .failure(.closed) }
+        return await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                thread.perform {
+                    call.start(continuation)
+                    dispatcher.add(call)
+                }
+            }
+        } onCancel: {
+            thread.perform { call.cancel() }
         }
     }
 

@@ -69,10 +69,14 @@ func bench(_ what: String) async throws {
         let serialTime = await seconds { serial = inputs.map(BenchCPUTask.run) }
         row("mpi-cpu-task", "serial", workers: 1, items: inputs.count, seconds: serialTime)
         var outputs: [Double] = []
+        // What each rank spends while the workers compute: on 2 cores, rank 0's share is theirs.
+        let pids = [getpid()] + (await pool.workers).sorted { $0.key < $1.key }.map(\.value.pid)
+        let before = pids.map(cpuSeconds)
         let time = try await seconds { outputs = try await pool.map(BenchCPUTask.self, inputs) }
+        let used = zip(pids.map(cpuSeconds), before).map { (($0 - $1) * 100).rounded() / 100 }
         guard outputs == serial else { fatalError("mpi-cpu-task: wrong result") }
         row("mpi-cpu-task", "mpipool", workers: workers, items: inputs.count, seconds: time,
-            #","speedup":\#((serialTime / time * 100).rounded() / 100)"#)
+            #","speedup":\#((serialTime / time * 100).rounded() / 100),"cpu_seconds_by_rank":\#(used)"#)
     default:  // idle-cpu: the worker ranks wait for work for 3 s
         let pids = await pool.workers.values.map(\.pid)
         let before = pids.map(cpuSeconds)

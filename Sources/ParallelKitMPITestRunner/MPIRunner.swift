@@ -2,6 +2,7 @@
 import Glibc
 import ParallelKit
 import ParallelKitMPI
+import Synchronization
 
 struct Square: WorkerTask {
     static func run(_ input: Int) -> Int { input * input }
@@ -17,6 +18,41 @@ struct FailOnSeven: WorkerTask {
         if input == 7 { throw SevenError(value: input) }
         return input + 1
     }
+}
+
+/// Suspends on its worker rank (its batch runs as a task on the rank's MPI thread) and resumes there.
+struct SleepThenSquare: WorkerTask {
+    static func run(_ input: Int) async throws -> Int {
+        try await Task.sleep(for: .microseconds(200))
+        return input * input
+    }
+}
+
+/// Counts a call's progress events, and cancels `task` once `cancelAfter` items have finished.
+final class Tally: ProgressSink, Sendable {
+    let counts = Mutex((total: 0, started: 0, finished: 0, other: 0))
+    let cancelAfter: Int
+    let task = Mutex<Task<[Int], any Error>?>(nil)
+
+    init(cancelAfter: Int = .max) { self.cancelAfter = cancelAfter }
+
+    func report(_ event: ProgressEvent) {
+        let cancel = counts.withLock { counts -> Bool in
+            switch event {
+            case .total(let count): counts.total += count
+            case .started(let count): counts.started += count
+            case .finished(let count): counts.finished += count
+            case .failed(let count), .skipped(let count), .cached(let count): counts.other += count
+            }
+            return counts.finished >= cancelAfter
+        }
+        if cancel { task.withLock { $0 }?.cancel() }
+    }
+}
+
+/// An output over Open MPI's eager limit: its answer crosses only once rank 0 takes it in.
+struct LargeOutput: WorkerTask {
+    static func run(_ input: Int) -> [Int] { Array(repeating: input, count: 20_000) }
 }
 
 /// Kills its own rank, as a crash would: the job must end, naming the rank and its host.
@@ -37,6 +73,7 @@ enum MPIRunner {
             switch mode {
             case "kill": await kill()
             case "singleton": await singleton()
+            case "exit-early": await exitEarly()
             default: await pool()
             }
         }
@@ -65,6 +102,15 @@ enum MPIRunner {
             let chunked = try await pool.map(Square.self, inputs, chunking: .fixed(64))
             check("map-fixed-64", chunked == serial)
             check("map-empty", try await pool.map(Square.self, [Int]()).isEmpty)
+            let tally = Tally()
+            let reported = try await pool.map(Square.self, inputs, chunking: .fixed(10), progress: tally)
+            let counts = tally.counts.withLock { $0 }
+            check(
+                "map-progress", reported == serial && counts.total == 1_000 && counts.started == 1_000
+                    && counts.finished == 1_000 && counts.other == 0, "\(counts)")
+            let suspending = try await pool.map(SleepThenSquare.self, Array(0..<50), chunking: .fixed(2))
+            check("map-async-task", suspending == Array(serial.prefix(50)))
+            await cancelling(pool, serial)
             var streamed: [Int] = []
             for try await value in pool.stream(Square.self, inputs, chunking: .fixed(7), maxBuffered: 50) {
                 streamed.append(value)
@@ -97,6 +143,27 @@ enum MPIRunner {
         }
         await throwing(pool)
         print("done")
+    }
+
+    /// A map cancelled while it runs stops sending, throws `cancelled`, and leaves the pool working.
+    static func cancelling(_ pool: MPIPool, _ serial: [Int]) async {
+        let tally = Tally(cancelAfter: 20)
+        let task = Task { try await pool.map(SleepThenSquare.self, Array(0..<100_000), chunking: .fixed(1), progress: tally) }
+        tally.task.withLock { $0 = task }
+        if tally.counts.withLock({ $0.finished >= 20 }) { task.cancel() }
+        do {
+            _ = try await task.value
+            check("map-cancel", false, "no error")
+        } catch let error as BackendError {
+            let counts = tally.counts.withLock { $0 }
+            check(
+                "map-cancel", error.code == .cancelled && counts.finished < 100_000
+                    && counts.finished + counts.other == 100_000, "\(error) \(counts)")
+        } catch {
+            check("map-cancel", false, "\(error)")
+        }
+        let after = try? await pool.map(Square.self, Array(0..<100), chunking: .fixed(1))
+        check("after-cancel", after == Array(serial.prefix(100)), "\(String(describing: after))")
     }
 
     /// A task that throws on a rank returns its error; the job goes on.
@@ -136,6 +203,21 @@ enum MPIRunner {
         } catch {
             print("FAIL kill: \(error)")
         }
+    }
+
+    /// Leaves a stream of large outputs after its first and exits: the worker ranks still have
+    /// answers on their way that rank 0 will never take in, and must stop all the same.
+    static func exitEarly() async {
+        do {
+            let pool = try await MPIPool()
+            for try await first in pool.stream(LargeOutput.self, 0..<100, chunking: .fixed(1)) {
+                check("exit-early", first == Array(repeating: 0, count: 20_000))
+                break
+            }
+        } catch {
+            print("FAIL exit-early: \(error)")
+        }
+        print("done")
     }
 
     static func singleton() async {

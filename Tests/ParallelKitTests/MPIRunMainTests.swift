@@ -7,8 +7,9 @@ import Testing
 // `mpirun -np 4` — rank 0 hands out the jobs, ranks 1-3 run them, `-j2` each — and holds it to
 // the same binary run without `--mpi` on the same command and inputs.
 
-/// `parallelkit` built with `--traits MPI` (or `PARALLELKIT_MPI_CLI`, prebuilt).
-private let mpiCLI: Result<String, MPICLIBuildFailed> = {
+/// `parallelkit` built with `--traits MPI` (or `PARALLELKIT_MPI_CLI`, prebuilt); MPITests.swift's
+/// Slurm test runs it too.
+let mpiCLI: Result<String, MPICLIBuildFailed> = {
     if let prebuilt = ProcessInfo.processInfo.environment["PARALLELKIT_MPI_CLI"] { return .success(prebuilt) }
     let scratch = packageRoot + "/.build/mpi"
     let build = Process()
@@ -35,7 +36,7 @@ private let mpiCLI: Result<String, MPICLIBuildFailed> = {
     return .success(scratch + "/debug/parallelkit")
 }()
 
-private struct MPICLIBuildFailed: Error, CustomStringConvertible {
+struct MPICLIBuildFailed: Error, CustomStringConvertible {
     var output: String
     var description: String { "swift build --traits MPI --product parallelkit failed:\n\(output)" }
 }
@@ -117,6 +118,16 @@ extension ProcessPoolSuites.MPIPoolTests {
             #expect(spread.status == here.status, "\(arguments.prefix(3)): \(spread.error)")
             #expect(spread.output == here.output)
         }
+    }
+
+    @Test(
+        "a usage error under mpirun -np 4 is printed once, by rank 0, and every rank exits 255",
+        .enabled(if: hasOpenMPI, "Open MPI is not installed: apt-get install openmpi-bin libopenmpi-dev"))
+    func usageErrorOnce() async throws {
+        let result = try await runMPICLI(["run", "--mpi", "--no-such-option", "echo", "ran", ":::", "a"])
+        #expect(result.status == 255)
+        #expect(result.output.isEmpty)
+        #expect(result.error == "parallelkit run: unknown option: --no-such-option\n", "\(result.error)")
     }
 
     @Test(

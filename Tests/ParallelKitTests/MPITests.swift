@@ -107,7 +107,8 @@ extension ProcessPoolSuites.MPIPoolTests {
         #expect(result.status == 0, "\(result.output)\n\(result.error)")
         #expect(lines.first == "ranks 4 host \(hostName)")
         let expected = [
-            "map", "map-fixed-1", "map-fixed-64", "map-empty", "stream", "stream-adaptive", "streamUnordered", "apply",
+            "map", "map-fixed-1", "map-fixed-64", "map-empty", "map-progress", "map-async-task", "map-cancel",
+            "after-cancel", "stream", "stream-adaptive", "streamUnordered", "apply",
             "submit", "submitMap", "parallel-backend", "parallelMap-on-pool", "workers", "throws-map", "throws-apply",
             "throws-stream", "after-throw",
         ]
@@ -127,6 +128,19 @@ extension ProcessPoolSuites.MPIPoolTests {
         #expect(!all.contains("FAIL"), "\(all)")
         // Open MPI 4.1's own words, from mpirun: "process rank 1 with PID … on node HOST exited on signal 9".
         #expect(all.contains("rank 1") && all.contains("node \(hostName)") && all.contains("signal 9"), "\(all)")
+    }
+
+    @Test(
+        "a program that leaves a stream of large outputs early still ends its job (the worker ranks stop)",
+        .enabled(if: hasOpenMPI, "Open MPI is not installed: apt-get install openmpi-bin libopenmpi-dev"))
+    func exitWithAnswersUnread() async throws {
+        let runner = try await offCooperativePool { () throws(MPIRunnerBuildFailed) -> String in try mpiRunner.get() }
+        // `timeout`: a rank that never stops would otherwise hold the test for ever (status 124).
+        let result = await offCooperativePool {
+            runProgram("/usr/bin/timeout", ["120", mpirun!, "-np", "4", runner, "exit-early"], environment: mpiEnvironment)
+        }
+        #expect(result.status == 0, "\(result.output)\n\(result.error)")
+        #expect(result.output == "ok exit-early\ndone\n", "\(result.output)\n\(result.error)")
     }
 
     @Test(
@@ -175,7 +189,7 @@ extension ProcessPoolSuites.MPIPoolTests {
     }
 
     @Test(
-        "srun -n 4 on a single-node Slurm gives the results of mpirun -np 4",
+        "srun -n 4 on a single-node Slurm gives the results of mpirun -np 4, and runs parallelkit run --mpi",
         .enabled(if: canStartSlurm, "needs root, slurm-wlm and munge"))
     func slurm() async throws {
         let oneHost = try await runMPI("pool")
@@ -184,5 +198,17 @@ extension ProcessPoolSuites.MPIPoolTests {
         #expect(slurm.status == 0, "\(slurm.output)\n\(slurm.error)")
         #expect(checkLines(slurm.output) == checkLines(oneHost.output), "\(slurm.output)\n\(slurm.error)")
         #expect(!checkLines(slurm.output).isEmpty)
+        // `parallelkit run --mpi -k -j2` of 12 jobs under srun: in order, on ranks 1-3, the joblog's Host this node.
+        let cli = try await offCooperativePool { () throws(MPICLIBuildFailed) -> String in try mpiCLI.get() }
+        let run = await offCooperativePool {
+            runProgram("/bin/bash", [script, "run"], environment: ["PARALLELKIT_MPI_CLI": cli])
+        }
+        #expect(run.status == 0, "\(run.output)\n\(run.error)")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        let jobs = lines.filter { $0.contains(" rank ") }.map { $0.split(separator: " ").map(String.init) }
+        #expect(jobs.map { $0[0] } == (1...12).map(String.init), "\(run.output)")
+        #expect(Set(jobs.map { $0[2] }) == ["1", "2", "3"], "\(run.output)")
+        #expect(jobs.allSatisfy { $0.last == hostName }, "\(run.output)")
+        #expect(lines.last == "joblog hosts \(hostName)", "\(run.output)\n\(run.error)")
     }
 }

@@ -63,7 +63,10 @@ enum RunMain {
         do throws(RunUsageError) {
             return try run(arguments)
         } catch {
-            try? writeAll(2, Array("parallelkit run: \(error.message)\n".utf8))  // nowhere to report it
+            // Under `mpirun … run --mpi` every rank parses the same arguments: rank 0 alone says
+            // what is wrong, and every rank exits with the same status.
+            let otherRank = (launcherRank ?? 0) != 0 && arguments.contains(Array("--mpi".utf8))
+            if !otherRank { try? writeAll(2, Array("parallelkit run: \(error.message)\n".utf8)) }  // nowhere to report it
             return 255
         }
     }
