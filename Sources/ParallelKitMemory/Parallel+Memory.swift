@@ -29,8 +29,10 @@ extension Parallel {
     ) async throws(MemoryError) -> [Task.Output] {
         let inputs = Array(inputs)
         let prefix = memory.keyPrefix(signature: Task.signature, version: version)
-        let runKey = try prefix.runKey(inputs)
-        var (pieces, read) = memory.served(runKey, tag: prefix.tag, count: inputs.count, as: Task.Output.self)
+        let runKey = inputs.count >= RunJournal.minimumItems ? try prefix.runKey(inputs) : nil
+        var (pieces, read) =
+            runKey.map { memory.served($0, tag: prefix.tag, count: inputs.count, as: Task.Output.self) }
+            ?? (OutputPieces(count: inputs.count), [:])
         let unserved = pieces.uncovered
         let keys: [MemoryKey] =
             unserved.count < 256
@@ -63,10 +65,10 @@ extension Parallel {
     }
 
     /// Computes the items of `missing` in batches of about a tenth of a second, storing each and
-    /// noting it in the journal of `runKey`.
+    /// noting it in the journal of `runKey` (nil: a map too small to have one).
     private func runMissing<Task: WorkerTask>(
         _ task: Task.Type, _ inputs: [Task.Input], _ missing: [(index: Int, key: MemoryKey)], _ memory: Memory,
-        _ tag: UInt64, _ runKey: MemoryKey, into pieces: inout OutputPieces<Task.Output>
+        _ tag: UInt64, _ runKey: MemoryKey?, into pieces: inout OutputPieces<Task.Output>
     ) async throws(MemoryError) {
         guard !missing.isEmpty else { return }
         var results = pieces
@@ -86,7 +88,7 @@ extension Parallel {
                         return error
                     }
                     let ranges = RunJournal.ranges(of: batch.lazy.map(\.index))
-                    if let stored {
+                    if let stored, let runKey {
                         let entry = RunJournal.Batch(
                             segment: stored.segment, offset: stored.offset, length: stored.length, count: stored.count,
                             ranges: ranges)

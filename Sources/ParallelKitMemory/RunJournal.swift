@@ -32,6 +32,10 @@ enum RunJournal {
         var ranges: [Range<Int>]
     }
 
+    /// Maps of fewer inputs have no journal (their keys cost little; a file for each small map
+    /// called in a loop would fill the directory).
+    static let minimumItems = 1024
+
     /// Bytes of a journal file read at most; a longer one is not used.
     static let sizeLimit = 16 << 20
 

@@ -139,6 +139,21 @@ struct RunJournalTests {
         #expect(Self.journals(directory).isEmpty)
     }
 
+    @Test("a map of fewer than 1,024 inputs keeps no journal, and is served by key")
+    func smallMap() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let memory = try Memory(directory: directory.path)
+        let inputs = Array(0..<1023)
+        _ = try await Parallel(jobs: 2).map(Counted.self, inputs, cache: memory)
+        #expect(Self.journals(directory).isEmpty)
+        let again = try await Counted.counting { () async throws in
+            let outputs = try await Parallel(jobs: 2).map(Counted.self, inputs, cache: memory)
+            #expect(outputs == inputs.map { $0 * 3 })
+        }
+        #expect(again == 0)
+    }
+
     @Test("a journal record's payload reads back; malformed ones do not")
     func recordFormat() {
         let batch = RunJournal.Batch(segment: "12-ab.log", offset: 4096, length: 730, count: 10, ranges: [0..<4, 9..<15])
