@@ -148,28 +148,34 @@ public final class Memory: Sendable {
         return nil
     }
 
-    /// Each key's stored output, or nil: one pass over the directory for the whole batch, but
-    /// for the byte ranges of `skipping` (read whole from a journal: ``served(_:tag:count:as:)``).
+    /// Looks up `keys`, those of the inputs at `indices`, in one pass over the directory (but
+    /// for the byte ranges of `skipping`, read whole from a journal: ``served(_:tag:count:as:)``),
+    /// adds the outputs found to `pieces`, and returns the positions in `keys` of those not found.
+    /// The misses cost no generic code (a whole first run is all misses).
     func lookup<Output: Decodable>(
-        _ keys: [MemoryKey], as type: Output.Type, skipping: [String: [Range<Int>]] = [:]
-    ) -> [Output?] {
+        _ keys: [MemoryKey], at indices: [Int], skipping: [String: [Range<Int>]] = [:],
+        into pieces: inout OutputPieces<Output>
+    ) -> [Int] {
         guard !keys.isEmpty else { return [] }  // a map its journal served whole reads no file
         let payloads = log.withLock { $0.payloads(keys, skipping: skipping) }
-        var outputs: [Output?] = []
-        outputs.reserveCapacity(keys.count)
-        for (key, payload) in zip(keys, payloads) {
-            guard let payload else {
-                outputs.append(nil)
+        var missing: [Int] = []
+        var found: [Int] = []
+        var outputs: [Output] = []
+        for position in payloads.indices {
+            guard let payload = payloads[position] else {
+                missing.append(position)
                 continue
             }
             if let output = Self.decodePlain(Output.self, payload) ?? (try? WireCoder.decode(Output.self, from: payload)) {
+                found.append(indices[position])
                 outputs.append(output)
             } else {
-                log.withLock { $0.discard(key) }
-                outputs.append(nil)
+                log.withLock { $0.discard(keys[position]) }
+                missing.append(position)
             }
         }
-        return outputs
+        if !outputs.isEmpty { pieces.add(outputs, at: found) }
+        return missing
     }
 
     /// The outputs the journal of `runKey` names (``RunJournal``), at their inputs' places among

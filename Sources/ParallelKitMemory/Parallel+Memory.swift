@@ -38,17 +38,9 @@ extension Parallel {
             unserved.count < 256
             ? try unserved.map { (index) throws(MemoryError) in try prefix.key(inputs[index]) }
             : try unserved.parallelMap(workers: jobs) { (index) throws(MemoryError) in try prefix.key(inputs[index]) }
-        var found: (indices: [Int], values: [Task.Output]) = ([], [])
-        var missing: [(index: Int, key: MemoryKey)] = []
-        for (index, (key, output)) in zip(unserved, zip(keys, memory.lookup(keys, as: Task.Output.self, skipping: read))) {
-            if let output {
-                found.indices.append(index)
-                found.values.append(output)
-            } else {
-                missing.append((index, key))
-            }
+        let missing = memory.lookup(keys, at: unserved, skipping: read, into: &pieces).map {
+            (index: unserved[$0], key: keys[$0])
         }
-        if !found.values.isEmpty { pieces.add(found.values, at: found.indices) }
         let (sink, bar) = progressTarget(total: inputs.count)
         sink?.report(.total(inputs.count))
         if inputs.count > missing.count { sink?.report(.cached(inputs.count - missing.count)) }
