@@ -40,9 +40,15 @@ struct MPIComm {
     mutating func send(_ bytes: [UInt8], to rank: Int32, tag: MPIMessage.Tag) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        send(owned: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count]), to: rank, tag: tag)
+    }
+
+    /// Starts sending the bytes of `buffer`, which the send owns from now on (it frees it once
+    /// complete): a message built in place is sent without a copy.
+    mutating func send(owned buffer: UnsafeMutableRawBufferPointer, to rank: Int32, tag: MPIMessage.Tag) {
         var request: MPI_Request? = pk_mpi_request_null()
         check(
-            MPI_Isend(buffer.baseAddress, Int32(bytes.count), pk_mpi_byte(), rank, tag.rawValue, pk_mpi_comm_world(), &request),
+            MPI_Isend(buffer.baseAddress, Int32(buffer.count), pk_mpi_byte(), rank, tag.rawValue, pk_mpi_comm_world(), &request),
             "MPI_Isend to rank \(rank)")
         sends.append((request, buffer))
     }

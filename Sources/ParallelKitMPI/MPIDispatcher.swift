@@ -94,8 +94,8 @@ final class MPIDispatcher: @unchecked Sendable {
                 waitingHead += 1
                 comm.send(MPIMessage.run(id: id, task: batch.task, type: batch.type, payload: batch.payload), to: rank, tag: .run)
                 out[id] = (rank, .single(batch.completion))
-            } else if let batch = calls[0].nextBatch() {
-                comm.send(MPIMessage.run(id: id, task: batch.task, type: batch.type, payload: batch.payload), to: rank, tag: .run)
+            } else if let batch = calls[0].nextBatch(id: id) {
+                comm.send(owned: batch.message, to: rank, tag: .run)
                 out[id] = (rank, .call(calls[0], number: batch.number, sentAt: MonotonicClock.nanoseconds()))
             } else {
                 calls.removeFirst()

@@ -4,9 +4,10 @@ import ParallelKitSystem
 
 /// Work the dispatcher draws batches from as worker ranks have room, on the MPI thread.
 protocol MPIDispatchedCall: AnyObject {
-    /// The next batch to send, with a number the call knows it by, or `nil` when the call has
-    /// nothing more to send.
-    func nextBatch() -> (number: Int, task: String, type: String, payload: [UInt8])?
+    /// The next batch to send, as a whole `run` message with batch id `id` in a buffer the
+    /// send takes over, with a number the call knows it by; `nil` when the call has nothing
+    /// more to send.
+    func nextBatch(id: UInt64) -> (number: Int, message: UnsafeMutableRawBufferPointer)?
     /// How batch `number` ended, `seconds` after it was sent.
     func finished(_ number: Int, _ outcome: MPIBatchOutcome, seconds: Double)
     /// The job ended: the call ends at once, its batches out abandoned.
@@ -24,10 +25,16 @@ final class MPIMapCall<Task: WorkerTask>: MPIDispatchedCall, @unchecked Sendable
     typealias Outcome = Result<[[Task.Output]], BackendError>
 
     private let inputs: [Task.Input]
-    private let name = Task.name
-    private let type = _mangledTypeName(Task.self) ?? ""
+    private let trailer = MPIMessage.RunTrailer(task: Task.name, type: _mangledTypeName(Task.self) ?? "")
+    /// Plain-number inputs and outputs cross as raw bytes, copied from the inputs and into
+    /// place (`nil`: encoded and decoded with `WireCoder`).
+    private let packedInputs = PackedElements(Task.Input.self)
+    private let packedOutputs = PackedElements(Task.Output.self)
+    /// With packed outputs: every output's bytes, placed as its batch returns.
+    private var outputBytes: UnsafeMutableRawBufferPointer?
     private var sizer: BatchSizer
     private let tally: ProgressTally?
+    /// Without packed outputs: each batch's outputs, by batch number.
     private var pieces: [[Task.Output]] = []
     private var ranges: [Range<Int>] = []
     private var next = 0
@@ -62,25 +69,39 @@ final class MPIMapCall<Task: WorkerTask>: MPIDispatchedCall, @unchecked Sendable
         finishIfDone()
     }
 
-    func nextBatch() -> (number: Int, task: String, type: String, payload: [UInt8])? {
+    func nextBatch(id: UInt64) -> (number: Int, message: UnsafeMutableRawBufferPointer)? {
         guard firstError == nil, next < inputs.count, done != nil else { return nil }
         let size = sizer.nextSize(remaining: inputs.count - next, inFlight: inputsOut)
         let range = next..<(next + size)
         tally?.started(size)
-        let payload: [UInt8]
-        do {
-            payload = try WireCoder.encode(Array(inputs[range]))
-        } catch {
-            fail(.undecodable(tasks: range, detail: "\(error)"), batchStart: range.lowerBound)
-            finishIfDone()
-            return nil
+        let message: UnsafeMutableRawBufferPointer
+        if let packed = packedInputs {
+            message = MPIMessage.run(id: id, trailer: trailer, payloadBytes: packed.byteCount(size)) { target in
+                packed.writeHeader(count: size, to: target)
+                inputs.withUnsafeBytes { source in
+                    (target + PackedElements.headerSize).copyMemory(
+                        from: source.baseAddress! + range.lowerBound * packed.stride, byteCount: size * packed.stride)
+                }
+            }
+        } else {
+            let payload: [UInt8]
+            do {
+                payload = try WireCoder.encode(Array(inputs[range]))
+            } catch {
+                fail(.undecodable(tasks: range, detail: "\(error)"), batchStart: range.lowerBound)
+                finishIfDone()
+                return nil
+            }
+            message = MPIMessage.run(id: id, trailer: trailer, payloadBytes: payload.count) { target in
+                payload.withUnsafeBytes { target.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            }
         }
         next += size
-        pieces.append([])
+        if packedOutputs == nil { pieces.append([]) }
         ranges.append(range)
         batchesOut += 1
         inputsOut += size
-        return (pieces.count - 1, name, type, payload)
+        return (ranges.count - 1, message)
     }
 
     func finished(_ number: Int, _ outcome: MPIBatchOutcome, seconds: Double) {
@@ -89,13 +110,44 @@ final class MPIMapCall<Task: WorkerTask>: MPIDispatchedCall, @unchecked Sendable
         let range = ranges[number]
         inputsOut -= range.count
         do throws(BackendError) {
-            pieces[number] = try MPIBatchDone(range: range, outcome: .sent(outcome), seconds: seconds).outputs(Task.self)
+            if let packed = packedOutputs, case .finished(let bytes, _) = outcome, place(bytes, packed, at: range) {
+                // In place already.
+            } else {
+                let outputs = try MPIBatchDone(range: range, outcome: .sent(outcome), seconds: seconds).outputs(Task.self)
+                guard outputs.count == range.count else {
+                    throw .undecodable(tasks: range, detail: "a worker rank returned \(outputs.count) outputs for \(range.count) inputs")
+                }
+                if let packed = packedOutputs {
+                    outputs.withUnsafeBytes { place(elements: $0, packed, at: range) }
+                } else {
+                    pieces[number] = outputs
+                }
+            }
             sizer.record(seconds: seconds, count: range.count)
             tally?.finished(range.count)
         } catch {
             fail(error, batchStart: range.lowerBound)
         }
         finishIfDone()
+    }
+
+    /// Copies a batch's packed outputs into place; `false` when `bytes` is not one packed block
+    /// of `range.count` elements (it is then decoded as usual, which says what is wrong).
+    private func place(_ bytes: [UInt8], _ packed: PackedElements, at range: Range<Int>) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            guard packed.count(in: raw) == range.count else { return false }
+            place(elements: UnsafeRawBufferPointer(rebasing: raw[PackedElements.headerSize...]), packed, at: range)
+            return true
+        }
+    }
+
+    /// Copies the elements' bytes of `range` into place.
+    private func place(elements: UnsafeRawBufferPointer, _ packed: PackedElements, at range: Range<Int>) {
+        let storage = outputBytes ?? UnsafeMutableRawBufferPointer.allocate(byteCount: inputs.count * packed.stride, alignment: 16)
+        outputBytes = storage
+        if elements.count > 0 {
+            (storage.baseAddress! + range.lowerBound * packed.stride).copyMemory(from: elements.baseAddress!, byteCount: elements.count)
+        }
     }
 
     private func fail(_ error: BackendError, batchStart: Int) {
@@ -106,9 +158,24 @@ final class MPIMapCall<Task: WorkerTask>: MPIDispatchedCall, @unchecked Sendable
     private func finishIfDone() {
         guard let caller = done, batchesOut == 0, firstError != nil || next == inputs.count else { return }
         done = nil
-        let outcome: Outcome = firstError.map { .failure($0) } ?? .success(pieces)
+        let outcome: Outcome
+        if let error = firstError {
+            outcome = .failure(error)
+        } else if let bytes = outputBytes {
+            // Every batch returned, so every output's bytes are in place.
+            outcome = .success([[Task.Output](unsafeUninitializedCapacity: inputs.count) { buffer, initialized in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(bytes))
+                initialized = inputs.count
+            }])
+        } else {
+            outcome = .success(pieces)
+        }
         pieces = []
+        outputBytes?.deallocate()
+        outputBytes = nil
         caller.resume(returning: outcome)
     }
+
+    deinit { outputBytes?.deallocate() }
 }
 #endif

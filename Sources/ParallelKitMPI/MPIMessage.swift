@@ -42,15 +42,39 @@ enum MPIMessage {
         var payload: [UInt8]
     }
 
+    /// What follows a `run` message's payload for one task, before the batch id: built once
+    /// for a whole map, not once a batch.
+    struct RunTrailer {
+        let bytes: [UInt8]
+
+        init(task: String, type: String) {
+            var bytes = Array(task.utf8)
+            bytes.append(contentsOf: type.utf8)
+            MPIMessage.append(UInt32(task.utf8.count), to: &bytes)
+            MPIMessage.append(UInt32(type.utf8.count), to: &bytes)
+            self.bytes = bytes
+        }
+    }
+
     static func run(id: UInt64, task: String, type: String, payload: [UInt8]) -> [UInt8] {
+        let trailer = RunTrailer(task: task, type: type)
         var bytes = payload
-        bytes.reserveCapacity(payload.count + task.utf8.count + type.utf8.count + 16)
-        bytes.append(contentsOf: task.utf8)
-        bytes.append(contentsOf: type.utf8)
-        append(UInt32(task.utf8.count), to: &bytes)
-        append(UInt32(type.utf8.count), to: &bytes)
+        bytes.reserveCapacity(payload.count + trailer.bytes.count + 8)
+        bytes.append(contentsOf: trailer.bytes)
         append(id, to: &bytes)
         return bytes
+    }
+
+    /// A `run` message in a buffer of its own (for ``MPIComm/send(owned:to:tag:)``): `write`
+    /// fills the first `payloadBytes`, then come `trailer` and `id`.
+    static func run(
+        id: UInt64, trailer: RunTrailer, payloadBytes: Int, write: (UnsafeMutableRawPointer) -> Void
+    ) -> UnsafeMutableRawBufferPointer {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: payloadBytes + trailer.bytes.count + 8, alignment: 16)
+        write(buffer.baseAddress!)
+        trailer.bytes.withUnsafeBytes { (buffer.baseAddress! + payloadBytes).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        buffer.storeBytes(of: id.littleEndian, toByteOffset: payloadBytes + trailer.bytes.count, as: UInt64.self)
+        return buffer
     }
 
     static func parseRun(_ bytes: consuming [UInt8]) -> Run? {

@@ -40,6 +40,7 @@ extension MPIPool {
         case .success(let done): pieces = done
         case .failure(let error): throw error
         }
+        if pieces.count == 1 { return pieces[0] }
         var outputs: [Task.Output] = []
         outputs.reserveCapacity(inputs.count)
         for piece in pieces { outputs.append(contentsOf: piece) }

@@ -52,7 +52,9 @@ func bench(_ what: String) async throws {
     _ = try await pool.map(BenchSquare.self, Array(0..<1_000))  // start-up and warm-up
     switch what {
     case "dispatch":
-        for (variant, count, chunking) in [("unbatched", 100_000, Chunking.fixed(1)), ("batched", 2_000_000, .fixed(1_000))] {
+        let only = CommandLine.arguments.dropFirst(2).first
+        for (variant, count, chunking) in [("unbatched", 100_000, Chunking.fixed(1)), ("batched", 2_000_000, .fixed(1_000))]
+        where only == nil || only == variant {
             let inputs = Array(0..<count)
             var outputs: [Int] = []
             let time = try await seconds { outputs = try await pool.map(BenchSquare.self, inputs, chunking: chunking) }
@@ -60,6 +62,7 @@ func bench(_ what: String) async throws {
             row("mpi-dispatch", "mpipool-\(variant)", workers: workers, items: count, seconds: time,
                 #","tasks_per_second":\#(Int(Double(count) / time))"#)
         }
+        if only != nil { return }
         let calls = 5_000
         let time = try await seconds { for i in 0..<calls { _ = try await pool.apply(BenchSquare.self, i) } }
         row("mpi-roundtrip", "mpipool-apply", workers: workers, items: calls, seconds: time / Double(calls))
