@@ -11,7 +11,10 @@ struct MPIComm {
     let size: Int32
     let host: String
     /// Sends not yet complete, with the buffers they read from.
-    private var sends: [(request: MPI_Request?, buffer: UnsafeMutableRawBufferPointer)] = []
+    private var requests: [MPI_Request?] = []
+    private var buffers: [UnsafeMutableRawBufferPointer] = []
+    /// `MPI_Testsome`'s answer: the indices of the sends it found complete.
+    private var completed: [Int32] = []
 
     /// Initializes MPI for this thread's use (`MPI_THREAD_SERIALIZED`: one thread calls at a time).
     static func initialize() -> MPIComm {
@@ -50,7 +53,8 @@ struct MPIComm {
         check(
             MPI_Isend(buffer.baseAddress, Int32(buffer.count), pk_mpi_byte(), rank, tag.rawValue, pk_mpi_comm_world(), &request),
             "MPI_Isend to rank \(rank)")
-        sends.append((request, buffer))
+        requests.append(request)
+        buffers.append(buffer)
     }
 
     /// Sends `bytes` to `rank` and returns when the buffer may be reused.
@@ -63,25 +67,34 @@ struct MPIComm {
     }
 
     /// Whether sends are still in progress.
-    var sending: Bool { !sends.isEmpty }
+    var sending: Bool { !requests.isEmpty }
+
+    /// How many sends are still in progress.
+    var sendsInProgress: Int { requests.count }
 
     /// Completes the sends that are done and frees their buffers; returns whether any completed.
+    /// One `MPI_Testsome` for all of them: each test that finds a send incomplete runs Open MPI's
+    /// progress engine, which yields the core when oversubscribed.
     mutating func progressSends() -> Bool {
-        var completed = false
-        var index = 0
-        while index < sends.count {
-            var done: Int32 = 0
-            check(MPI_Test(&sends[index].request, &done, pk_mpi_status_ignore()), "MPI_Test")
-            if done != 0 {
-                sends[index].buffer.deallocate()
-                sends.swapAt(index, sends.count - 1)
-                sends.removeLast()
-                completed = true
-            } else {
-                index += 1
-            }
+        guard !requests.isEmpty else { return false }
+        if completed.count < requests.count { completed = Array(repeating: 0, count: requests.count) }
+        var count: Int32 = 0
+        check(MPI_Testsome(Int32(requests.count), &requests, &count, &completed, pk_mpi_statuses_ignore()), "MPI_Testsome")
+        guard count > 0 else { return false }
+        var done = Array(repeating: false, count: requests.count)
+        for index in completed.prefix(Int(count)) {
+            buffers[Int(index)].deallocate()
+            done[Int(index)] = true
         }
-        return completed
+        var kept = 0
+        for index in requests.indices where !done[index] {
+            requests[kept] = requests[index]
+            buffers[kept] = buffers[index]
+            kept += 1
+        }
+        requests.removeLast(requests.count - kept)
+        buffers.removeLast(buffers.count - kept)
+        return true
     }
 
     /// The next message waiting from any rank, received, or `nil` when none is waiting.

@@ -45,8 +45,14 @@ final class MPIDispatcher: @unchecked Sendable {
 
     /// Calls with batches still to send, oldest first.
     private var calls: [any MPIDispatchedCall] = []
-    private var out: [UInt64: (rank: Int32, owner: Owner)] = [:]
+    /// Each rank's batches out, oldest first from `outHead`: a rank runs its batches one at a
+    /// time in the order sent (MPI keeps the order of one sender's messages), so its next answer
+    /// is for its oldest batch out — no lookup by id.
+    private var out: [[(id: UInt64, owner: Owner?)]]
+    private var outHead: [Int]
+    /// Each rank's batches out (`out[rank].count - outHead[rank]`), and all of them.
     private var load: [Int]
+    private var outstanding = 0
     /// Each rank's batches out at most, from `serviceNanoseconds`.
     private var depth: [Int]
     /// Each rank's time per batch (a moving average of the gaps between its answers while it
@@ -61,6 +67,8 @@ final class MPIDispatcher: @unchecked Sendable {
     init(comm: MPIComm) {
         self.comm = comm
         load = Array(repeating: 0, count: Int(comm.size))
+        out = Array(repeating: [], count: Int(comm.size))
+        outHead = Array(repeating: 0, count: Int(comm.size))
         depth = Array(repeating: Self.batchesPerRank, count: Int(comm.size))
         serviceNanoseconds = Array(repeating: 0, count: Int(comm.size))
         lastAnswer = Array(repeating: 0, count: Int(comm.size))
@@ -86,23 +94,30 @@ final class MPIDispatcher: @unchecked Sendable {
             received += 1
         }
         var busy = false
+        var now: UInt64?
         while waitingHead < waiting.count || !calls.isEmpty, let rank = leastLoadedRank() {
             let id = nextID
+            let owner: Owner
             if waitingHead < waiting.count {
                 let batch = waiting[waitingHead]
                 waiting[waitingHead] = Batch(task: "", type: "", payload: [], completion: { _ in })
                 waitingHead += 1
                 comm.send(MPIMessage.run(id: id, task: batch.task, type: batch.type, payload: batch.payload), to: rank, tag: .run)
-                out[id] = (rank, .single(batch.completion))
+                owner = .single(batch.completion)
             } else if let batch = calls[0].nextBatch(id: id) {
                 comm.send(owned: batch.message, to: rank, tag: .run)
-                out[id] = (rank, .call(calls[0], number: batch.number, sentAt: MonotonicClock.nanoseconds()))
+                // One clock reading for the batches sent in one round.
+                let sentAt = now ?? MonotonicClock.nanoseconds()
+                now = sentAt
+                owner = .call(calls[0], number: batch.number, sentAt: sentAt)
             } else {
                 calls.removeFirst()
                 continue
             }
+            out[Int(rank)].append((id, owner))
             nextID += 1
             load[Int(rank)] += 1
+            outstanding += 1
             busy = true
         }
         if waitingHead == waiting.count, waitingHead > 0 {
@@ -111,7 +126,7 @@ final class MPIDispatcher: @unchecked Sendable {
         }
         if comm.sending && comm.progressSends() { busy = true }
         if busy || received > 0 { return .busy }
-        return out.isEmpty && !comm.sending ? .waitForCommand : .idle
+        return outstanding == 0 && !comm.sending ? .waitForCommand : .idle
     }
 
     private func leastLoadedRank() -> Int32? {
@@ -127,8 +142,7 @@ final class MPIDispatcher: @unchecked Sendable {
 
     /// Learns `rank`'s time per batch from an answer; `busy`: it had another batch out, so the
     /// gap since its last answer was all work.
-    private func answered(by rank: Int, busy: Bool) {
-        let now = MonotonicClock.nanoseconds()
+    private func answered(by rank: Int, busy: Bool, at now: UInt64) {
         if busy, lastAnswer[rank] > 0 {
             let gap = now - lastAnswer[rank]
             serviceNanoseconds[rank] = serviceNanoseconds[rank] == 0 ? gap : (3 * serviceNanoseconds[rank] + gap) / 4
@@ -141,22 +155,32 @@ final class MPIDispatcher: @unchecked Sendable {
     private func handle(_ message: (source: Int32, tag: Int32, bytes: [UInt8])) {
         switch MPIMessage.Tag(rawValue: message.tag) {
         case .result, .failure:
-            guard let (id, payload) = MPIMessage.parseAnswer(message.bytes), let entry = out.removeValue(forKey: id)
-            else { return }
-            answered(by: Int(entry.rank), busy: load[Int(entry.rank)] > 1)
-            load[Int(entry.rank)] -= 1
+            let rank = Int(message.source)
+            guard let (id, payload) = MPIMessage.parseAnswer(message.bytes), rank < out.count, outHead[rank] < out[rank].count,
+                out[rank][outHead[rank]].id == id, let owner = out[rank][outHead[rank]].owner
+            else { comm.fail("matching an answer from rank \(rank) with the batches sent to it") }
+            out[rank][outHead[rank]].owner = nil
+            outHead[rank] += 1
+            if outHead[rank] == out[rank].count {
+                out[rank].removeAll(keepingCapacity: true)
+                outHead[rank] = 0
+            }
+            let now = MonotonicClock.nanoseconds()
+            answered(by: rank, busy: load[rank] > 1, at: now)
+            load[rank] -= 1
+            outstanding -= 1
             let outcome: MPIBatchOutcome
             if message.tag == MPIMessage.Tag.result.rawValue {
-                outcome = .finished(payload, rank: entry.rank)
+                outcome = .finished(payload, rank: Int32(rank))
             } else if let failure = try? WireCoder.decode(BatchFailure.self, from: payload) {
-                outcome = .failed(failure, rank: entry.rank)
+                outcome = .failed(failure, rank: Int32(rank))
             } else {
-                comm.fail("decoding a failure from rank \(entry.rank)")
+                comm.fail("decoding a failure from rank \(rank)")
             }
-            switch entry.owner {
+            switch owner {
             case .single(let completion): completion(outcome)
             case .call(let call, let number, let sentAt):
-                call.finished(number, outcome, seconds: Double(MonotonicClock.nanoseconds() - sentAt) / 1e9)
+                call.finished(number, outcome, seconds: Double(now - sentAt) / 1e9)
             }
         case .hello:
             if let hello = MPIMessage.parseHello(message.bytes) { workers[message.source] = hello }
@@ -175,13 +199,17 @@ final class MPIDispatcher: @unchecked Sendable {
         waitingHead = 0
         for call in calls { call.stop() }
         calls.removeAll()
-        for (_, entry) in out {
-            switch entry.owner {
-            case .single(let completion): completion(.stopped)
-            case .call(let call, _, _): call.stop()
+        for (rank, batches) in out.enumerated() {
+            for entry in batches[outHead[rank]...] {
+                switch entry.owner {
+                case .single(let completion): completion(.stopped)
+                case .call(let call, _, _): call.stop()
+                case nil: break
+                }
             }
         }
-        out.removeAll()
+        out = []
+        outstanding = 0
         // Blocking sends: a stop is small, so it goes out at once (eagerly), in order after the
         // batches sent to the same rank. Batches still being sent are abandoned with the job.
         for rank in 1..<comm.size { comm.sendNow([], to: rank, tag: .stop) }

@@ -30,8 +30,9 @@ final class MPIMapCall<Task: WorkerTask>: MPIDispatchedCall, @unchecked Sendable
     /// place (`nil`: encoded and decoded with `WireCoder`).
     private let packedInputs = PackedElements(Task.Input.self)
     private let packedOutputs = PackedElements(Task.Output.self)
-    /// With packed outputs: every output's bytes, placed as its batch returns.
-    private var outputBytes: UnsafeMutableRawBufferPointer?
+    /// With packed outputs: every output, its bytes copied into place as its batch returns (the
+    /// array the caller gets, made once: no copy at the end).
+    private var packedResult: [Task.Output]?
     private var sizer: BatchSizer
     private let tally: ProgressTally?
     /// Without packed outputs: each batch's outputs, by batch number.
@@ -143,11 +144,17 @@ final class MPIMapCall<Task: WorkerTask>: MPIDispatchedCall, @unchecked Sendable
 
     /// Copies the elements' bytes of `range` into place.
     private func place(elements: UnsafeRawBufferPointer, _ packed: PackedElements, at range: Range<Int>) {
-        let storage = outputBytes ?? UnsafeMutableRawBufferPointer.allocate(byteCount: inputs.count * packed.stride, alignment: 16)
-        outputBytes = storage
-        if elements.count > 0 {
-            (storage.baseAddress! + range.lowerBound * packed.stride).copyMemory(from: elements.baseAddress!, byteCount: elements.count)
+        // Plain numbers: any bytes are a valid value, and every element is written before the
+        // array is handed out (a call that fails drops it).
+        var result = packedResult.take() ?? [Task.Output](unsafeUninitializedCapacity: inputs.count) { _, initialized in
+            initialized = inputs.count
         }
+        if elements.count > 0 {
+            result.withUnsafeMutableBytes { storage in
+                (storage.baseAddress! + range.lowerBound * packed.stride).copyMemory(from: elements.baseAddress!, byteCount: elements.count)
+            }
+        }
+        packedResult = result
     }
 
     private func fail(_ error: BackendError, batchStart: Int) {
@@ -161,21 +168,15 @@ final class MPIMapCall<Task: WorkerTask>: MPIDispatchedCall, @unchecked Sendable
         let outcome: Outcome
         if let error = firstError {
             outcome = .failure(error)
-        } else if let bytes = outputBytes {
+        } else if let result = packedResult.take() {
             // Every batch returned, so every output's bytes are in place.
-            outcome = .success([[Task.Output](unsafeUninitializedCapacity: inputs.count) { buffer, initialized in
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(bytes))
-                initialized = inputs.count
-            }])
+            outcome = .success([result])
         } else {
             outcome = .success(pieces)
         }
         pieces = []
-        outputBytes?.deallocate()
-        outputBytes = nil
+        packedResult = nil
         caller.resume(returning: outcome)
     }
-
-    deinit { outputBytes?.deallocate() }
 }
 #endif

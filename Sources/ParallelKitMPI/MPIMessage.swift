@@ -1,4 +1,6 @@
 #if MPI
+import Glibc
+@_spi(Backend) import ParallelKit
 /// The messages between rank 0 and the worker ranks: an MPI tag says which, and the bytes are the
 /// payload followed by a fixed trailer, so that a received payload is the received array cut
 /// short, never copied.
@@ -90,11 +92,36 @@ enum MPIMessage {
         return Run(id: id, task: task, type: type, payload: bytes)
     }
 
-    /// `payload` with `id` after it: a result or a failure.
-    static func answer(id: UInt64, payload: consuming [UInt8]) -> [UInt8] {
-        var bytes = payload
-        append(id, to: &bytes)
-        return bytes
+    /// The id of a batch for the same task as `trailer`, with `bytes` cut to its payload; `nil`,
+    /// with `bytes` untouched, when the batch is for another task (read it with ``parseRun(_:)``).
+    /// A worker rank compares the names' bytes instead of decoding them, a batch.
+    static func parseRun(_ bytes: inout [UInt8], sameTaskAs trailer: RunTrailer) -> UInt64? {
+        let payloadLength = bytes.count - 8 - trailer.bytes.count
+        guard payloadLength >= 0 else { return nil }
+        let same = bytes.withUnsafeBytes { message in
+            trailer.bytes.withUnsafeBytes { known in
+                memcmp(message.baseAddress! + payloadLength, known.baseAddress!, known.count) == 0
+            }
+        }
+        guard same else { return nil }
+        let id = read(UInt64.self, from: bytes, at: bytes.count - 8)
+        bytes.removeLast(bytes.count - payloadLength)
+        return id
+    }
+
+    /// A batch's answer in a buffer of its own (for ``MPIComm/send(owned:to:tag:)``): its
+    /// encoded outputs, or its encoded failure, with `id` after it; and the tag it goes with.
+    static func answer(id: UInt64, _ outcome: Result<[UInt8], BatchFailure>) -> (UnsafeMutableRawBufferPointer, Tag) {
+        let payload: [UInt8]
+        let tag: Tag
+        switch outcome {
+        case .success(let outputs): (payload, tag) = (outputs, .result)
+        case .failure(let failure): (payload, tag) = ((try? WireCoder.encode(failure)) ?? [], .failure)
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: payload.count + 8, alignment: 16)
+        payload.withUnsafeBytes { if let source = $0.baseAddress { buffer.baseAddress!.copyMemory(from: source, byteCount: $0.count) } }
+        buffer.storeBytes(of: id.littleEndian, toByteOffset: payload.count, as: UInt64.self)
+        return (buffer, tag)
     }
 
     /// The batch id and the payload of a result or a failure.

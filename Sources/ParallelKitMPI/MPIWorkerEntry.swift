@@ -32,29 +32,37 @@ enum MPIWorkerEntry: LaunchedProcessServer {
         var comm = comm
         var backoff = IdleBackoff()
         var discovered: Set<String> = []
-        var lastTask = ""
+        // The last batch's task, its runner looked up once: most batches are for the same task.
+        var last: (trailer: MPIMessage.RunTrailer, runner: @Sendable ([UInt8]) async -> Result<[UInt8], BatchFailure>)?
         while true {
-            var busy = comm.sending && comm.progressSends()
-            // One batch at a time: the next waits in MPI's queue (rank 0 sends it ahead). The
-            // answers before it go out first: a large one needs this rank's progress to cross
-            // (rendezvous), which a running batch would hold up. A stop ends the rank even then:
-            // rank 0, ending, no longer takes answers in.
-            if comm.sending, comm.hasWaiting(.stop, from: 0) { break }
-            if !comm.sending, let message = comm.receive() {
+            // Sends are tested when they hold up the next batch or nothing came in: each test or
+            // probe that finds nothing runs Open MPI's progress engine, which yields the core
+            // when oversubscribed, so a round makes as few as it can.
+            var busy = comm.sendsInProgress > 1 && comm.progressSends()
+            // One batch at a time: the next waits in MPI's queue (rank 0 sends it ahead). It may
+            // start while one answer is still crossing — a large answer crosses by rendezvous,
+            // when rank 0 takes it, and here rank 0 reads it from this rank's memory — but not
+            // two: over TCP a large answer needs this rank's progress to cross, which a running
+            // batch holds up. A stop ends the rank even then: rank 0, ending, no longer takes
+            // answers in.
+            if comm.sendsInProgress > 1, comm.hasWaiting(.stop, from: 0) { break }
+            if comm.sendsInProgress < 2, var message = comm.receive() {
                 switch MPIMessage.Tag(rawValue: message.tag) {
                 case .run:
-                    guard let run = MPIMessage.parseRun(message.bytes) else { comm.fail("decoding a batch") }
-                    if run.task != lastTask, discovered.insert(run.task).inserted {
-                        _ = WorkerTasks.discover(task: run.task, type: run.type)
+                    let id: UInt64
+                    let outcome: Result<[UInt8], BatchFailure>
+                    if let known = last, let sameID = MPIMessage.parseRun(&message.bytes, sameTaskAs: known.trailer) {
+                        id = sameID
+                        outcome = await known.runner(message.bytes)
+                    } else {
+                        guard let run = MPIMessage.parseRun(message.bytes) else { comm.fail("decoding a batch") }
+                        if discovered.insert(run.task).inserted { _ = WorkerTasks.discover(task: run.task, type: run.type) }
+                        last = WorkerTasks.batchRunner(task: run.task).map { (MPIMessage.RunTrailer(task: run.task, type: run.type), $0) }
+                        id = run.id
+                        outcome = await WorkerTasks.runBatch(task: run.task, payload: run.payload)
                     }
-                    lastTask = run.task
-                    switch await WorkerTasks.runBatch(task: run.task, payload: run.payload) {
-                    case .success(let outputs):
-                        comm.send(MPIMessage.answer(id: run.id, payload: outputs), to: 0, tag: .result)
-                    case .failure(let failure):
-                        let encoded = (try? WireCoder.encode(failure)) ?? []
-                        comm.send(MPIMessage.answer(id: run.id, payload: encoded), to: 0, tag: .failure)
-                    }
+                    let (answer, tag) = MPIMessage.answer(id: id, outcome)
+                    comm.send(owned: answer, to: 0, tag: tag)
                     busy = true
                 case .stop:
                     comm.finalize()
@@ -62,6 +70,8 @@ enum MPIWorkerEntry: LaunchedProcessServer {
                 case .result, .failure, .hello, .job, .jobDone, .signal, .groupEnded, .ready, nil:
                     comm.fail("a worker rank received a message with tag \(message.tag) from rank \(message.source)")
                 }
+            } else if comm.sending, comm.progressSends() {
+                busy = true
             }
             if busy {
                 backoff.busy()

@@ -53,14 +53,18 @@ func bench(_ what: String) async throws {
     switch what {
     case "dispatch":
         let only = CommandLine.arguments.dropFirst(2).first
+        let pids = [getpid()] + (await pool.workers).sorted { $0.key < $1.key }.map(\.value.pid)
         for (variant, count, chunking) in [("unbatched", 100_000, Chunking.fixed(1)), ("batched", 2_000_000, .fixed(1_000))]
         where only == nil || only == variant {
-            let inputs = Array(0..<count)
+            // `dispatch unbatched N`: another count, for profiles that must outweigh the start-up.
+            let inputs = Array(0..<(CommandLine.arguments.dropFirst(3).first.flatMap { Int($0) } ?? count))
             var outputs: [Int] = []
+            let before = pids.map(cpuSeconds)
             let time = try await seconds { outputs = try await pool.map(BenchSquare.self, inputs, chunking: chunking) }
+            let used = zip(pids.map(cpuSeconds), before).map { (($0 - $1) * 1000).rounded() / 1000 }
             guard outputs == inputs.map(BenchSquare.run) else { fatalError("mpi-dispatch: wrong result") }
-            row("mpi-dispatch", "mpipool-\(variant)", workers: workers, items: count, seconds: time,
-                #","tasks_per_second":\#(Int(Double(count) / time))"#)
+            row("mpi-dispatch", "mpipool-\(variant)", workers: workers, items: inputs.count, seconds: time,
+                #","tasks_per_second":\#(Int(Double(inputs.count) / time)),"cpu_seconds_by_rank":\#(used)"#)
         }
         if only != nil { return }
         let calls = 5_000

@@ -118,11 +118,19 @@ struct RegisteredTask: Sendable {
 
     init<Task: WorkerTask>(_ task: Task.Type) {
         signature = Task.signature
+        // Plain-number inputs and outputs are copied as raw bytes, without the coder's generic
+        // code: what an unbatched task spends most of its worker-side time in.
+        let packedInputs = PackedElements(Task.Input.self)
+        let packedOutputs = PackedElements(Task.Output.self)
         runBatch = { payload in
             if SharedBatch.isShared(payload) { return await SharedBatch.run(Task.self, payload) }
             let inputs: [Task.Input]
             do {
-                inputs = try WireCoder.decode([Task.Input].self, from: payload)
+                if let packed = packedInputs, let copied = packed.decode(payload, as: Task.Input.self) {
+                    inputs = copied
+                } else {
+                    inputs = try WireCoder.decode([Task.Input].self, from: payload)
+                }
             } catch {
                 return .failure(BatchFailure(index: 0, kind: .undecodable, error: RemoteTaskError(error)))
             }
@@ -132,6 +140,7 @@ struct RegisteredTask: Sendable {
             } catch {
                 return .failure(BatchFailure(index: error.index, kind: .thrown, error: RemoteTaskError(error.error)))
             }
+            if let packed = packedOutputs { return .success(packed.encode(outputs)) }
             do {
                 return .success(try WireCoder.encode(outputs))
             } catch {

@@ -181,6 +181,13 @@ public enum WorkerTasks {
     /// say) calls it with the batches it received its own way. A payload that starts with
     /// `SharedBatch.tag` is a batch of a shared map (``Sharing``): its elements are in the
     /// caller's segments, and its outputs, when shared, are written there (the result is empty).
+    /// The registered task `name`'s batch runner, which ``runBatch(task:payload:)`` calls: a
+    /// backend that runs many batches of one task looks it up once, not once a batch. `nil` when
+    /// no task of that name is registered (``runBatch(task:payload:)`` then says so).
+    @_spi(Backend) public static func batchRunner(task name: String) -> (@Sendable ([UInt8]) async -> Result<[UInt8], BatchFailure>)? {
+        registered(name)?.runBatch
+    }
+
     @_spi(Backend) public static func runBatch(task name: String, payload: [UInt8]) async -> Result<[UInt8], BatchFailure> {
         guard let task = registered(name) else {
             let error = RemoteTaskError(
