@@ -81,13 +81,11 @@ struct MPIComm {
         var count: Int32 = 0
         check(MPI_Testsome(Int32(requests.count), &requests, &count, &completed, pk_mpi_statuses_ignore()), "MPI_Testsome")
         guard count > 0 else { return false }
-        var done = Array(repeating: false, count: requests.count)
-        for index in completed.prefix(Int(count)) {
-            buffers[Int(index)].deallocate()
-            done[Int(index)] = true
-        }
+        // MPI sets each completed request to MPI_REQUEST_NULL.
+        for index in completed.prefix(Int(count)) { buffers[Int(index)].deallocate() }
+        let null = pk_mpi_request_null()
         var kept = 0
-        for index in requests.indices where !done[index] {
+        for index in requests.indices where requests[index] != null {
             requests[kept] = requests[index]
             buffers[kept] = buffers[index]
             kept += 1
@@ -98,7 +96,9 @@ struct MPIComm {
     }
 
     /// The next message waiting from any rank, received, or `nil` when none is waiting.
-    func receive() -> (source: Int32, tag: Int32, bytes: [UInt8])? {
+    /// `mutating` although it changes nothing: called on a class's stored `MPIComm`, a
+    /// non-mutating method gets a copy (its arrays retained and released), a message.
+    mutating func receive() -> (source: Int32, tag: Int32, bytes: [UInt8])? {
         var flag: Int32 = 0
         var status = MPI_Status()
         check(MPI_Iprobe(pk_mpi_any_source(), pk_mpi_any_tag(), pk_mpi_comm_world(), &flag, &status), "MPI_Iprobe")

@@ -38,32 +38,16 @@
         target.storeBytes(of: UInt32(count).littleEndian, toByteOffset: 2, as: UInt32.self)
     }
 
-    /// `elements` in the packed form: what `WireCoder.encode(elements)` writes, copied at once.
-    /// `Element` must be the type this was made for.
-    public func encode<Element>(_ elements: [Element]) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: byteCount(elements.count)) { bytes, initialized in
-            writeHeader(count: elements.count, to: bytes.baseAddress!)
-            elements.withUnsafeBytes { source in
-                if let start = source.baseAddress {
-                    UnsafeMutableRawPointer(bytes.baseAddress! + Self.headerSize).copyMemory(from: start, byteCount: source.count)
-                }
+    /// `count` elements, whose bytes are `elements`, in the packed form: what
+    /// `WireCoder.encode` writes for their array, copied at once.
+    public func encode(_ elements: UnsafeRawBufferPointer, count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: byteCount(count)) { bytes, initialized in
+            let target = UnsafeMutableRawPointer(bytes.baseAddress!)
+            writeHeader(count: count, to: target)
+            if let start = elements.baseAddress {
+                (target + Self.headerSize).copyMemory(from: start, byteCount: count * stride)
             }
             initialized = bytes.count
-        }
-    }
-
-    /// The elements of `bytes` when it is exactly one packed block of this kind, copied at once;
-    /// `nil` otherwise (then decode it with ``WireCoder``, which says what is wrong). `Element`
-    /// must be the type this was made for.
-    public func decode<Element>(_ bytes: [UInt8], as _: Element.Type) -> [Element]? {
-        bytes.withUnsafeBytes { raw -> [Element]? in
-            guard let count = count(in: raw) else { return nil }
-            return [Element](unsafeUninitializedCapacity: count) { elements, initialized in
-                if count > 0 {
-                    UnsafeMutableRawBufferPointer(elements).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[Self.headerSize...]))
-                }
-                initialized = count
-            }
         }
     }
 
