@@ -66,11 +66,12 @@ struct MPIComm {
         }
     }
 
-    /// Whether sends are still in progress.
-    var sending: Bool { !requests.isEmpty }
+    /// Whether sends are still in progress. (`mutating get`, as ``receive()``: read in place, not
+    /// from a copy of the whole value.)
+    var sending: Bool { mutating get { !requests.isEmpty } }
 
     /// How many sends are still in progress.
-    var sendsInProgress: Int { requests.count }
+    var sendsInProgress: Int { mutating get { requests.count } }
 
     /// Completes the sends that are done and frees their buffers; returns whether any completed.
     /// One `MPI_Testsome` for all of them: each test that finds a send incomplete runs Open MPI's

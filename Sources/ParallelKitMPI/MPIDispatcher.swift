@@ -23,6 +23,12 @@ enum MPIBatchOutcome: Sendable {
 final class MPIDispatcher: @unchecked Sendable {
     // @unchecked: touched only on the MPI thread — its loop's `poll` and the commands
     // `MPIThread.perform` runs there; no other thread reads or writes any of it.
+    //
+    // @exclusivity(unchecked) on the state a poll touches: its accesses cannot overlap. One
+    // thread, and nothing a poll calls comes back into the dispatcher: a completion or a call's
+    // end resumes a continuation or completes a future, which only enqueues the waiting task,
+    // and a command queued meanwhile runs after the poll returns. The runtime's checks of those
+    // accesses were 15–20% of rank 0's time on unbatched tasks (two ranks, one core each).
     struct Batch {
         let task: String
         let type: String
@@ -34,9 +40,9 @@ final class MPIDispatcher: @unchecked Sendable {
     static let mostBatchesPerRank = 8
     static let queuedNanoseconds: UInt64 = 100_000
 
-    private(set) var comm: MPIComm
-    private var waiting: [Batch] = []
-    private var waitingHead = 0
+    @exclusivity(unchecked) private(set) var comm: MPIComm
+    @exclusivity(unchecked) private var waiting: [Batch] = []
+    @exclusivity(unchecked) private var waitingHead = 0
     /// Who waits for a batch out: its own completion, or the call it is part of.
     private enum Owner {
         case single(@Sendable (MPIBatchOutcome) -> Void)
@@ -44,22 +50,22 @@ final class MPIDispatcher: @unchecked Sendable {
     }
 
     /// Calls with batches still to send, oldest first.
-    private var calls: [any MPIDispatchedCall] = []
+    @exclusivity(unchecked) private var calls: [any MPIDispatchedCall] = []
     /// Each rank's batches out, oldest first from `outHead`: a rank runs its batches one at a
     /// time in the order sent (MPI keeps the order of one sender's messages), so its next answer
     /// is for its oldest batch out — no lookup by id.
-    private var out: [[(id: UInt64, owner: Owner?)]]
-    private var outHead: [Int]
+    @exclusivity(unchecked) private var out: [[(id: UInt64, owner: Owner?)]]
+    @exclusivity(unchecked) private var outHead: [Int]
     /// Each rank's batches out (`out[rank].count - outHead[rank]`), and all of them.
-    private var load: [Int]
-    private var outstanding = 0
+    @exclusivity(unchecked) private var load: [Int]
+    @exclusivity(unchecked) private var outstanding = 0
     /// Each rank's batches out at most, from `serviceNanoseconds`.
-    private var depth: [Int]
+    @exclusivity(unchecked) private var depth: [Int]
     /// Each rank's time per batch (a moving average of the gaps between its answers while it
     /// stayed busy), and when its last answer came.
-    private var serviceNanoseconds: [UInt64]
-    private var lastAnswer: [UInt64]
-    private var nextID: UInt64 = 1
+    @exclusivity(unchecked) private var serviceNanoseconds: [UInt64]
+    @exclusivity(unchecked) private var lastAnswer: [UInt64]
+    @exclusivity(unchecked) private var nextID: UInt64 = 1
     /// Each worker rank's host and process ID, as its hello said.
     private(set) var workers: [Int32: (host: String, pid: Int32)] = [:]
     private var stopped = false

@@ -22,6 +22,8 @@ final class MPIMapCall<Task: WorkerTask>: MPIDispatchedCall, @unchecked Sendable
     // @unchecked: `init` runs on the caller; from then on every property is read and written
     // only on the MPI thread — in the dispatcher's poll and in the commands `MPIThread.perform`
     // runs there (`start`, `cancel`) — and `done` resumes the caller with values it no longer holds.
+    // @exclusivity(unchecked), as the dispatcher's state: one thread, and `done.resume` only
+    // enqueues the caller, so no access overlaps another.
     typealias Outcome = Result<[[Task.Output]], BackendError>
 
     private let inputs: [Task.Input]
@@ -32,17 +34,17 @@ final class MPIMapCall<Task: WorkerTask>: MPIDispatchedCall, @unchecked Sendable
     private let packedOutputs = PackedElements(Task.Output.self)
     /// With packed outputs: every output, its bytes copied into place as its batch returns (the
     /// array the caller gets, made once: no copy at the end).
-    private var packedResult: [Task.Output]?
-    private var sizer: BatchSizer
+    @exclusivity(unchecked) private var packedResult: [Task.Output]?
+    @exclusivity(unchecked) private var sizer: BatchSizer
     private let tally: ProgressTally?
     /// Without packed outputs: each batch's outputs, by batch number.
-    private var pieces: [[Task.Output]] = []
-    private var ranges: [Range<Int>] = []
-    private var next = 0
-    private var batchesOut = 0
-    private var inputsOut = 0
-    private var firstError: BackendError?
-    private var done: UnsafeContinuation<Outcome, Never>?
+    @exclusivity(unchecked) private var pieces: [[Task.Output]] = []
+    @exclusivity(unchecked) private var ranges: [Range<Int>] = []
+    @exclusivity(unchecked) private var next = 0
+    @exclusivity(unchecked) private var batchesOut = 0
+    @exclusivity(unchecked) private var inputsOut = 0
+    @exclusivity(unchecked) private var firstError: BackendError?
+    @exclusivity(unchecked) private var done: UnsafeContinuation<Outcome, Never>?
 
     init(inputs: [Task.Input], chunking: Chunking, workers: Int, tally: ProgressTally?) {
         self.inputs = inputs
