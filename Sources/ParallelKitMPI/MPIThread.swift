@@ -6,7 +6,7 @@ import Synchronization
 
 /// The one thread that makes every MPI call of its process, and how async code reaches it.
 ///
-/// Open MPI is initialized for `MPI_THREAD_SERIALIZED` and only this thread calls it, so no MPI
+/// Open MPI is initialized by this thread for `MPI_THREAD_FUNNELED` and only it calls MPI, so no MPI
 /// call ever blocks a thread of the cooperative pool. Async code hands it closures with
 /// ``perform(_:)``; it runs them between polls. Each round asks its `poll` (rank 0's dispatcher
 /// or `parallelkit run --mpi`'s) whether there was work; when there was none, it polls again as

@@ -22,7 +22,7 @@ enum MPIWorkerEntry: LaunchedProcessServer {
     /// task a preference record that every `await` then reads under a lock (14% of a worker
     /// rank's time on unbatched tasks). The calling thread sleeps until the loop exits the process.
     static func serve() -> Never {
-        let comm = MPIComm.initialize()
+        let comm = MPIComm.initialize(.oneAtATime)
         comm.sendNow(MPIMessage.hello(host: comm.host, pid: getpid()), to: 0, tag: .hello)
         Task.detached { [comm] in await serveBatches(comm) }
         while true { pause() }

@@ -45,7 +45,7 @@ final class MPIWorld: Sendable {
             return
         }
         OSThread.start(name: "pk-mpi", joinable: false) { [self] in
-            let comm = MPIComm.initialize()
+            let comm = MPIComm.initialize(.initializing)
             let dispatcher = MPIDispatcher(comm: comm)
             self.dispatcher.withLock { $0 = dispatcher }
             if comm.size < 2 {

@@ -46,7 +46,7 @@ final class MPIRunDispatcher: RemoteJobs, @unchecked Sendable {
         if pk_pipe_cloexec(&fds, 1) != 0 { fatalError("parallelkit run --mpi: no pipe for rank 0's MPI thread") }
         (wakeRead, wakeWrite) = (fds[0], fds[1])
         OSThread.start(name: "pk-mpi", joinable: false) { [self] in
-            let comm = MPIComm.initialize()
+            let comm = MPIComm.initialize(.initializing)
             self.comm = comm
             ranks = Array(repeating: Rank(host: comm.host, slots: 0), count: Int(comm.size))
             if comm.size < 2 {

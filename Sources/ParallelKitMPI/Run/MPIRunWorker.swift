@@ -19,7 +19,7 @@ enum MPIRunWorker {
         signal(SIGPIPE, SIG_IGN)  // a job that closes its --pipe input must not end the rank
         var signalPipe: [Int32] = [-1, -1]
         if pk_pipe_cloexec(&signalPipe, 1) == 0 { _ = pk_install_signal_pipe(signalPipe[1]) }
-        var comm = MPIComm.initialize()
+        var comm = MPIComm.initialize(.initializing)
         comm.sendNow(MPIRunMessage.ready(slots: slots, host: comm.host), to: 0, tag: .ready)
         let executor = RemoteJobExecutor(environment: [
             "PARALLELKIT_RANK": String(comm.rank), "PARALLEL_PID": String(getpid()),
