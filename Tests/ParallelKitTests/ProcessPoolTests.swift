@@ -28,6 +28,23 @@ extension ProcessPoolSuites.ProcessPoolTests {
         #expect(try await pool.map(SquareTask.self, Array(0..<100)) == (0..<100).map { $0 * $0 })
     }
 
+    @Test("plain-number batches give the serial outputs and a throwing input's index, small ones as raw bytes and large ones as arrays",
+          arguments: [1, 7, 4_096, 4_097])
+    func plainNumberBatches(size: Int) async throws {
+        let pool = try await testPool()
+        defer { pool.terminate() }
+        let evens = Array(stride(from: 0, to: 20_000, by: 2))
+        #expect(try await pool.map(EvenOnlyTask.self, evens, chunking: .fixed(size)) == evens.map { $0 / 2 })
+        var inputs = evens
+        inputs[5_001] = 3
+        await #expect {
+            _ = try await pool.map(EvenOnlyTask.self, inputs, chunking: .fixed(size))
+        } throws: { error in
+            guard let failure = error as? BackendError, failure.code == .taskFailed else { return false }
+            return failure.tasks == 5_001..<5_002 && "\(failure)".contains("odd input 3")
+        }
+    }
+
     @Test("retries re-run the batches of a crashed worker")
     func retries() async throws {
         let pool = try await testPool(retries: 1)
