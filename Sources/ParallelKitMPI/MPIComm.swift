@@ -62,7 +62,7 @@ struct MPIComm {
     /// complete): a message built in place is sent without a copy.
     mutating func send(owned buffer: UnsafeMutableRawBufferPointer, to rank: Int32, tag: MPIMessage.Tag) {
         var request: MPI_Request? = pk_mpi_request_null()
-        check(
+        Self.check(
             MPI_Isend(buffer.baseAddress, Int32(buffer.count), pk_mpi_byte(), rank, tag.rawValue, pk_mpi_comm_world(), &request),
             "MPI_Isend to rank \(rank)")
         requests.append(request)
@@ -72,7 +72,7 @@ struct MPIComm {
     /// Sends `bytes` to `rank` and returns when the buffer may be reused.
     func sendNow(_ bytes: [UInt8], to rank: Int32, tag: MPIMessage.Tag) {
         bytes.withUnsafeBytes { raw in
-            check(
+            Self.check(
                 MPI_Send(raw.baseAddress, Int32(raw.count), pk_mpi_byte(), rank, tag.rawValue, pk_mpi_comm_world()),
                 "MPI_Send to rank \(rank)")
         }
@@ -92,7 +92,7 @@ struct MPIComm {
         guard !requests.isEmpty else { return false }
         if completed.count < requests.count { completed = Array(repeating: 0, count: requests.count) }
         var count: Int32 = 0
-        check(MPI_Testsome(Int32(requests.count), &requests, &count, &completed, pk_mpi_statuses_ignore()), "MPI_Testsome")
+        Self.check(MPI_Testsome(Int32(requests.count), &requests, &count, &completed, pk_mpi_statuses_ignore()), "MPI_Testsome")
         guard count > 0 else { return false }
         // MPI sets each completed request to MPI_REQUEST_NULL.
         for index in completed.prefix(Int(count)) { buffers[Int(index)].deallocate() }
@@ -114,16 +114,17 @@ struct MPIComm {
     mutating func receive() -> (source: Int32, tag: Int32, bytes: [UInt8])? {
         var flag: Int32 = 0
         var status = MPI_Status()
-        check(MPI_Iprobe(pk_mpi_any_source(), pk_mpi_any_tag(), pk_mpi_comm_world(), &flag, &status), "MPI_Iprobe")
+        // A matched probe: the receive takes the message the probe found, without matching
+        // the queue again.
+        var message: MPI_Message? = nil
+        Self.check(MPI_Improbe(pk_mpi_any_source(), pk_mpi_any_tag(), pk_mpi_comm_world(), &flag, &message, &status), "MPI_Improbe")
         guard flag != 0 else { return nil }
         var count: Int32 = 0
         MPI_Get_count(&status, pk_mpi_byte(), &count)
         let source = status.MPI_SOURCE
         let tag = status.MPI_TAG
         let bytes = [UInt8](unsafeUninitializedCapacity: Int(count)) { buffer, initialized in
-            check(
-                MPI_Recv(buffer.baseAddress, count, pk_mpi_byte(), source, tag, pk_mpi_comm_world(), pk_mpi_status_ignore()),
-                "MPI_Recv from rank \(source)")
+            Self.check(MPI_Mrecv(buffer.baseAddress, count, pk_mpi_byte(), &message, pk_mpi_status_ignore()), "MPI_Mrecv from rank \(source)")
             initialized = Int(count)
         }
         return (source, tag, bytes)
@@ -133,7 +134,7 @@ struct MPIComm {
     /// it stay queued).
     func hasWaiting(_ tag: MPIMessage.Tag, from rank: Int32) -> Bool {
         var flag: Int32 = 0
-        check(MPI_Iprobe(rank, tag.rawValue, pk_mpi_comm_world(), &flag, pk_mpi_status_ignore()), "MPI_Iprobe")
+        Self.check(MPI_Iprobe(rank, tag.rawValue, pk_mpi_comm_world(), &flag, pk_mpi_status_ignore()), "MPI_Iprobe")
         return flag != 0
     }
 
@@ -143,7 +144,12 @@ struct MPIComm {
     }
 
     /// Stops the whole job: Open MPI 4.1 has no way to go on without a rank.
-    func fail(_ what: String, _ code: Int32? = nil) -> Never {
+    func fail(_ what: String, _ code: Int32? = nil) -> Never { Self.abort(what, code) }
+
+    /// ``fail(_:_:)`` without a value at hand: the rank and host are asked for here, so that the
+    /// checks of the hot calls need no copy of the value (a closure that captured it copied it,
+    /// its arrays retained and released, a message).
+    private static func abort(_ what: String, _ code: Int32?) -> Never {
         var reason = "unexpected"
         if let code {
             var text = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
@@ -151,15 +157,17 @@ struct MPIComm {
             MPI_Error_string(code, &text, &length)
             reason = String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
+        var rank: Int32 = -1
+        MPI_Comm_rank(pk_mpi_comm_world(), &rank)
         writeDiagnostic(
-            "ParallelKitMPI: \(what) failed on rank \(rank) (host \(host), pid \(getpid())): \(reason); "
+            "ParallelKitMPI: \(what) failed on rank \(rank) (host \(processorName()), pid \(getpid())): \(reason); "
                 + "Open MPI 4.1 cannot go on without a rank, so the job is aborted")
         MPI_Abort(pk_mpi_comm_world(), 70)
         exit(70)
     }
 
-    private func check(_ code: Int32, _ what: @autoclosure () -> String) {
-        if code != MPI_SUCCESS { fail(what(), code) }
+    private static func check(_ code: Int32, _ what: @autoclosure () -> String) {
+        if code != MPI_SUCCESS { abort(what(), code) }
     }
 }
 
