@@ -148,7 +148,8 @@ final class MPIMapCall<Task: WorkerTask>: MPIDispatchedCall, @unchecked Sendable
     private func place(elements: UnsafeRawBufferPointer, _ packed: PackedElements, at range: Range<Int>) {
         // Plain numbers: any bytes are a valid value, and every element is written before the
         // array is handed out (a call that fails drops it).
-        var result = packedResult.take() ?? [Task.Output](unsafeUninitializedCapacity: inputs.count) { _, initialized in
+        var result = packedResult.take() ?? [Task.Output](unsafeUninitializedCapacity: inputs.count) { storage, initialized in
+            adviseHugePages(UnsafeMutableRawBufferPointer(storage))
             initialized = inputs.count
         }
         if elements.count > 0 {

@@ -102,6 +102,9 @@ enum MPIRunner {
             let chunked = try await pool.map(Square.self, inputs, chunking: .fixed(64))
             check("map-fixed-64", chunked == serial)
             check("map-empty", try await pool.map(Square.self, [Int]()).isEmpty)
+            // 8 MB of outputs: the result array asks for huge pages.
+            let many = Array(0..<1_000_000)
+            check("map-large", try await pool.map(Square.self, many, chunking: .fixed(1_000)) == many.map { $0 * $0 })
             let tally = Tally()
             let reported = try await pool.map(Square.self, inputs, chunking: .fixed(10), progress: tally)
             let counts = tally.counts.withLock { $0 }

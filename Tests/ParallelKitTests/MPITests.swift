@@ -107,7 +107,7 @@ extension ProcessPoolSuites.MPIPoolTests {
         #expect(result.status == 0, "\(result.output)\n\(result.error)")
         #expect(lines.first == "ranks 4 host \(hostName)")
         let expected = [
-            "map", "map-fixed-1", "map-fixed-64", "map-empty", "map-progress", "map-async-task", "map-cancel",
+            "map", "map-fixed-1", "map-fixed-64", "map-empty", "map-large", "map-progress", "map-async-task", "map-cancel",
             "after-cancel", "stream", "stream-adaptive", "streamUnordered", "apply",
             "submit", "submitMap", "parallel-backend", "parallelMap-on-pool", "workers", "throws-map", "throws-apply",
             "throws-stream", "after-throw",
