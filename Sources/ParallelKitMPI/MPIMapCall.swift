@@ -52,6 +52,12 @@ final class MPIMapCall<Task: WorkerTask>: MPIDispatchedCall, @unchecked Sendable
         self.tally = tally
     }
 
+    /// An array of `count` plain numbers to write the outputs into: any bytes are a valid value,
+    /// and every element is written before the array is handed out (a call that fails drops it).
+    private static func uninitializedResult(count: Int) -> [Task.Output] {
+        [Task.Output](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// Hands the call its caller, on the MPI thread, before the dispatcher draws from it.
     func start(_ caller: UnsafeContinuation<Outcome, Never>) {
         done = caller
@@ -146,12 +152,7 @@ final class MPIMapCall<Task: WorkerTask>: MPIDispatchedCall, @unchecked Sendable
 
     /// Copies the elements' bytes of `range` into place.
     private func place(elements: UnsafeRawBufferPointer, _ packed: PackedElements, at range: Range<Int>) {
-        // Plain numbers: any bytes are a valid value, and every element is written before the
-        // array is handed out (a call that fails drops it).
-        var result = packedResult.take() ?? [Task.Output](unsafeUninitializedCapacity: inputs.count) { storage, initialized in
-            adviseHugePages(UnsafeMutableRawBufferPointer(storage))
-            initialized = inputs.count
-        }
+        var result = packedResult.take() ?? Self.uninitializedResult(count: inputs.count)
         if elements.count > 0 {
             result.withUnsafeMutableBytes { storage in
                 (storage.baseAddress! + range.lowerBound * packed.stride).copyMemory(from: elements.baseAddress!, byteCount: elements.count)
