@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # MPIPool against a bare C probe and mpi4py.futures' MPIPoolExecutor, in one run, on this host:
-# `mpi-dispatch` (tasks per second to 3 worker ranks, one task per message and batched),
+# `mpi-dispatch` (tasks per second to 3 worker ranks, one task per message and batched; the
+# probe's `batched-kept` row keeps its results in a fresh array, as a map returns them),
 # `mpi-roundtrip` (one call awaited), `mpi-idle-cpu` (what an idle worker rank costs), and
 # `mpi-cpu-task` (2000 tasks of ~1 ms over 2 worker ranks, speedup over serial), and
 # `run-mpi-true`: `parallelkit run --mpi` of 2000 × `true` over 3 worker ranks at -j2 each (the whole
