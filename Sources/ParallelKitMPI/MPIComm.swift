@@ -19,8 +19,8 @@ struct MPIComm {
     /// Which threads make MPI calls after ``initialize(_:)``.
     enum Threads {
         /// Only the thread that initialized (`MPI_THREAD_FUNNELED`): an MPI thread's loop.
-        /// Open MPI then takes no locks in its send path, which under `SERIALIZED` was a tenth
-        /// of rank 0's time on unbatched tasks.
+        /// Open MPI's locks in its send and receive paths then cost rank 0 about a tenth of its
+        /// time on unbatched tasks, against a fifth under `SERIALIZED` (perf).
         case initializing
         /// Any thread, one at a time (`MPI_THREAD_SERIALIZED`): a worker rank's loop, a task
         /// that may go on in another thread after a batch that suspends.

@@ -44,9 +44,9 @@ public final class MPIPool: Sendable {
     ///   singleton), or the job has one rank: the message says how to launch it.
     public init() async throws(BackendError) {
         if let rank = MPIWorld.launchedRank, rank != 0 {
-            // A program that did not call `serveIfWorker()` first: this rank serves here, on a
-            // thread of its own (the loop sleeps on its thread, which must not be one of the
-            // cooperative pool's, where a batch that suspends goes on), and this call never returns.
+            // A program that did not call `serveIfWorker()` first: this rank serves here, and
+            // this call never returns. `serve()` parks its calling thread for good, so it gets a
+            // thread of its own, not one of the cooperative pool's, where the loop itself runs.
             _ = OSThread.start(name: "pk-mpi", joinable: false) { MPIWorkerEntry.serve() }
             await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }
         }

@@ -20,7 +20,9 @@ enum MPIWorkerEntry: LaunchedProcessServer {
     /// unbatched task's time here). It is detached, so it runs in the cooperative pool with no
     /// executor preference: `Task.immediate`, which would start it on this thread, gives the
     /// task a preference record that every `await` then reads under a lock (14% of a worker
-    /// rank's time on unbatched tasks). The calling thread sleeps until the loop exits the process.
+    /// rank's time on unbatched tasks). Between batches the loop polls and sleeps on the pool
+    /// thread it runs on (a worker rank has nothing else for it); the calling thread sleeps
+    /// until the loop exits the process.
     static func serve() -> Never {
         let comm = MPIComm.initialize(.oneAtATime)
         comm.sendNow(MPIMessage.hello(host: comm.host, pid: getpid()), to: 0, tag: .hello)

@@ -118,8 +118,8 @@ struct RegisteredTask: Sendable {
 
     init<Task: WorkerTask>(_ task: Task.Type) {
         signature = Task.signature
-        // Plain-number inputs and outputs are copied as raw bytes, without the coder's generic
-        // code: what an unbatched task spends most of its worker-side time in.
+        // Small batches of plain numbers are copied as raw bytes, without the coder's generic
+        // code (a fifth of an unbatched MPI task's worker-side time went there).
         let packedInputs = PackedElements(Task.Input.self)
         let packedOutputs = PackedElements(Task.Output.self)
         runBatch = { payload in
